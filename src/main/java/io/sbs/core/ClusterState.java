@@ -1,0 +1,259 @@
+package io.sbs.core;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The scheduler's view of the cluster: instances and DP units per phase, their readiness, and one
+ * {@link IntervalEstimator} per phase. Events from engines update it; dispatch strategies read it and
+ * record their decisions in it.
+ *
+ * <p>Thread confinement: all calls from one thread (the dispatch loop's, or the simulator's).
+ * Iteration order is registration order, so decisions are deterministic for a given event sequence.
+ */
+public final class ClusterState {
+
+    private final Map<String, InstanceState> instances = new LinkedHashMap<>();
+    private final Map<Phase, IntervalEstimator> intervals = new EnumMap<>(Phase.class);
+    private SchedulingPolicy policy;
+
+    public ClusterState(SchedulingPolicy policy) {
+        this.policy = Objects.requireNonNull(policy);
+        for (Phase p : Phase.values()) {
+            intervals.put(p, new IntervalEstimator(policy.windowSamples(), policy.defaultInterval().toNanos(),
+                    policy.minInterval().toNanos(), policy.maxInterval().toNanos()));
+        }
+        applyIntervalSettings();
+    }
+
+    public SchedulingPolicy policy() {
+        return policy;
+    }
+
+    /**
+     * Replaces the policy settings (interval clamps and pin, watchdog, thresholds); dispatch strategies
+     * read them on their next tick. The sliding windows keep their samples; a changed window length
+     * starts new windows.
+     */
+    public void policy(SchedulingPolicy next) {
+        boolean newWindow = next.windowSamples() != policy.windowSamples();
+        this.policy = Objects.requireNonNull(next);
+        if (newWindow) {
+            for (Phase p : Phase.values()) {
+                intervals.put(p, new IntervalEstimator(next.windowSamples(), next.defaultInterval().toNanos(),
+                        next.minInterval().toNanos(), next.maxInterval().toNanos()));
+            }
+        }
+        applyIntervalSettings();
+    }
+
+    private void applyIntervalSettings() {
+        for (IntervalEstimator e : intervals.values()) {
+            e.configure(policy.defaultInterval().toNanos(), policy.minInterval().toNanos(),
+                    policy.maxInterval().toNanos(), policy.pinnedInterval().toNanos());
+        }
+    }
+
+    /** Registers an instance of {@code dpUnits} units; ids are unique across phases. */
+    public InstanceState addInstance(String id, Phase phase, int dpUnits, int chunkCapacity, long kvCapacity,
+            int cacheBlocks) {
+        if (instances.containsKey(id)) {
+            throw new IllegalArgumentException("instance already registered: " + id);
+        }
+        InstanceState inst = new InstanceState(id, phase, dpUnits, chunkCapacity, kvCapacity, cacheBlocks);
+        instances.put(id, inst);
+        return inst;
+    }
+
+    public void removeInstance(String id) {
+        instances.remove(id);
+    }
+
+    public InstanceState instance(String id) {
+        InstanceState inst = instances.get(id);
+        if (inst == null) {
+            throw new IllegalArgumentException("unknown instance: " + id);
+        }
+        return inst;
+    }
+
+    public boolean hasInstance(String id) {
+        return instances.containsKey(id);
+    }
+
+    public DpUnitState unit(DpUnitId id) {
+        return instance(id.instanceId()).units().get(id.dpRank());
+    }
+
+    public List<InstanceState> instances(Phase phase) {
+        List<InstanceState> out = new ArrayList<>();
+        for (InstanceState i : instances.values()) {
+            if (i.phase() == phase) {
+                out.add(i);
+            }
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    /**
+     * The instances that should receive work: the healthy ones, or, when none is healthy but some are
+     * only suspect (not draining), those, so that losing every signal degrades to watchdog-paced
+     * dispatch instead of a deadlock.
+     */
+    public List<InstanceState> candidates(Phase phase) {
+        List<InstanceState> healthy = new ArrayList<>();
+        List<InstanceState> suspects = new ArrayList<>();
+        for (InstanceState i : instances.values()) {
+            if (i.phase() != phase || i.draining()) {
+                continue;
+            }
+            (i.suspect() ? suspects : healthy).add(i);
+        }
+        return healthy.isEmpty() ? suspects : healthy;
+    }
+
+    /** {@code N}: healthy instances of the phase (at least 1, for the interval formula). */
+    public int healthyInstances(Phase phase) {
+        int n = 0;
+        for (InstanceState i : instances.values()) {
+            if (i.phase() == phase && i.healthy()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    public IntervalEstimator interval(Phase phase) {
+        return intervals.get(phase);
+    }
+
+    /** {@code T̄_fwd} of the phase, cold-start value included. */
+    public long meanForwardNanos(Phase phase) {
+        return intervals.get(phase).meanForwardNanos(Math.max(1, healthyInstances(phase)));
+    }
+
+    /** {@code Δ} of the phase now. */
+    public long intervalNanos(Phase phase) {
+        return intervals.get(phase).intervalNanos(Math.max(1, healthyInstances(phase)));
+    }
+
+    public long dispatchLatencyNanos(Phase phase) {
+        return intervals.get(phase).meanDispatchLatencyNanos();
+    }
+
+    long watchdogTimeout(Phase phase) {
+        return (long) (policy.watchdogFactor() * meanForwardNanos(phase));
+    }
+
+    /** Records a decision: the request's tokens count against its unit, the instance's readiness updates. */
+    public void recordDispatch(Assignment a, Phase phase, long now) {
+        InstanceState inst = instance(a.unit().instanceId());
+        DpUnitState unit = inst.units().get(a.unit().dpRank());
+        if (phase == Phase.PREFILL) {
+            unit.dispatchPrefill(a.request().promptTokens(), !inst.passRunning);
+            unit.rememberBlocks(a.request().blockHashes());
+        } else {
+            unit.dispatchDecode(a.request().totalTokens());
+        }
+        TripleCheckReadiness.onDispatch(inst, now, dispatchLatencyNanos(phase), watchdogTimeout(phase));
+    }
+
+    public void recordDispatchLatency(Phase phase, long latencyNanos) {
+        intervals.get(phase).recordDispatchLatency(latencyNanos);
+    }
+
+    /** EndForward from a prefill instance. Unknown instances are ignored (they may have been removed). */
+    public void onForwardEnded(ForwardEndedEvent e, long now) {
+        InstanceState inst = instances.get(e.instanceId());
+        if (inst == null) {
+            return;
+        }
+        intervals.get(inst.phase()).recordForwardPass(e.durationNanos());
+        List<DpUnitState> units = inst.units();
+        for (int d = 0; d < units.size() && d < e.backlogTokens().length; d++) {
+            units.get(d).acknowledge(e.receivedTokens()[d]);
+            units.get(d).reportBacklog(e.backlogTokens()[d]);
+        }
+        TripleCheckReadiness.onForwardEnded(inst, now, e.endedAtNanos(), e.nextPassStarted(),
+                watchdogTimeout(inst.phase()));
+    }
+
+    /** EndForward from a decode instance. */
+    public void onDecodeStepEnded(DecodeStepEndedEvent e, long now) {
+        InstanceState inst = instances.get(e.instanceId());
+        if (inst == null) {
+            return;
+        }
+        intervals.get(inst.phase()).recordForwardPass(e.durationNanos());
+        List<DpUnitState> units = inst.units();
+        boolean busy = false;
+        for (int d = 0; d < units.size() && d < e.batch().length; d++) {
+            units.get(d).reportDecode(e.batch()[d], e.kvTokens()[d], e.receivedRequests()[d],
+                    e.receivedKvTokens()[d]);
+            busy |= e.batch()[d] > 0;
+        }
+        TripleCheckReadiness.onForwardEnded(inst, now, e.endedAtNanos(), busy, watchdogTimeout(inst.phase()));
+    }
+
+    /**
+     * Quiescence polling: the engine's queue depth per unit in tokens (prefill backlog). All zero makes
+     * the instance ready at once.
+     */
+    public void onQueueDepthPolled(String instanceId, long[] queuedTokensPerUnit, long now) {
+        InstanceState inst = instances.get(instanceId);
+        if (inst == null) {
+            return;
+        }
+        boolean empty = true;
+        for (int d = 0; d < inst.units().size() && d < queuedTokensPerUnit.length; d++) {
+            inst.units().get(d).reportBacklog(queuedTokensPerUnit[d]);
+            empty &= queuedTokensPerUnit[d] == 0;
+        }
+        if (empty) {
+            TripleCheckReadiness.onQuiescent(inst, now);
+        } else {
+            TripleCheckReadiness.heard(inst, now);
+        }
+    }
+
+    /** A prefill request's first token came back (router-side accounting). */
+    public void onPrefillCompleted(DpUnitId unit, int promptTokens) {
+        if (instances.containsKey(unit.instanceId())) {
+            unit(unit).completePrefill(promptTokens);
+        }
+    }
+
+    /** A decode request finished (router-side accounting). */
+    public void onDecodeCompleted(DpUnitId unit) {
+        if (instances.containsKey(unit.instanceId())) {
+            unit(unit).completeDecode();
+        }
+    }
+
+    /** Runs every armed watchdog of the phase; returns the instances whose watchdog fired. */
+    public List<InstanceState> checkWatchdogs(Phase phase, long now) {
+        List<InstanceState> fired = new ArrayList<>(0);
+        for (InstanceState i : instances.values()) {
+            if (i.phase() == phase && TripleCheckReadiness.checkWatchdog(i, now, policy.suspectAfterFires())) {
+                fired.add(i);
+            }
+        }
+        return fired;
+    }
+
+    /** The earliest armed watchdog deadline of the phase, or {@link Long#MAX_VALUE}. */
+    public long nextWatchdogDeadline(Phase phase) {
+        long next = Long.MAX_VALUE;
+        for (InstanceState i : instances.values()) {
+            if (i.phase() == phase) {
+                next = Math.min(next, i.watchdogDeadlineNanos());
+            }
+        }
+        return next;
+    }
+}

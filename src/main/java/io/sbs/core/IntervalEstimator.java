@@ -1,0 +1,111 @@
+package io.sbs.core;
+
+/**
+ * Adaptive scheduling interval (paper section 4.1.1): {@code Δ = (T̄_fwd + τ_net) / N}.
+ *
+ * <p>Implementation notes. Model: {@code T̄_fwd} is the plain mean of the last {@code window} reported
+ * forward-pass durations, {@code τ_net} the mean of the last {@code window} dispatch latencies; both are
+ * O(1) to update (ring buffers with running sums). Cold start: until a pass has been reported, {@code Δ}
+ * is the configured default (an offline stress-test value) and {@code T̄_fwd} is taken as
+ * {@code default * N}, so that the watchdog has a horizon from the first dispatch. {@code Δ} is clamped
+ * to {@code [min, max]}; an operator may pin it, which bypasses the estimate and the clamps.
+ *
+ * <p>Times are nanoseconds on the caller's clock. Not thread-safe.
+ */
+public final class IntervalEstimator {
+
+    private final Window forward;
+    private final Window dispatchLatency;
+    private long defaultInterval;
+    private long minInterval;
+    private long maxInterval;
+    private long pinnedInterval;
+
+    public IntervalEstimator(int window, long defaultIntervalNanos, long minIntervalNanos, long maxIntervalNanos) {
+        if (window < 1) {
+            throw new IllegalArgumentException("window must be >= 1");
+        }
+        this.forward = new Window(window);
+        this.dispatchLatency = new Window(window);
+        configure(defaultIntervalNanos, minIntervalNanos, maxIntervalNanos, 0);
+    }
+
+    /** Applies new policy settings; samples are kept. {@code pinnedNanos} 0 means adaptive. */
+    public void configure(long defaultIntervalNanos, long minIntervalNanos, long maxIntervalNanos, long pinnedNanos) {
+        if (minIntervalNanos <= 0 || maxIntervalNanos < minIntervalNanos) {
+            throw new IllegalArgumentException("need 0 < min <= max");
+        }
+        this.defaultInterval = Math.max(minIntervalNanos, Math.min(maxIntervalNanos, defaultIntervalNanos));
+        this.minInterval = minIntervalNanos;
+        this.maxInterval = maxIntervalNanos;
+        this.pinnedInterval = Math.max(0, pinnedNanos);
+    }
+
+    public void recordForwardPass(long durationNanos) {
+        if (durationNanos > 0) {
+            forward.add(durationNanos);
+        }
+    }
+
+    public void recordDispatchLatency(long latencyNanos) {
+        if (latencyNanos >= 0) {
+            dispatchLatency.add(latencyNanos);
+        }
+    }
+
+    public boolean hasForwardSamples() {
+        return forward.count > 0;
+    }
+
+    /** {@code T̄_fwd}, or the cold-start stand-in {@code default * N}. */
+    public long meanForwardNanos(int healthyInstances) {
+        return forward.count > 0 ? forward.mean() : defaultInterval * Math.max(1, healthyInstances);
+    }
+
+    /** {@code τ_net}; 0 before any sample. */
+    public long meanDispatchLatencyNanos() {
+        return dispatchLatency.count > 0 ? dispatchLatency.mean() : 0;
+    }
+
+    /** {@code Δ} for {@code healthyInstances} instances; the pinned value when pinned. */
+    public long intervalNanos(int healthyInstances) {
+        if (pinnedInterval > 0) {
+            return pinnedInterval;
+        }
+        if (forward.count == 0) {
+            return defaultInterval;
+        }
+        long raw = (forward.mean() + meanDispatchLatencyNanos()) / Math.max(1, healthyInstances);
+        return Math.max(minInterval, Math.min(maxInterval, raw));
+    }
+
+    public boolean pinned() {
+        return pinnedInterval > 0;
+    }
+
+    private static final class Window {
+        private final long[] samples;
+        private int next;
+        private int count;
+        private long sum;
+
+        Window(int size) {
+            samples = new long[size];
+        }
+
+        void add(long v) {
+            if (count == samples.length) {
+                sum -= samples[next];
+            } else {
+                count++;
+            }
+            samples[next] = v;
+            sum += v;
+            next = (next + 1) % samples.length;
+        }
+
+        long mean() {
+            return sum / count;
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package io.sbs.core;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Decode placement by IQR mask, then lexicographic selection (paper sections 4.3.2 and 4.3.3).
+ *
+ * <p>Implementation notes. Model: each unit is the vector {@code (b_d, k_d)}. Mask: with {@code Q1},
+ * {@code Q3} the quartiles of {@code k} over the units at the start of the window (linear interpolation
+ * between order statistics), {@code θ = Q3 + κ (Q3 - Q1)}; a unit is masked when its current
+ * {@code k_d > θ} or when the request's prompt plus output would not fit its KV memory. Order: requests
+ * longest total first (length-based pre-sorting, "fill the valley" while the decision space is wide).
+ * Choice: the unmasked unit minimizing {@code (b_d, k_d)} lexicographically, ties to the earlier unit;
+ * the unit's vector is updated before the next request. Where the paper is silent: when {@code θ} masks
+ * every unit that still has memory, the mask is lifted for that request (the IQR guards against outliers,
+ * it must not refuse work the cluster can hold); a request no unit has memory for stays pending.
+ * Complexity: O(U log U + R log R + R * U).
+ */
+public final class IqrLexicographicDecodeAllocator implements DecodeAllocator {
+
+    static final Comparator<InferenceRequest> LONGEST_TOTAL_FIRST = Comparator
+            .comparingInt(InferenceRequest::totalTokens).reversed()
+            .thenComparingLong(InferenceRequest::arrivalNanos)
+            .thenComparingLong(InferenceRequest::id);
+
+    private final double kappa;
+
+    public IqrLexicographicDecodeAllocator(double kappa) {
+        if (!(kappa >= 0)) {
+            throw new IllegalArgumentException("kappa must be >= 0");
+        }
+        this.kappa = kappa;
+    }
+
+    @Override
+    public Allocation allocate(List<InferenceRequest> window, List<DpUnitState> units) {
+        int n = units.size();
+        int[] b = new int[n];
+        long[] k = new long[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = units.get(i).batchSize();
+            k[i] = units.get(i).kvTokens();
+        }
+        double theta = n == 0 ? 0 : threshold(k, kappa);
+        List<InferenceRequest> sorted = new ArrayList<>(window);
+        sorted.sort(LONGEST_TOTAL_FIRST);
+        List<Assignment> placed = new ArrayList<>(sorted.size());
+        List<InferenceRequest> pending = new ArrayList<>();
+        for (InferenceRequest r : sorted) {
+            int best = select(units, b, k, r.totalTokens(), theta, true);
+            if (best < 0) {
+                best = select(units, b, k, r.totalTokens(), theta, false);
+            }
+            if (best < 0) {
+                pending.add(r);
+                continue;
+            }
+            b[best]++;
+            k[best] += r.totalTokens();
+            placed.add(new Assignment(r, units.get(best).id()));
+        }
+        return new Allocation(placed, pending);
+    }
+
+    private static int select(List<DpUnitState> units, int[] b, long[] k, long need, double theta, boolean masked) {
+        int best = -1;
+        for (int i = 0; i < b.length; i++) {
+            if (k[i] + need > units.get(i).kvCapacity() || (masked && k[i] > theta)) {
+                continue;
+            }
+            if (best < 0 || b[i] < b[best] || (b[i] == b[best] && k[i] < k[best])) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** {@code θ = Q3 + κ (Q3 - Q1)} of the values. */
+    public static double threshold(long[] values, double kappa) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        double q1 = quantile(sorted, 0.25);
+        double q3 = quantile(sorted, 0.75);
+        return q3 + kappa * (q3 - q1);
+    }
+
+    /** Quantile of sorted values with linear interpolation between order statistics. */
+    public static double quantile(long[] sorted, double q) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        double pos = q * (sorted.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(sorted.length - 1, lo + 1);
+        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+    }
+}

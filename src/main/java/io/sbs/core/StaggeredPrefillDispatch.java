@@ -1,0 +1,127 @@
+package io.sbs.core;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Staggered Batch Scheduling for prefill (paper sections 3.2 and 4): buffer, then dispatch batches to the
+ * instances whose next pass is about to start, packed by a {@link PrefillAllocator}.
+ *
+ * <p>Implementation notes. Model: readiness is judged per instance by {@link TripleCheckReadiness} and
+ * capacity per DP unit by {@code C_avail}, so each ready unit is topped up to {@code C_max} for its next
+ * pass, backlog counted (SPEC.md section 9: waiting for a whole instance to drain loses capacity when
+ * prompts span several passes). Timing: ticks come every {@code Δ = (T̄_fwd + τ_net) / N} and, in
+ * addition, at each running instance's predicted pass end minus {@code τ_net} and a guard of
+ * {@code dispatchGuardFraction * T̄_fwd}, so a top-up lands before the engine starts its next pass
+ * instead of just after it. An arrival while some instance is idle triggers a cycle at once (quiescence
+ * is an immediate readiness trigger). Fairness: carried-over requests first, FCFS. Overload: a request
+ * pending for {@code overloadCycles} cycles that had open capacity turns flow control on until no
+ * request is over the limit.
+ */
+public final class StaggeredPrefillDispatch implements PhaseDispatch {
+
+    private static final Comparator<InferenceRequest> FCFS = Comparator
+            .comparingLong(InferenceRequest::arrivalNanos).thenComparingLong(InferenceRequest::id);
+
+    private final ClusterState cluster;
+    private final PrefillAllocator allocator;
+    private final List<InferenceRequest> fresh = new ArrayList<>();
+    private List<InferenceRequest> carried = new ArrayList<>();
+    private final Map<Long, Integer> failedCycles = new HashMap<>();
+    private boolean overloaded;
+
+    public StaggeredPrefillDispatch(ClusterState cluster, PrefillAllocator allocator) {
+        this.cluster = cluster;
+        this.allocator = allocator;
+    }
+
+    @Override
+    public Phase phase() {
+        return Phase.PREFILL;
+    }
+
+    @Override
+    public List<Assignment> onArrival(InferenceRequest request, long now) {
+        fresh.add(request);
+        for (InstanceState i : cluster.candidates(Phase.PREFILL)) {
+            if (!i.passRunning()) {
+                return onTick(now);
+            }
+        }
+        return List.of();
+    }
+
+    @Override
+    public List<Assignment> onTick(long now) {
+        cluster.checkWatchdogs(Phase.PREFILL, now);
+        if (fresh.isEmpty() && carried.isEmpty()) {
+            return List.of();
+        }
+        long meanForward = cluster.meanForwardNanos(Phase.PREFILL);
+        long horizon = horizon(meanForward);
+        List<DpUnitState> open = new ArrayList<>();
+        for (InstanceState inst : cluster.candidates(Phase.PREFILL)) {
+            if (TripleCheckReadiness.ready(inst, now, meanForward, horizon)) {
+                for (DpUnitState u : inst.units()) {
+                    if (u.availableCapacity() > 0) {
+                        open.add(u);
+                    }
+                }
+            }
+        }
+        if (open.isEmpty()) {
+            return List.of();
+        }
+        Allocation allocation = allocator.allocate(carried, fresh, open);
+        fresh.clear();
+        for (Assignment a : allocation.placed()) {
+            cluster.recordDispatch(a, Phase.PREFILL, now);
+            failedCycles.remove(a.request().id());
+        }
+        List<InferenceRequest> pending = new ArrayList<>(allocation.pending());
+        pending.sort(FCFS);
+        carried = pending;
+        int limit = cluster.policy().overloadCycles();
+        boolean over = false;
+        for (InferenceRequest r : pending) {
+            over |= failedCycles.merge(r.id(), 1, Integer::sum) >= limit;
+        }
+        overloaded = over;
+        return allocation.placed();
+    }
+
+    private long horizon(long meanForward) {
+        return cluster.dispatchLatencyNanos(Phase.PREFILL)
+                + (long) (cluster.policy().dispatchGuardFraction() * meanForward);
+    }
+
+    @Override
+    public long nextTickAt(long now) {
+        long next = now + Math.max(1, cluster.intervalNanos(Phase.PREFILL));
+        long meanForward = cluster.meanForwardNanos(Phase.PREFILL);
+        long horizon = horizon(meanForward);
+        for (InstanceState inst : cluster.candidates(Phase.PREFILL)) {
+            if (inst.passRunning()) {
+                long boundary = TripleCheckReadiness.predictedPassEnd(inst, meanForward) - horizon;
+                if (boundary > now && boundary < next) {
+                    next = boundary;
+                }
+            }
+        }
+        long watchdog = cluster.nextWatchdogDeadline(Phase.PREFILL);
+        return watchdog > now ? Math.min(next, watchdog) : next;
+    }
+
+    @Override
+    public int buffered() {
+        return fresh.size() + carried.size();
+    }
+
+    @Override
+    public boolean overloaded() {
+        return overloaded;
+    }
+}

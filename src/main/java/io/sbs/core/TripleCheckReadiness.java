@@ -1,0 +1,102 @@
+package io.sbs.core;
+
+/**
+ * Readiness of an instance by the triple check of paper section 4.1.2.
+ *
+ * <p>Implementation notes. Model: an instance is ready for a dispatch when it is idle, or when its
+ * running pass is predicted to end within the dispatch horizon, so that a top-up sent now lands before
+ * the engine starts its next pass (SPEC.md section 9: a batch sent on EndForward arrives just after the
+ * next pass began and waits a whole pass). The three signals, any one of which suffices:
+ * <ol>
+ *   <li>quiescence polling: a reported queue depth of zero makes the instance idle;</li>
+ *   <li>EndForward push: the pass ended; the instance is idle or, if the engine started another pass at
+ *       once, running since the reported end; feeds {@code T̄_fwd};</li>
+ *   <li>watchdog: armed when work is sent to (or seen running on) an instance, with timeout
+ *       {@code k_w * T̄_fwd}; on expiry the instance is forced idle, its unacknowledged state is reset and
+ *       the fire is counted; {@code suspectAfterFires} consecutive fires mark it suspect.</li>
+ * </ol>
+ * Failure handling: a suspect instance leaves {@code N} and stops receiving work until any signal is
+ * heard from it again. When every instance of a phase is suspect, callers fall back to all of them, so
+ * with every signal lost the system degrades to one batch per watchdog period per instance (a fixed
+ * interval) and never deadlocks.
+ */
+public final class TripleCheckReadiness {
+
+    private TripleCheckReadiness() {
+    }
+
+    /** Records work sent at {@code now}, predicted to reach the engine after {@code dispatchLatency}. */
+    static void onDispatch(InstanceState inst, long now, long dispatchLatency, long watchdogTimeout) {
+        if (!inst.passRunning) {
+            inst.passRunning = true;
+            inst.passStartedNanos = now + dispatchLatency;
+        }
+        arm(inst, now, watchdogTimeout);
+    }
+
+    /** EndForward: the fast path. */
+    static void onForwardEnded(InstanceState inst, long now, long endedAt, boolean nextPassStarted,
+            long watchdogTimeout) {
+        heard(inst, now);
+        if (nextPassStarted) {
+            inst.passRunning = true;
+            inst.passStartedNanos = endedAt;
+            inst.watchdogDeadlineNanos = Long.MAX_VALUE;
+            arm(inst, now, watchdogTimeout);
+        } else {
+            inst.passRunning = false;
+            inst.watchdogDeadlineNanos = Long.MAX_VALUE;
+        }
+    }
+
+    /** Quiescence polling: an empty engine queue is an immediate readiness trigger. */
+    static void onQuiescent(InstanceState inst, long now) {
+        heard(inst, now);
+        inst.passRunning = false;
+        inst.watchdogDeadlineNanos = Long.MAX_VALUE;
+    }
+
+    /** Any sign of life (a non-empty poll included) clears suspicion. */
+    static void heard(InstanceState inst, long now) {
+        inst.lastSignalNanos = now;
+        inst.consecutiveWatchdogFires = 0;
+        inst.suspect = false;
+    }
+
+    /** Fires the watchdog if it expired; returns whether it fired. */
+    static boolean checkWatchdog(InstanceState inst, long now, int suspectAfterFires) {
+        if (now < inst.watchdogDeadlineNanos) {
+            return false;
+        }
+        inst.watchdogDeadlineNanos = Long.MAX_VALUE;
+        inst.passRunning = false;
+        for (DpUnitState u : inst.units()) {
+            u.resetVolatile();
+        }
+        inst.watchdogFires++;
+        inst.consecutiveWatchdogFires++;
+        if (inst.consecutiveWatchdogFires >= suspectAfterFires) {
+            inst.suspect = true;
+        }
+        return true;
+    }
+
+    /**
+     * Whether a dispatch made at {@code now} should go to this instance: it is idle, or its running pass
+     * is predicted to end within {@code horizon}.
+     */
+    public static boolean ready(InstanceState inst, long now, long meanForward, long horizon) {
+        return !inst.passRunning || predictedPassEnd(inst, meanForward) - now <= horizon;
+    }
+
+    /** {@code passStart + T̄_fwd}; {@link Long#MIN_VALUE} when idle. */
+    public static long predictedPassEnd(InstanceState inst, long meanForward) {
+        return inst.passRunning ? inst.passStartedNanos + meanForward : Long.MIN_VALUE;
+    }
+
+    private static void arm(InstanceState inst, long now, long timeout) {
+        if (inst.watchdogDeadlineNanos == Long.MAX_VALUE) {
+            inst.watchdogDeadlineNanos = now + timeout;
+        }
+    }
+}

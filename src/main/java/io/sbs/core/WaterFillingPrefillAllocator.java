@@ -1,0 +1,72 @@
+package io.sbs.core;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
+
+/**
+ * Prioritized Batch Allocation (PBAA, paper section 4.2.2) with straggler-aware water filling.
+ *
+ * <p>Implementation notes. Model: capacity is the chunk-aware {@code C_avail} of each open unit; a prompt
+ * costs {@code min(len, C_max)} of the pass it joins ({@link DpUnitState#passCost}). Order: carried-over
+ * requests first in arrival order (starvation prevention, FCFS), then the fresh ones longest first; each
+ * goes to the unit with the largest remaining capacity, ties to the earlier unit in the input order.
+ * Where the paper is silent: a carried-over request that fits nowhere does not block the ones behind it
+ * (head-of-line blocking would idle capacity); it keeps its priority in the next window and counts
+ * towards overload protection. Complexity: O((R + U) log U) for R requests on U units.
+ */
+public final class WaterFillingPrefillAllocator implements PrefillAllocator {
+
+    /** Longest prompt first; ties by arrival, then id, so the order is total and deterministic. */
+    static final Comparator<InferenceRequest> LONGEST_FIRST = Comparator
+            .comparingInt(InferenceRequest::promptTokens).reversed()
+            .thenComparingLong(InferenceRequest::arrivalNanos)
+            .thenComparingLong(InferenceRequest::id);
+
+    @Override
+    public Allocation allocate(List<InferenceRequest> carriedOver, List<InferenceRequest> fresh,
+            List<DpUnitState> units) {
+        long[] capacity = new long[units.size()];
+        PriorityQueue<Integer> byCapacity = new PriorityQueue<>(Math.max(1, units.size()),
+                (a, b) -> capacity[a] != capacity[b] ? Long.compare(capacity[b], capacity[a]) : Integer.compare(a, b));
+        for (int i = 0; i < units.size(); i++) {
+            capacity[i] = units.get(i).availableCapacity();
+            if (capacity[i] > 0) {
+                byCapacity.add(i);
+            }
+        }
+        List<Assignment> placed = new ArrayList<>(carriedOver.size() + fresh.size());
+        List<InferenceRequest> pending = new ArrayList<>();
+        for (InferenceRequest r : carriedOver) {
+            place(r, units, capacity, byCapacity, placed, pending);
+        }
+        List<InferenceRequest> sorted = new ArrayList<>(fresh);
+        sorted.sort(LONGEST_FIRST);
+        for (InferenceRequest r : sorted) {
+            place(r, units, capacity, byCapacity, placed, pending);
+        }
+        return new Allocation(placed, pending);
+    }
+
+    private static void place(InferenceRequest r, List<DpUnitState> units, long[] capacity,
+            PriorityQueue<Integer> byCapacity, List<Assignment> placed, List<InferenceRequest> pending) {
+        Integer best = byCapacity.peek();
+        if (best == null) {
+            pending.add(r);
+            return;
+        }
+        DpUnitState unit = units.get(best);
+        int cost = unit.passCost(r.promptTokens());
+        if (cost > capacity[best]) {
+            pending.add(r);
+            return;
+        }
+        byCapacity.poll();
+        capacity[best] -= cost;
+        if (capacity[best] > 0) {
+            byCapacity.add(best);
+        }
+        placed.add(new Assignment(r, unit.id()));
+    }
+}
