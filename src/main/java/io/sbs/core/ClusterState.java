@@ -201,21 +201,20 @@ public final class ClusterState {
     }
 
     /**
-     * Quiescence polling: the engine's queue depth per unit in tokens (prefill backlog). All zero makes
-     * the instance ready at once.
+     * Quiescence polling: the engine's load sampled at {@code sampledAt}; {@code idle} when no unit has a
+     * request running or waiting. An idle engine is ready at once and its backlog is zero; a busy one only
+     * counts as a sign of life (backlog comes from EndForward, which is exact about pass boundaries).
      */
-    public void onQueueDepthPolled(String instanceId, long[] queuedTokensPerUnit, long now) {
+    public void onLoadPolled(String instanceId, boolean idle, long sampledAt, long now) {
         InstanceState inst = instances.get(instanceId);
         if (inst == null) {
             return;
         }
-        boolean empty = true;
-        for (int d = 0; d < inst.units().size() && d < queuedTokensPerUnit.length; d++) {
-            inst.units().get(d).reportBacklog(queuedTokensPerUnit[d]);
-            empty &= queuedTokensPerUnit[d] == 0;
-        }
-        if (empty) {
-            TripleCheckReadiness.onQuiescent(inst, now);
+        if (idle && sampledAt >= inst.lastDispatchArrivalNanos) {
+            for (DpUnitState u : inst.units()) {
+                u.reportBacklog(0);
+            }
+            TripleCheckReadiness.onQuiescent(inst, now, sampledAt);
         } else {
             TripleCheckReadiness.heard(inst, now);
         }

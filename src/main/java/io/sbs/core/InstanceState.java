@@ -24,6 +24,7 @@ public final class InstanceState {
     boolean suspect;
     boolean draining;
     long lastSignalNanos = Long.MIN_VALUE;
+    long lastDispatchArrivalNanos = Long.MIN_VALUE;
 
     public InstanceState(String id, Phase phase, int dpUnits, int chunkCapacity, long kvCapacity, int cacheBlocks) {
         if (dpUnits < 1) {

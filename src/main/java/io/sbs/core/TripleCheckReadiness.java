@@ -27,6 +27,7 @@ public final class TripleCheckReadiness {
 
     /** Records work sent at {@code now}, predicted to reach the engine after {@code dispatchLatency}. */
     static void onDispatch(InstanceState inst, long now, long dispatchLatency, long watchdogTimeout) {
+        inst.lastDispatchArrivalNanos = Math.max(inst.lastDispatchArrivalNanos, now + dispatchLatency);
         if (!inst.passRunning) {
             inst.passRunning = true;
             inst.passStartedNanos = now + dispatchLatency;
@@ -43,15 +44,27 @@ public final class TripleCheckReadiness {
             inst.passStartedNanos = endedAt;
             inst.watchdogDeadlineNanos = Long.MAX_VALUE;
             arm(inst, now, watchdogTimeout);
+        } else if (inst.lastDispatchArrivalNanos > endedAt) {
+            // The report is older than work we sent since: that work started a pass of its own on arrival.
+            inst.passRunning = true;
+            inst.passStartedNanos = inst.lastDispatchArrivalNanos;
+            inst.watchdogDeadlineNanos = Long.MAX_VALUE;
+            arm(inst, now, watchdogTimeout);
         } else {
             inst.passRunning = false;
             inst.watchdogDeadlineNanos = Long.MAX_VALUE;
         }
     }
 
-    /** Quiescence polling: an empty engine queue is an immediate readiness trigger. */
-    static void onQuiescent(InstanceState inst, long now) {
+    /**
+     * Quiescence polling: an engine with nothing running or queued, sampled at {@code sampledAt}, is an
+     * immediate readiness trigger, unless work we sent may have reached it after the sample.
+     */
+    static void onQuiescent(InstanceState inst, long now, long sampledAt) {
         heard(inst, now);
+        if (sampledAt < inst.lastDispatchArrivalNanos) {
+            return;
+        }
         inst.passRunning = false;
         inst.watchdogDeadlineNanos = Long.MAX_VALUE;
     }
