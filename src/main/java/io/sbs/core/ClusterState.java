@@ -20,6 +20,7 @@ public final class ClusterState {
 
     private final Map<String, InstanceState> instances = new LinkedHashMap<>();
     private final Map<Phase, IntervalEstimator> intervals = new EnumMap<>(Phase.class);
+    private final Map<Phase, PassTimeModel> passTimes = new EnumMap<>(Phase.class);
     private SchedulingPolicy policy;
 
     public ClusterState(SchedulingPolicy policy) {
@@ -27,6 +28,9 @@ public final class ClusterState {
         for (Phase p : Phase.values()) {
             intervals.put(p, new IntervalEstimator(policy.windowSamples(), policy.defaultInterval().toNanos(),
                     policy.minInterval().toNanos(), policy.maxInterval().toNanos()));
+        }
+        for (Phase p : Phase.values()) {
+            passTimes.put(p, new PassTimeModel(Math.max(16, 2 * policy.windowSamples())));
         }
         applyIntervalSettings();
     }
@@ -137,6 +141,24 @@ public final class ClusterState {
         return intervals.get(phase).meanForwardNanos(Math.max(1, healthyInstances(phase)));
     }
 
+    /**
+     * When the instance's running pass is predicted to end: its start plus the {@link PassTimeModel}'s
+     * duration for the pass's most loaded unit ({@code T̄_fwd} until passes are reported);
+     * {@link Long#MIN_VALUE} when it is idle.
+     */
+    public long predictedPassEnd(InstanceState inst) {
+        if (!inst.passRunning()) {
+            return Long.MIN_VALUE;
+        }
+        long fallback = meanForwardNanos(inst.phase());
+        return inst.passStartedNanos() + passTimes.get(inst.phase()).predict(inst.runningPassMaxTokens(), fallback);
+    }
+
+    /** Whether a dispatch at {@code now} should go to the instance: idle, or its pass ends within {@code horizon}. */
+    public boolean ready(InstanceState inst, long now, long horizon) {
+        return TripleCheckReadiness.ready(inst, now, predictedPassEnd(inst), horizon);
+    }
+
     /** {@code Δ} of the phase now. */
     public long intervalNanos(Phase phase) {
         return intervals.get(phase).intervalNanos(Math.max(1, healthyInstances(phase)));
@@ -174,13 +196,14 @@ public final class ClusterState {
             return;
         }
         intervals.get(inst.phase()).recordForwardPass(e.durationNanos());
+        passTimes.get(inst.phase()).record(max(e.passTokens()), e.durationNanos());
         List<DpUnitState> units = inst.units();
         for (int d = 0; d < units.size() && d < e.backlogTokens().length; d++) {
             units.get(d).acknowledge(e.receivedTokens()[d]);
             units.get(d).reportBacklog(e.backlogTokens()[d]);
         }
         TripleCheckReadiness.onForwardEnded(inst, now, e.endedAtNanos(), e.nextPassStarted(),
-                watchdogTimeout(inst.phase()));
+                max(e.nextPassTokens()), watchdogTimeout(inst.phase()));
     }
 
     /** EndForward from a decode instance. */
@@ -197,7 +220,7 @@ public final class ClusterState {
                     e.receivedKvTokens()[d]);
             busy |= e.batch()[d] > 0;
         }
-        TripleCheckReadiness.onForwardEnded(inst, now, e.endedAtNanos(), busy, watchdogTimeout(inst.phase()));
+        TripleCheckReadiness.onForwardEnded(inst, now, e.endedAtNanos(), busy, -1, watchdogTimeout(inst.phase()));
     }
 
     /**
@@ -232,6 +255,14 @@ public final class ClusterState {
         if (instances.containsKey(unit.instanceId())) {
             unit(unit).completeDecode();
         }
+    }
+
+    private static long max(long[] values) {
+        long m = 0;
+        for (long v : values) {
+            m = Math.max(m, v);
+        }
+        return m;
     }
 
     /** Runs every armed watchdog of the phase; returns the instances whose watchdog fired. */

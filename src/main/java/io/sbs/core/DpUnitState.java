@@ -85,6 +85,11 @@ public final class DpUnitState {
         return inflightTokens;
     }
 
+    /** Tokens sent to this unit's idle instance that start a pass of their own on arrival, not yet acknowledged. */
+    public long startingPassTokens() {
+        return startingPassTokens;
+    }
+
     /** {@code Q_device}: the engine's reported backlog beyond the running pass. */
     public long deviceBacklogTokens() {
         return deviceBacklogTokens;
@@ -146,6 +151,13 @@ public final class DpUnitState {
         long fromStarting = Math.min(tokens, startingPassTokens);
         startingPassTokens -= fromStarting;
         inflightTokens = Math.max(0, inflightTokens - (tokens - fromStarting));
+    }
+
+    /** Unacknowledged tokens turned out to start a pass of their own (they reached an idle engine). */
+    void inflightStartedPass() {
+        long moved = Math.min(inflightTokens, Math.max(0, chunkCapacity - startingPassTokens));
+        startingPassTokens += moved;
+        inflightTokens -= moved;
     }
 
     /** The engine's report of tokens queued beyond the running pass. */

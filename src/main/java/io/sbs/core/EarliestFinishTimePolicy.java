@@ -7,7 +7,7 @@ import org.jspecify.annotations.Nullable;
  * at arrival to the DP unit where it is predicted to finish first.
  *
  * <p>Implementation notes. Model: an instance's next pass starts at its predicted pass end
- * ({@code passStart + T̄_fwd}) when running, or on arrival ({@code now + τ_net}) when idle; a unit holding
+ * (its start plus the pass-time model's prediction, see {@link ClusterState#predictedPassEnd}) when running, or on arrival ({@code now + τ_net}) when idle; a unit holding
  * {@code q} queued tokens (in flight plus backlog) finishes a new prompt of {@code len} tokens at the end
  * of pass {@code ceil((q + len) / C_max)}, each pass taking {@code T̄_fwd}. Ties go to the unit with fewer
  * queued tokens, then the earlier unit. It is the strongest honest immediate baseline: it knows the pass
@@ -24,7 +24,7 @@ public final class EarliestFinishTimePolicy implements RoutingPolicy {
         long bestQueued = Long.MAX_VALUE;
         for (InstanceState inst : cluster.candidates(Phase.PREFILL)) {
             long nextStart = inst.passRunning()
-                    ? Math.max(arrival, TripleCheckReadiness.predictedPassEnd(inst, meanForward))
+                    ? Math.max(arrival, cluster.predictedPassEnd(inst))
                     : arrival;
             for (DpUnitState u : inst.units()) {
                 long queued = Math.max(0, u.inflightTokens() + u.deviceBacklogTokens());

@@ -25,6 +25,8 @@ public final class InstanceState {
     boolean draining;
     long lastSignalNanos = Long.MIN_VALUE;
     long lastDispatchArrivalNanos = Long.MIN_VALUE;
+    /** Tokens on the most loaded unit of the running pass, as reported; -1 when the pass was started by our dispatch. */
+    long runningPassMaxTokens = -1;
 
     public InstanceState(String id, Phase phase, int dpUnits, int chunkCapacity, long kvCapacity, int cacheBlocks) {
         if (dpUnits < 1) {
@@ -77,6 +79,18 @@ public final class InstanceState {
     /** Healthy instances count in {@code N} and receive work. */
     public boolean healthy() {
         return !suspect && !draining;
+    }
+
+    /** Most tokens on one unit in the running pass: reported, or what we sent to the idle instance. */
+    public long runningPassMaxTokens() {
+        if (runningPassMaxTokens >= 0) {
+            return runningPassMaxTokens;
+        }
+        long max = 0;
+        for (DpUnitState u : units) {
+            max = Math.max(max, u.startingPassTokens());
+        }
+        return max;
     }
 
     public long watchdogFires() {

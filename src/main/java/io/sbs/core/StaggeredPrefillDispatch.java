@@ -64,7 +64,7 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
         long horizon = horizon(meanForward);
         List<DpUnitState> open = new ArrayList<>();
         for (InstanceState inst : cluster.candidates(Phase.PREFILL)) {
-            if (TripleCheckReadiness.ready(inst, now, meanForward, horizon)) {
+            if (cluster.ready(inst, now, horizon)) {
                 for (DpUnitState u : inst.units()) {
                     if (u.availableCapacity() > 0) {
                         open.add(u);
@@ -105,7 +105,7 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
         long horizon = horizon(meanForward);
         for (InstanceState inst : cluster.candidates(Phase.PREFILL)) {
             if (inst.passRunning()) {
-                long boundary = TripleCheckReadiness.predictedPassEnd(inst, meanForward) - horizon;
+                long boundary = cluster.predictedPassEnd(inst) - horizon;
                 if (boundary > now && boundary < next) {
                     next = boundary;
                 }

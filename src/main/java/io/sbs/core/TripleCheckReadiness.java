@@ -31,23 +31,33 @@ public final class TripleCheckReadiness {
         if (!inst.passRunning) {
             inst.passRunning = true;
             inst.passStartedNanos = now + dispatchLatency;
+            inst.runningPassMaxTokens = -1;
         }
         arm(inst, now, watchdogTimeout);
     }
 
     /** EndForward: the fast path. */
     static void onForwardEnded(InstanceState inst, long now, long endedAt, boolean nextPassStarted,
-            long watchdogTimeout) {
+            long nextPassMaxTokens, long watchdogTimeout) {
         heard(inst, now);
         if (nextPassStarted) {
             inst.passRunning = true;
             inst.passStartedNanos = endedAt;
+            inst.runningPassMaxTokens = nextPassMaxTokens;
             inst.watchdogDeadlineNanos = Long.MAX_VALUE;
             arm(inst, now, watchdogTimeout);
         } else if (inst.lastDispatchArrivalNanos > endedAt) {
             // The report is older than work we sent since: that work started a pass of its own on arrival.
             inst.passRunning = true;
             inst.passStartedNanos = inst.lastDispatchArrivalNanos;
+            // What is still in flight reached an idle engine and started that pass, so it no longer
+            // counts against the pass after it.
+            long max = 0;
+            for (DpUnitState u : inst.units()) {
+                u.inflightStartedPass();
+                max = Math.max(max, u.startingPassTokens());
+            }
+            inst.runningPassMaxTokens = max;
             inst.watchdogDeadlineNanos = Long.MAX_VALUE;
             arm(inst, now, watchdogTimeout);
         } else {
@@ -96,15 +106,10 @@ public final class TripleCheckReadiness {
 
     /**
      * Whether a dispatch made at {@code now} should go to this instance: it is idle, or its running pass
-     * is predicted to end within {@code horizon}.
+     * is predicted to end ({@code predictedPassEnd}) within {@code horizon}.
      */
-    public static boolean ready(InstanceState inst, long now, long meanForward, long horizon) {
-        return !inst.passRunning || predictedPassEnd(inst, meanForward) - now <= horizon;
-    }
-
-    /** {@code passStart + T̄_fwd}; {@link Long#MIN_VALUE} when idle. */
-    public static long predictedPassEnd(InstanceState inst, long meanForward) {
-        return inst.passRunning ? inst.passStartedNanos + meanForward : Long.MIN_VALUE;
+    public static boolean ready(InstanceState inst, long now, long predictedPassEnd, long horizon) {
+        return !inst.passRunning || predictedPassEnd - now <= horizon;
     }
 
     private static void arm(InstanceState inst, long now, long timeout) {

@@ -1,0 +1,17 @@
+package io.sbs.sim;
+
+/**
+ * What one prefill simulation measured (requests arriving after warm-up). Times in seconds.
+ *
+ * @param ttft          time to first token; unfinished requests count with their wait until the stop
+ * @param schedulerQueue time from arrival to dispatch (scheduler-side queueing)
+ * @param deviceQueue   time from reaching the engine to the start of its first pass (device-side queueing)
+ * @param chunkUtilization mean over passes of tokens in the pass / (DP units x C_max)
+ * @param passMillis    forward-pass durations in milliseconds
+ * @param overloadedTicks dispatch cycles that ended with flow control on
+ * @param events        simulation events processed
+ */
+public record PrefillResult(String policy, int completed, int unfinished, int lost, Stats ttft, Stats schedulerQueue,
+        Stats deviceQueue, double chunkUtilization, Stats passMillis, long watchdogFires, long overloadedTicks,
+        int maxBuffered, long events) {
+}
