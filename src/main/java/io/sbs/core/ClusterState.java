@@ -154,6 +154,18 @@ public final class ClusterState {
         return inst.passStartedNanos() + passTimes.get(inst.phase()).predict(inst.runningPassMaxTokens(), fallback);
     }
 
+    /**
+     * How long before a predicted pass end a top-up must be sent to land in time: {@code τ_net} plus a
+     * guard of {@code dispatchGuardSigmas} standard deviations of the pass-time prediction error, at
+     * least {@code dispatchGuardFraction} of {@code T̄_fwd} (10% of it until enough passes are reported).
+     */
+    public long dispatchHorizonNanos(Phase phase) {
+        long meanForward = meanForwardNanos(phase);
+        long floor = (long) (policy.dispatchGuardFraction() * meanForward);
+        long sigma = passTimes.get(phase).residualStdNanos(meanForward / 10);
+        return dispatchLatencyNanos(phase) + Math.max(floor, (long) (policy.dispatchGuardSigmas() * sigma));
+    }
+
     /** Whether a dispatch at {@code now} should go to the instance: idle, or its pass ends within {@code horizon}. */
     public boolean ready(InstanceState inst, long now, long horizon) {
         return TripleCheckReadiness.ready(inst, now, predictedPassEnd(inst), horizon);

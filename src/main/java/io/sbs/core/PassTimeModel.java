@@ -23,6 +23,7 @@ public final class PassTimeModel {
     private double sy;
     private double sxx;
     private double sxy;
+    private double syy;
 
     public PassTimeModel(int window) {
         xs = new double[Math.max(1, window)];
@@ -40,6 +41,7 @@ public final class PassTimeModel {
             sy -= oy;
             sxx -= ox * ox;
             sxy -= ox * oy;
+            syy -= oy * oy;
         } else {
             count++;
         }
@@ -51,7 +53,29 @@ public final class PassTimeModel {
         sy += y;
         sxx += x * x;
         sxy += x * y;
+        syy += y * y;
         next = (next + 1) % xs.length;
+    }
+
+    /**
+     * Standard deviation of the prediction error over the window (residuals of the fit), in nanoseconds;
+     * {@code fallback} with fewer than four samples.
+     */
+    public long residualStdNanos(long fallback) {
+        if (count < 4) {
+            return fallback;
+        }
+        double n = count;
+        double var = n * sxx - sx * sx;
+        double sse;
+        if (var <= 1e-9 * Math.max(1, sxx * n)) {
+            sse = syy - sy * sy / n;
+        } else {
+            double b = (n * sxy - sx * sy) / var;
+            double a = (sy - b * sx) / n;
+            sse = syy - a * sy - b * sxy;
+        }
+        return Math.round(Math.sqrt(Math.max(0, sse) / (n - 2)));
     }
 
     public boolean hasSamples() {

@@ -20,8 +20,10 @@ import java.util.Objects;
  * @param suspectAfterFires     consecutive watchdog fires that mark an instance suspect (removed from N)
  * @param overloadCycles        {@code K}: failed allocation cycles of one request that trigger flow control
  * @param iqrKappa              {@code κ} of the decode mask {@code θ = Q3 + κ (Q3 - Q1)}
- * @param dispatchGuardFraction how far ahead of a predicted pass end, as a fraction of {@code T̄_fwd}, a
- *                              top-up aims to land, so jitter does not make it miss the pass
+ * @param dispatchGuardFraction least margin, as a fraction of {@code T̄_fwd}, by which a top-up aims to
+ *                              land before the predicted pass end
+ * @param dispatchGuardSigmas   margin in standard deviations of the pass-time prediction error, so that
+ *                              jitter does not split a top-up across the pass boundary
  * @param cacheBlockTokens      tokens per prefix block of the requests' block hashes
  * @param cacheImbalanceGuard   cache affinity may pick a unit only if its {@code C_avail} is at least this
  *                              fraction of the largest {@code C_avail}
@@ -42,6 +44,7 @@ public record SchedulingPolicy(
         int overloadCycles,
         double iqrKappa,
         double dispatchGuardFraction,
+        double dispatchGuardSigmas,
         int cacheBlockTokens,
         double cacheImbalanceGuard,
         double cacheMatchThreshold,
@@ -72,6 +75,7 @@ public record SchedulingPolicy(
         range(errors, "overloadCycles", overloadCycles, 1, 1_000_000);
         range(errors, "iqrKappa", iqrKappa, 0.0, 100.0);
         range(errors, "dispatchGuardFraction", dispatchGuardFraction, 0.0, 1.0);
+        range(errors, "dispatchGuardSigmas", dispatchGuardSigmas, 0.0, 10.0);
         range(errors, "cacheBlockTokens", cacheBlockTokens, 1, 1 << 20);
         range(errors, "cacheImbalanceGuard", cacheImbalanceGuard, 0.0, 1.0);
         range(errors, "cacheMatchThreshold", cacheMatchThreshold, 0.0, 1.0);
@@ -95,7 +99,8 @@ public record SchedulingPolicy(
         return new Builder().name(name).defaultInterval(defaultInterval).minInterval(minInterval)
                 .maxInterval(maxInterval).pinnedInterval(pinnedInterval).windowSamples(windowSamples)
                 .watchdogFactor(watchdogFactor).suspectAfterFires(suspectAfterFires).overloadCycles(overloadCycles)
-                .iqrKappa(iqrKappa).dispatchGuardFraction(dispatchGuardFraction).cacheBlockTokens(cacheBlockTokens)
+                .iqrKappa(iqrKappa).dispatchGuardFraction(dispatchGuardFraction).dispatchGuardSigmas(dispatchGuardSigmas)
+                .cacheBlockTokens(cacheBlockTokens)
                 .cacheImbalanceGuard(cacheImbalanceGuard).cacheMatchThreshold(cacheMatchThreshold)
                 .balanceAbsThreshold(balanceAbsThreshold).balanceRelThreshold(balanceRelThreshold);
     }
@@ -130,7 +135,8 @@ public record SchedulingPolicy(
         private int suspectAfterFires = 3;
         private int overloadCycles = 8;
         private double iqrKappa = 1.5;
-        private double dispatchGuardFraction = 0.1;
+        private double dispatchGuardFraction = 0.02;
+        private double dispatchGuardSigmas = 3.0;
         private int cacheBlockTokens = 512;
         private double cacheImbalanceGuard = 0.5;
         // sgl-router's defaults: cache_threshold 0.3, balance_abs_threshold 64, balance_rel_threshold 1.5
@@ -149,6 +155,7 @@ public record SchedulingPolicy(
         public Builder overloadCycles(int v) { overloadCycles = v; return this; }
         public Builder iqrKappa(double v) { iqrKappa = v; return this; }
         public Builder dispatchGuardFraction(double v) { dispatchGuardFraction = v; return this; }
+        public Builder dispatchGuardSigmas(double v) { dispatchGuardSigmas = v; return this; }
         public Builder cacheBlockTokens(int v) { cacheBlockTokens = v; return this; }
         public Builder cacheImbalanceGuard(double v) { cacheImbalanceGuard = v; return this; }
         public Builder cacheMatchThreshold(double v) { cacheMatchThreshold = v; return this; }
@@ -158,7 +165,7 @@ public record SchedulingPolicy(
         public SchedulingPolicy build() {
             return new SchedulingPolicy(name, defaultInterval, minInterval, maxInterval, pinnedInterval,
                     windowSamples, watchdogFactor, suspectAfterFires, overloadCycles, iqrKappa,
-                    dispatchGuardFraction, cacheBlockTokens, cacheImbalanceGuard, cacheMatchThreshold,
+                    dispatchGuardFraction, dispatchGuardSigmas, cacheBlockTokens, cacheImbalanceGuard, cacheMatchThreshold,
                     balanceAbsThreshold, balanceRelThreshold);
         }
     }

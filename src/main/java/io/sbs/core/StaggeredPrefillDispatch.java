@@ -14,9 +14,9 @@ import java.util.Map;
  * capacity per DP unit by {@code C_avail}, so each ready unit is topped up to {@code C_max} for its next
  * pass, backlog counted (SPEC.md section 9: waiting for a whole instance to drain loses capacity when
  * prompts span several passes). Timing: ticks come every {@code Δ = (T̄_fwd + τ_net) / N} and, in
- * addition, at each running instance's predicted pass end minus {@code τ_net} and a guard of
- * {@code dispatchGuardFraction * T̄_fwd}, so a top-up lands before the engine starts its next pass
- * instead of just after it. An arrival while some instance is idle triggers a cycle at once (quiescence
+ * addition, at each running instance's predicted pass end minus {@link ClusterState#dispatchHorizonNanos}
+ * ({@code τ_net} plus a guard sized to the prediction error), so a top-up lands before the engine starts
+ * its next pass instead of just after it. An arrival while some instance is idle triggers a cycle at once (quiescence
  * is an immediate readiness trigger). Fairness: carried-over requests first, FCFS. Overload: a request
  * pending for {@code overloadCycles} cycles that had open capacity turns flow control on until no
  * request is over the limit.
@@ -60,8 +60,7 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
         if (fresh.isEmpty() && carried.isEmpty()) {
             return List.of();
         }
-        long meanForward = cluster.meanForwardNanos(Phase.PREFILL);
-        long horizon = horizon(meanForward);
+        long horizon = cluster.dispatchHorizonNanos(Phase.PREFILL);
         List<DpUnitState> open = new ArrayList<>();
         for (InstanceState inst : cluster.candidates(Phase.PREFILL)) {
             if (cluster.ready(inst, now, horizon)) {
@@ -93,16 +92,10 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
         return allocation.placed();
     }
 
-    private long horizon(long meanForward) {
-        return cluster.dispatchLatencyNanos(Phase.PREFILL)
-                + (long) (cluster.policy().dispatchGuardFraction() * meanForward);
-    }
-
     @Override
     public long nextTickAt(long now) {
         long next = now + Math.max(1, cluster.intervalNanos(Phase.PREFILL));
-        long meanForward = cluster.meanForwardNanos(Phase.PREFILL);
-        long horizon = horizon(meanForward);
+        long horizon = cluster.dispatchHorizonNanos(Phase.PREFILL);
         for (InstanceState inst : cluster.candidates(Phase.PREFILL)) {
             if (inst.passRunning()) {
                 long boundary = cluster.predictedPassEnd(inst) - horizon;
