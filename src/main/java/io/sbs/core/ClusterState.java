@@ -143,7 +143,7 @@ public final class ClusterState {
 
     /**
      * When the instance's running pass is predicted to end: its start plus the {@link PassTimeModel}'s
-     * duration for the pass's most loaded unit ({@code T̄_fwd} until passes are reported);
+     * duration for the pass's tokens ({@code T̄_fwd} until passes are reported);
      * {@link Long#MIN_VALUE} when it is idle.
      */
     public long predictedPassEnd(InstanceState inst) {
@@ -151,7 +151,8 @@ public final class ClusterState {
             return Long.MIN_VALUE;
         }
         long fallback = meanForwardNanos(inst.phase());
-        return inst.passStartedNanos() + passTimes.get(inst.phase()).predict(inst.runningPassMaxTokens(), fallback);
+        return inst.passStartedNanos() + passTimes.get(inst.phase()).predict(inst.runningPassMaxTokens(),
+                inst.runningPassTotalTokens(), fallback);
     }
 
     /**
@@ -162,13 +163,33 @@ public final class ClusterState {
     public long dispatchHorizonNanos(Phase phase) {
         long meanForward = meanForwardNanos(phase);
         long floor = (long) (policy.dispatchGuardFraction() * meanForward);
-        long sigma = passTimes.get(phase).residualStdNanos(meanForward / 10);
-        return dispatchLatencyNanos(phase) + Math.max(floor, (long) (policy.dispatchGuardSigmas() * sigma));
+        return dispatchLatencyNanos(phase) + Math.max(floor, (long) (policy.dispatchGuardSigmas() * predictionSigma(phase)));
     }
 
-    /** Whether a dispatch at {@code now} should go to the instance: idle, or its pass ends within {@code horizon}. */
-    public boolean ready(InstanceState inst, long now, long horizon) {
-        return TripleCheckReadiness.ready(inst, now, predictedPassEnd(inst), horizon);
+    /**
+     * The latest a top-up may be sent before a predicted pass end: {@code τ_net} plus 1.5 standard
+     * deviations of the prediction error. Later than that it would miss the pass more often than one
+     * time in fifteen and wait a whole pass on the device, while the buffer's next chance, another
+     * instance's boundary, is on average only {@code T̄_fwd / 2N} away.
+     */
+    long latestTopUpNanos(Phase phase) {
+        return Math.min(dispatchHorizonNanos(phase), dispatchLatencyNanos(phase) + (long) (1.5 * predictionSigma(phase)));
+    }
+
+    private long predictionSigma(Phase phase) {
+        return passTimes.get(phase).residualStdNanos(meanForwardNanos(phase) / 10);
+    }
+
+    /**
+     * Whether a dispatch at {@code now} should go to the instance: it is idle, or its running pass is
+     * predicted to end between {@link #latestTopUpNanos} and {@link #dispatchHorizonNanos} from now.
+     */
+    public boolean ready(InstanceState inst, long now) {
+        if (!inst.passRunning()) {
+            return true;
+        }
+        long untilEnd = predictedPassEnd(inst) - now;
+        return untilEnd <= dispatchHorizonNanos(inst.phase()) && untilEnd >= latestTopUpNanos(inst.phase());
     }
 
     /** {@code Δ} of the phase now. */
@@ -208,14 +229,14 @@ public final class ClusterState {
             return;
         }
         intervals.get(inst.phase()).recordForwardPass(e.durationNanos());
-        passTimes.get(inst.phase()).record(max(e.passTokens()), e.durationNanos());
+        passTimes.get(inst.phase()).record(max(e.passTokens()), sum(e.passTokens()), e.durationNanos());
         List<DpUnitState> units = inst.units();
         for (int d = 0; d < units.size() && d < e.backlogTokens().length; d++) {
             units.get(d).acknowledge(e.receivedTokens()[d]);
             units.get(d).reportBacklog(e.backlogTokens()[d]);
         }
         TripleCheckReadiness.onForwardEnded(inst, now, e.endedAtNanos(), e.nextPassStarted(),
-                max(e.nextPassTokens()), watchdogTimeout(inst.phase()));
+                max(e.nextPassTokens()), sum(e.nextPassTokens()), watchdogTimeout(inst.phase()));
     }
 
     /** EndForward from a decode instance. */
@@ -232,7 +253,7 @@ public final class ClusterState {
                     e.receivedKvTokens()[d]);
             busy |= e.batch()[d] > 0;
         }
-        TripleCheckReadiness.onForwardEnded(inst, now, e.endedAtNanos(), busy, -1, watchdogTimeout(inst.phase()));
+        TripleCheckReadiness.onForwardEnded(inst, now, e.endedAtNanos(), busy, -1, 0, watchdogTimeout(inst.phase()));
     }
 
     /**
@@ -275,6 +296,14 @@ public final class ClusterState {
             m = Math.max(m, v);
         }
         return m;
+    }
+
+    private static long sum(long[] values) {
+        long s = 0;
+        for (long v : values) {
+            s += v;
+        }
+        return s;
     }
 
     /** Runs every armed watchdog of the phase; returns the instances whose watchdog fired. */

@@ -27,6 +27,7 @@ public final class InstanceState {
     long lastDispatchArrivalNanos = Long.MIN_VALUE;
     /** Tokens on the most loaded unit of the running pass, as reported; -1 when the pass was started by our dispatch. */
     long runningPassMaxTokens = -1;
+    long runningPassTotalTokens;
 
     public InstanceState(String id, Phase phase, int dpUnits, int chunkCapacity, long kvCapacity, int cacheBlocks) {
         if (dpUnits < 1) {
@@ -91,6 +92,18 @@ public final class InstanceState {
             max = Math.max(max, u.startingPassTokens());
         }
         return max;
+    }
+
+    /** All tokens in the running pass: reported, or what we sent to the idle instance. */
+    public long runningPassTotalTokens() {
+        if (runningPassMaxTokens >= 0) {
+            return runningPassTotalTokens;
+        }
+        long sum = 0;
+        for (DpUnitState u : units) {
+            sum += u.startingPassTokens();
+        }
+        return sum;
     }
 
     public long watchdogFires() {

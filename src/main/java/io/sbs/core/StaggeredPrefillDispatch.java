@@ -11,7 +11,7 @@ import java.util.Map;
  * instances whose next pass is about to start, packed by a {@link PrefillAllocator}.
  *
  * <p>Implementation notes. Model: readiness is judged per instance by {@link TripleCheckReadiness} and
- * capacity per DP unit by {@code C_avail}, so each ready unit is topped up to {@code C_max} for its next
+ * capacity per DP unit by {@code C_avail} ({@link ClusterState#ready}), so each ready unit is topped up to {@code C_max} for its next
  * pass, backlog counted (SPEC.md section 9: waiting for a whole instance to drain loses capacity when
  * prompts span several passes). Timing: ticks come every {@code Δ = (T̄_fwd + τ_net) / N} and, in
  * addition, at each running instance's predicted pass end minus {@link ClusterState#dispatchHorizonNanos}
@@ -60,10 +60,9 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
         if (fresh.isEmpty() && carried.isEmpty()) {
             return List.of();
         }
-        long horizon = cluster.dispatchHorizonNanos(Phase.PREFILL);
         List<DpUnitState> open = new ArrayList<>();
         for (InstanceState inst : cluster.candidates(Phase.PREFILL)) {
-            if (cluster.ready(inst, now, horizon)) {
+            if (cluster.ready(inst, now)) {
                 for (DpUnitState u : inst.units()) {
                     if (u.availableCapacity() > 0) {
                         open.add(u);

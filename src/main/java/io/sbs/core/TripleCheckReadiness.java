@@ -4,9 +4,9 @@ package io.sbs.core;
  * Readiness of an instance by the triple check of paper section 4.1.2.
  *
  * <p>Implementation notes. Model: an instance is ready for a dispatch when it is idle, or when its
- * running pass is predicted to end within the dispatch horizon, so that a top-up sent now lands before
- * the engine starts its next pass (SPEC.md section 9: a batch sent on EndForward arrives just after the
- * next pass began and waits a whole pass). The three signals, any one of which suffices:
+ * running pass is predicted to end soon enough that a top-up sent now lands just before the engine
+ * starts its next pass (SPEC.md section 9: a batch sent on EndForward arrives just after the next pass
+ * began and waits a whole pass); {@link ClusterState#ready} applies that window. The three signals, any one of which suffices:
  * <ol>
  *   <li>quiescence polling: a reported queue depth of zero makes the instance idle;</li>
  *   <li>EndForward push: the pass ended; the instance is idle or, if the engine started another pass at
@@ -38,12 +38,13 @@ public final class TripleCheckReadiness {
 
     /** EndForward: the fast path. */
     static void onForwardEnded(InstanceState inst, long now, long endedAt, boolean nextPassStarted,
-            long nextPassMaxTokens, long watchdogTimeout) {
+            long nextPassMaxTokens, long nextPassTotalTokens, long watchdogTimeout) {
         heard(inst, now);
         if (nextPassStarted) {
             inst.passRunning = true;
             inst.passStartedNanos = endedAt;
             inst.runningPassMaxTokens = nextPassMaxTokens;
+            inst.runningPassTotalTokens = nextPassTotalTokens;
             inst.watchdogDeadlineNanos = Long.MAX_VALUE;
             arm(inst, now, watchdogTimeout);
         } else if (inst.lastDispatchArrivalNanos > endedAt) {
@@ -52,12 +53,10 @@ public final class TripleCheckReadiness {
             inst.passStartedNanos = inst.lastDispatchArrivalNanos;
             // What is still in flight reached an idle engine and started that pass, so it no longer
             // counts against the pass after it.
-            long max = 0;
             for (DpUnitState u : inst.units()) {
                 u.inflightStartedPass();
-                max = Math.max(max, u.startingPassTokens());
             }
-            inst.runningPassMaxTokens = max;
+            inst.runningPassMaxTokens = -1;
             inst.watchdogDeadlineNanos = Long.MAX_VALUE;
             arm(inst, now, watchdogTimeout);
         } else {
@@ -102,14 +101,6 @@ public final class TripleCheckReadiness {
             inst.suspect = true;
         }
         return true;
-    }
-
-    /**
-     * Whether a dispatch made at {@code now} should go to this instance: it is idle, or its running pass
-     * is predicted to end ({@code predictedPassEnd}) within {@code horizon}.
-     */
-    public static boolean ready(InstanceState inst, long now, long predictedPassEnd, long horizon) {
-        return !inst.passRunning || predictedPassEnd - now <= horizon;
     }
 
     private static void arm(InstanceState inst, long now, long timeout) {

@@ -3,6 +3,7 @@ package io.sbs.sim;
 /**
  * What one prefill simulation measured (requests arriving after warm-up). Times in seconds.
  *
+ * @param saturated     the run stopped early because a request waited longer than the give-up limit
  * @param ttft          time to first token; unfinished requests count with their wait until the stop
  * @param schedulerQueue time from arrival to dispatch (scheduler-side queueing)
  * @param deviceQueue   time from reaching the engine to the start of its first pass (device-side queueing)
@@ -11,7 +12,7 @@ package io.sbs.sim;
  * @param overloadedTicks dispatch cycles that ended with flow control on
  * @param events        simulation events processed
  */
-public record PrefillResult(String policy, int completed, int unfinished, int lost, Stats ttft, Stats schedulerQueue,
+public record PrefillResult(String policy, boolean saturated, int completed, int unfinished, int lost, Stats ttft, Stats schedulerQueue,
         Stats deviceQueue, double chunkUtilization, Stats passMillis, long watchdogFires, long overloadedTicks,
         int maxBuffered, long events) {
 }

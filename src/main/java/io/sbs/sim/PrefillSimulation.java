@@ -39,9 +39,12 @@ public final class PrefillSimulation {
      * @param pollIntervalNanos quiescence polling period per instance
      * @param drainNanos       how long after the last arrival the run continues before it stops and
      *                         counts the unfinished requests as late as the stop
+     * @param giveUpNanos      the run stops early, marked saturated, once a request has waited this long
+     *                         without its first token (a search for the highest load under an SLO needs
+     *                         no more than that)
      */
     public record Config(EngineProfile profile, SchedulingPolicy policy, List<WorkloadRequest> workload, long seed,
-            long warmupNanos, long pollIntervalNanos, long drainNanos, List<Fault> faults) {
+            long warmupNanos, long pollIntervalNanos, long drainNanos, long giveUpNanos, List<Fault> faults) {
 
         public Config {
             workload = List.copyOf(workload);
@@ -49,7 +52,7 @@ public final class PrefillSimulation {
         }
 
         public Config(EngineProfile profile, SchedulingPolicy policy, List<WorkloadRequest> workload, long seed) {
-            this(profile, policy, workload, seed, 0, 100_000_000L, 60_000_000_000L, List.of());
+            this(profile, policy, workload, seed, 0, 100_000_000L, 60_000_000_000L, Long.MAX_VALUE, List.of());
         }
     }
 
@@ -126,13 +129,23 @@ public final class PrefillSimulation {
         long lastArrival = w.isEmpty() ? 0 : w.get(w.size() - 1).arrivalNanos();
         long stopAt = lastArrival + config.drainNanos();
         done = 0;
+        int oldest = 0;
         while (!events.isEmpty() && events.now() <= stopAt && done < w.size()) {
             events.runUntil(Math.min(stopAt, events.now() + 1_000 * MS));
+            while (oldest < w.size() && (firstTokenAt[oldest] >= 0 || lost[oldest])) {
+                oldest++;
+            }
+            if (oldest < w.size() && w.get(oldest).arrivalNanos() <= events.now()
+                    && events.now() - w.get(oldest).arrivalNanos() > config.giveUpNanos()) {
+                saturated = true;
+                break;
+            }
         }
         return measure(stopAt);
     }
 
     private int done;
+    private boolean saturated;
 
     private void arrive(int i) {
         long now = events.now();
@@ -423,7 +436,7 @@ public final class PrefillSimulation {
         long end = events.now();
         for (int i = 0; i < arrivalAt.length; i++) {
             WorkloadRequest wr = config.workload().get(i);
-            if (wr.arrivalNanos() < config.warmupNanos()) {
+            if (wr.arrivalNanos() < config.warmupNanos() || (saturated && wr.arrivalNanos() > end)) {
                 continue;
             }
             if (lost[i]) {
@@ -432,7 +445,7 @@ public final class PrefillSimulation {
             }
             if (firstTokenAt[i] < 0) {
                 unfinished++;
-                ttft.add((Math.max(end, stopAt) - wr.arrivalNanos()) / 1e9);
+                ttft.add(((saturated ? end : Math.max(end, stopAt)) - wr.arrivalNanos()) / 1e9);
                 continue;
             }
             completed++;
@@ -444,7 +457,7 @@ public final class PrefillSimulation {
         for (String id : byId.keySet()) {
             watchdogFires += cluster.instance(id).watchdogFires();
         }
-        return new PrefillResult(config.policy().name(), completed, unfinished, lostCount, ttft.stats(),
+        return new PrefillResult(config.policy().name(), saturated, completed, unfinished, lostCount, ttft.stats(),
                 schedQueue.stats(), deviceQueue.stats(), chunkUtil.mean(), passMillis.stats(), watchdogFires,
                 overloadedTicks, maxBuffered, events.processed());
     }
