@@ -1,0 +1,90 @@
+package io.sbs.bench;
+
+import io.sbs.bench.io.TraceFormat;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** Entry point of {@code app/bench <suite> [options] --out DIR}. */
+public final class BenchCommand {
+
+    static final String USAGE = """
+            usage: app/bench <suite> [options] --out DIR
+              paper   [--seeds 1,2] [--seconds 60] [--decode-seconds 240]
+                      the paper's experiments on the profiles paper, divided and long
+              replay  --trace FILE [--format azure|mooncake] [--time-scale X] [--profile NAME] [--limit N] [--seed S]
+                      replays a trace through every policy
+              scale   [--hours 1] [--qps 100]
+                      one hour of virtual time on 384 prefill and 320 decode DP units
+              jmh     [JMH options]   allocation micro-benchmarks (run by app/bench from the test classpath)
+            """;
+
+    private BenchCommand() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a suite; returns the process exit code (0 ok, 2 bad usage). */
+    public static int run(String[] args) {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("help")) {
+            System.out.print(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        try {
+            String suite = args[0];
+            switch (suite) {
+                case "paper" -> {
+                    BenchOptions o = new BenchOptions(args, 1, Set.of("out", "seeds", "seconds", "decode-seconds"));
+                    Path out = Path.of(o.require("out"));
+                    new PaperSuite(out, seeds(o.get("seeds", "1,2")), o.getDouble("seconds", 60),
+                            o.getDouble("decode-seconds", 240)).run();
+                    System.out.println("wrote " + out.resolve("summary.json") + " and " + out.resolve("report.md"));
+                }
+                case "replay" -> {
+                    BenchOptions o = new BenchOptions(args, 1,
+                            Set.of("out", "trace", "format", "time-scale", "profile", "limit", "seed"));
+                    Path out = Path.of(o.require("out"));
+                    Path trace = Path.of(o.require("trace"));
+                    TraceFormat format = o.get("format", null) == null ? TraceFormat.detect(trace)
+                            : TraceFormat.parse(o.get("format", null));
+                    new ReplaySuite(out, trace, format, o.getDouble("time-scale", 1), o.get("profile", "paper"),
+                            (int) o.getDouble("limit", 0), (long) o.getDouble("seed", 1)).run();
+                    System.out.println("wrote " + out.resolve("summary.json") + " and " + out.resolve("report.md"));
+                }
+                case "scale" -> {
+                    BenchOptions o = new BenchOptions(args, 1, Set.of("out", "hours", "qps"));
+                    Path out = Path.of(o.require("out"));
+                    new ScaleSuite(out, o.getDouble("hours", 1), o.getDouble("qps", 100)).run();
+                    System.out.println("wrote " + out.resolve("summary.json") + " and " + out.resolve("report.md"));
+                }
+                case "jmh" -> {
+                    System.err.println("the jmh suite runs from the test classpath: use app/bench jmh");
+                    return 2;
+                }
+                default -> {
+                    System.err.print("unknown suite '" + suite + "'\n" + USAGE);
+                    return 2;
+                }
+            }
+            return 0;
+        } catch (IllegalArgumentException e) {
+            System.err.println("app/bench: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private static List<Long> seeds(String csv) {
+        List<Long> out = new ArrayList<>();
+        for (String s : csv.split(",")) {
+            try {
+                out.add(Long.parseLong(s.trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--seeds takes comma-separated integers, got '" + csv + "'", e);
+            }
+        }
+        return out;
+    }
+}

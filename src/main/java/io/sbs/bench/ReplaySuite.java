@@ -1,0 +1,94 @@
+package io.sbs.bench;
+
+import io.sbs.bench.io.MarkdownTable;
+import io.sbs.bench.io.ProfileLoader;
+import io.sbs.bench.io.ReportWriter;
+import io.sbs.bench.io.TraceFormat;
+import io.sbs.core.PolicyRegistry;
+import io.sbs.core.SchedulingPolicy;
+import io.sbs.sim.EngineProfile;
+import io.sbs.sim.PrefillResult;
+import io.sbs.sim.PrefillSimulation;
+import io.sbs.sim.WorkloadRequest;
+import io.sbs.sim.workload.TimeScale;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * {@code app/bench replay --trace FILE [--format azure|mooncake] [--time-scale X] [--profile NAME]}:
+ * replays a public trace through every registered policy on the same engine profile.
+ */
+final class ReplaySuite {
+
+    private final Path out;
+    private final Path trace;
+    private final TraceFormat format;
+    private final double timeScale;
+    private final String profileName;
+    private final int limit;
+    private final long seed;
+
+    ReplaySuite(Path out, Path trace, TraceFormat format, double timeScale, String profileName, int limit, long seed) {
+        this.out = out;
+        this.trace = trace;
+        this.format = format;
+        this.timeScale = timeScale;
+        this.profileName = profileName;
+        this.limit = limit;
+        this.seed = seed;
+    }
+
+    Map<String, Object> run() {
+        long started = System.nanoTime();
+        EngineProfile profile = ProfileLoader.load(profileName);
+        List<WorkloadRequest> all = format.read(trace);
+        List<WorkloadRequest> workload = TimeScale.scale(limit > 0 && all.size() > limit ? all.subList(0, limit) : all,
+                timeScale);
+        List<String> policies = PolicyRegistry.standard().names();
+        List<Supplier<PrefillResult>> tasks = new ArrayList<>();
+        for (String policy : policies) {
+            tasks.add(() -> PrefillSimulation.run(new PrefillSimulation.Config(profile, SchedulingPolicy.defaults(policy),
+                    workload, seed, 0, 100_000_000L, 600_000_000_000L, Long.MAX_VALUE, List.of())));
+        }
+        List<PrefillResult> results;
+        try (Parallel parallel = new Parallel()) {
+            results = parallel.all(tasks);
+        }
+        Map<String, Object> perPolicy = new LinkedHashMap<>();
+        MarkdownTable table = new MarkdownTable(3, "policy", "mean TTFT s", "p99 TTFT s", "chunk util", "completed",
+                "unfinished");
+        for (PrefillResult r : results) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("ttft_mean_s", PaperSuite.round(r.ttft().mean()));
+            m.put("ttft_p99_s", PaperSuite.round(r.ttft().p99()));
+            m.put("chunk_util", PaperSuite.round(r.chunkUtilization()));
+            m.put("completed", r.completed());
+            m.put("unfinished", r.unfinished());
+            perPolicy.put(r.policy(), m);
+            table.row(r.policy(), r.ttft().mean(), r.ttft().p99(), r.chunkUtilization(), r.completed(), r.unfinished());
+        }
+        double span = workload.isEmpty() ? 0 : workload.get(workload.size() - 1).arrivalNanos() / 1e9;
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("suite", "replay");
+        summary.put("trace", trace.getFileName().toString());
+        summary.put("format", format.name().toLowerCase(java.util.Locale.ROOT));
+        summary.put("time_scale", timeScale);
+        summary.put("profile", profile.name());
+        summary.put("requests", workload.size());
+        summary.put("span_seconds", PaperSuite.round(span));
+        summary.put("offered_qps", PaperSuite.round(span > 0 ? workload.size() / span : 0));
+        summary.put("policies", perPolicy);
+        summary.put("wall_seconds", PaperSuite.round((System.nanoTime() - started) / 1e9));
+        ReportWriter.writeJson(out.resolve("summary.json"), summary);
+        ReportWriter.writeText(out.resolve("report.md"), "# Trace replay\n\nTrace `" + trace.getFileName() + "` ("
+                + format.name().toLowerCase(java.util.Locale.ROOT) + ", " + workload.size() + " requests over "
+                + PaperSuite.fmt(span) + " s after time scale " + PaperSuite.fmt(timeScale) + ", offered "
+                + PaperSuite.fmt((double) summary.get("offered_qps")) + " QPS) on profile `" + profile.name()
+                + "`, seed " + seed + ".\n\n" + table.render());
+        return summary;
+    }
+}

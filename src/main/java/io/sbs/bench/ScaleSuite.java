@@ -1,0 +1,85 @@
+package io.sbs.bench;
+
+import io.sbs.bench.io.ProfileLoader;
+import io.sbs.bench.io.ReportWriter;
+import io.sbs.core.PolicyRegistry;
+import io.sbs.core.SchedulingPolicy;
+import io.sbs.sim.DecodeResult;
+import io.sbs.sim.DecodeSimulation;
+import io.sbs.sim.EngineProfile;
+import io.sbs.sim.PrefillResult;
+import io.sbs.sim.PrefillSimulation;
+import io.sbs.sim.WorkloadRequest;
+import io.sbs.sim.workload.PaperWorkloads;
+import io.sbs.sim.workload.PoissonArrivals;
+import io.sbs.sim.workload.WorkloadGenerator;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code app/bench scale}: how fast the simulator and the core run at production size: one hour of
+ * virtual time on 384 prefill DP units (48 instances of DP8) and 320 decode DP units (10 instances of
+ * DP32) at 100 QPS under SBS. Reports wall time and simulation events per second.
+ */
+final class ScaleSuite {
+
+    private final Path out;
+    private final double hours;
+    private final double qps;
+
+    ScaleSuite(Path out, double hours, double qps) {
+        this.out = out;
+        this.hours = hours;
+        this.qps = qps;
+    }
+
+    Map<String, Object> run() {
+        long started = System.nanoTime();
+        EngineProfile base = ProfileLoader.load("paper");
+        EngineProfile profile = base.withPrefill(base.prefill().withInstances(48, 8))
+                .withDecode(base.decode().withInstances(10, 32));
+        double seconds = hours * 3600;
+        int count = (int) Math.round(qps * seconds);
+        List<WorkloadRequest> workload = WorkloadGenerator.generate(new PoissonArrivals(qps),
+                PaperWorkloads.SHORT_PROMPTS, PaperWorkloads.DECODE_OUTPUTS, count, 1);
+        long prefillStart = System.nanoTime();
+        PrefillResult prefill = PrefillSimulation.run(new PrefillSimulation.Config(profile,
+                SchedulingPolicy.defaults(PolicyRegistry.SBS), workload, 1, 0, 100_000_000L, 60_000_000_000L,
+                Long.MAX_VALUE, List.of()));
+        double prefillWall = (System.nanoTime() - prefillStart) / 1e9;
+        // Decode at the same request rate: a closed loop whose population gives about 100 QPS of completions.
+        int concurrency = (int) Math.round(qps * 500 * 0.03);
+        long decodeStart = System.nanoTime();
+        DecodeResult decode = DecodeSimulation.run(new DecodeSimulation.Config(profile,
+                SchedulingPolicy.defaults(PolicyRegistry.SBS), concurrency, (long) (seconds * 1e9), 0, 10_000_000_000L,
+                1, PaperWorkloads.DECODE_PROMPTS::sample, PaperWorkloads.DECODE_OUTPUTS::sample));
+        double decodeWall = (System.nanoTime() - decodeStart) / 1e9;
+        double wall = (System.nanoTime() - started) / 1e9;
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("suite", "scale");
+        summary.put("virtual_seconds", seconds);
+        summary.put("qps", qps);
+        summary.put("prefill_dp_units", profile.prefill().instances() * profile.prefill().dpUnits());
+        summary.put("decode_dp_units", profile.decode().instances() * profile.decode().dpUnits());
+        summary.put("prefill_requests", prefill.completed());
+        summary.put("prefill_events", prefill.events());
+        summary.put("prefill_wall_seconds", PaperSuite.round(prefillWall));
+        summary.put("prefill_events_per_second", Math.round(prefill.events() / prefillWall));
+        summary.put("decode_concurrency", concurrency);
+        summary.put("decode_completed", decode.completed());
+        summary.put("decode_wall_seconds", PaperSuite.round(decodeWall));
+        summary.put("wall_seconds", PaperSuite.round(wall));
+        ReportWriter.writeJson(out.resolve("summary.json"), summary);
+        ReportWriter.writeText(out.resolve("report.md"), "# Scale\n\nOne run of " + PaperSuite.fmt(seconds)
+                + " virtual seconds at " + PaperSuite.fmt(qps) + " QPS on " + summary.get("prefill_dp_units")
+                + " prefill and " + summary.get("decode_dp_units") + " decode DP units, policy `sbs`.\n\n"
+                + "| part | wall s | events | events/s |\n|---|---:|---:|---:|\n"
+                + "| prefill | " + PaperSuite.fmt(prefillWall) + " | " + prefill.events() + " | "
+                + summary.get("prefill_events_per_second") + " |\n"
+                + "| decode | " + PaperSuite.fmt(decodeWall) + " | — | — |\n\nTotal wall time "
+                + PaperSuite.fmt(wall) + " s.\n");
+        return summary;
+    }
+}
