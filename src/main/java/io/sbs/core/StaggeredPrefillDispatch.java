@@ -17,7 +17,10 @@ import java.util.Map;
  * addition, at each running instance's predicted pass end minus {@link ClusterState#dispatchHorizonNanos}
  * ({@code τ_net} plus a guard sized to the prediction error), so a top-up lands before the engine starts
  * its next pass instead of just after it. An arrival while some instance is idle triggers a cycle at once (quiescence
- * is an immediate readiness trigger). Fairness: carried-over requests first, FCFS. Overload: a request
+ * is an immediate readiness trigger). Saturation: when more is left after a cycle than the next instance could take, the
+ * room left in this cycle's units is filled with prompts that start here and finish in the unit's next
+ * pass, trading one pass of latency for those requests for full passes (chunk utilization). Fairness:
+ * carried-over requests first, FCFS. Overload: a request
  * pending for {@code overloadCycles} cycles that had open capacity turns flow control on until no
  * request is over the limit.
  */
@@ -25,6 +28,8 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
 
     private static final Comparator<InferenceRequest> FCFS = Comparator
             .comparingLong(InferenceRequest::arrivalNanos).thenComparingLong(InferenceRequest::id);
+
+    private static final PrefillAllocator SATURATION_FILL = new WaterFillingPrefillAllocator(true);
 
     private final ClusterState cluster;
     private final PrefillAllocator allocator;
@@ -75,11 +80,15 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
         }
         Allocation allocation = allocator.allocate(carried, fresh, open);
         fresh.clear();
-        for (Assignment a : allocation.placed()) {
-            cluster.recordDispatch(a, Phase.PREFILL, now);
-            failedCycles.remove(a.request().id());
-        }
+        List<Assignment> placed = new ArrayList<>(allocation.placed());
+        apply(placed, now);
         List<InferenceRequest> pending = new ArrayList<>(allocation.pending());
+        if (saturated(pending, open)) {
+            Allocation fill = SATURATION_FILL.allocate(pending, List.of(), open);
+            apply(fill.placed(), now);
+            placed.addAll(fill.placed());
+            pending = new ArrayList<>(fill.pending());
+        }
         pending.sort(FCFS);
         carried = pending;
         int limit = cluster.policy().overloadCycles();
@@ -88,7 +97,48 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
             over |= failedCycles.merge(r.id(), 1, Integer::sum) >= limit;
         }
         overloaded = over;
-        return allocation.placed();
+        return placed;
+    }
+
+    private void apply(List<Assignment> placed, long now) {
+        for (Assignment a : placed) {
+            cluster.recordDispatch(a, Phase.PREFILL, now);
+            failedCycles.remove(a.request().id());
+        }
+    }
+
+    /**
+     * Whether what is left after the allocation is more than the next instance to reach its boundary
+     * could take ({@code D · C_max}): then every request left will wait at least two boundaries anyway,
+     * and room left in this cycle's units is better filled with prompts that start here and finish in
+     * the unit's following pass.
+     */
+    private static boolean saturated(List<InferenceRequest> pending, List<DpUnitState> open) {
+        if (pending.isEmpty() || open.isEmpty()) {
+            return false;
+        }
+        boolean room = false;
+        for (DpUnitState u : open) {
+            room |= u.availableCapacity() > 0;
+        }
+        if (!room) {
+            return false;
+        }
+        long instanceCapacity = 0;
+        String first = open.get(0).id().instanceId();
+        for (DpUnitState u : open) {
+            if (u.id().instanceId().equals(first)) {
+                instanceCapacity += u.chunkCapacity();
+            }
+        }
+        long tokens = 0;
+        for (InferenceRequest r : pending) {
+            tokens += r.promptTokens();
+            if (tokens >= 2 * instanceCapacity) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

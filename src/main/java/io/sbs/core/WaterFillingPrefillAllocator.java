@@ -11,12 +11,31 @@ import java.util.PriorityQueue;
  * <p>Implementation notes. Model: capacity is the chunk-aware {@code C_avail} of each open unit; a prompt
  * costs {@code min(len, C_max)} of the pass it joins ({@link DpUnitState#passCost}). Order: carried-over
  * requests first in arrival order (starvation prevention, FCFS), then the fresh ones longest first; each
- * goes to the unit with the largest remaining capacity, ties to the earlier unit in the input order.
+ * goes to the unit with the largest remaining capacity, ties to the earlier unit in the input order. A
+ * prompt that fits one pass is placed only where it fits whole, so it finishes in the pass it joins; a
+ * prompt longer than {@code C_max} spans passes anyway and starts in whatever room the widest unit has
+ * (the engine's chunked prefill fills that pass's budget with its first chunk), rather than waiting for
+ * a unit that is completely free, which under load may never come.
  * Where the paper is silent: a carried-over request that fits nowhere does not block the ones behind it
  * (head-of-line blocking would idle capacity); it keeps its priority in the next window and counts
  * towards overload protection. Complexity: O((R + U) log U) for R requests on U units.
  */
 public final class WaterFillingPrefillAllocator implements PrefillAllocator {
+
+    private final boolean splitAll;
+
+    /** The allocator of the paper: one-pass prompts are placed only where they fit whole. */
+    public WaterFillingPrefillAllocator() {
+        this(false);
+    }
+
+    /**
+     * @param splitAll when true every prompt may start in partial room, as long prompts always may; used
+     *                 to fill what a saturated cycle leaves (see {@link StaggeredPrefillDispatch})
+     */
+    public WaterFillingPrefillAllocator(boolean splitAll) {
+        this.splitAll = splitAll;
+    }
 
     /** Longest prompt first; ties by arrival, then id, so the order is total and deterministic. */
     static final Comparator<InferenceRequest> LONGEST_FIRST = Comparator
@@ -39,18 +58,19 @@ public final class WaterFillingPrefillAllocator implements PrefillAllocator {
         List<Assignment> placed = new ArrayList<>(carriedOver.size() + fresh.size());
         List<InferenceRequest> pending = new ArrayList<>();
         for (InferenceRequest r : carriedOver) {
-            place(r, units, capacity, byCapacity, placed, pending);
+            place(r, units, capacity, byCapacity, placed, pending, splitAll);
         }
         List<InferenceRequest> sorted = new ArrayList<>(fresh);
         sorted.sort(LONGEST_FIRST);
         for (InferenceRequest r : sorted) {
-            place(r, units, capacity, byCapacity, placed, pending);
+            place(r, units, capacity, byCapacity, placed, pending, splitAll);
         }
         return new Allocation(placed, pending);
     }
 
     private static void place(InferenceRequest r, List<DpUnitState> units, long[] capacity,
-            PriorityQueue<Integer> byCapacity, List<Assignment> placed, List<InferenceRequest> pending) {
+            PriorityQueue<Integer> byCapacity, List<Assignment> placed, List<InferenceRequest> pending,
+            boolean splitAll) {
         Integer best = byCapacity.peek();
         if (best == null) {
             pending.add(r);
@@ -59,8 +79,12 @@ public final class WaterFillingPrefillAllocator implements PrefillAllocator {
         DpUnitState unit = units.get(best);
         int cost = unit.passCost(r.promptTokens());
         if (cost > capacity[best]) {
-            pending.add(r);
-            return;
+            if (!splitAll && r.promptTokens() <= unit.chunkCapacity()) {
+                pending.add(r);
+                return;
+            }
+            // A prompt that spans passes anyway starts in the room there is, as chunked prefill does.
+            cost = (int) capacity[best];
         }
         byCapacity.poll();
         capacity[best] -= cost;
