@@ -1,0 +1,9 @@
+package io.sbs.archfixture.core;
+
+/** Breaks the clock rule on purpose, so ArchitectureTest can show the rule fails. */
+public final class ClockReadingFixture {
+
+    public long now() {
+        return System.nanoTime();
+    }
+}
