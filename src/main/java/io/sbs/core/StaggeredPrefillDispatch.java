@@ -76,6 +76,10 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
             }
         }
         if (open.isEmpty()) {
+            // Requests that sat through a cycle are carried over: they keep FCFS priority from now on.
+            carried.addAll(fresh);
+            fresh.clear();
+            carried.sort(FCFS);
             return List.of();
         }
         Allocation allocation = allocator.allocate(carried, fresh, open);
