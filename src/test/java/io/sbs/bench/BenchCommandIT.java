@@ -1,0 +1,87 @@
+package io.sbs.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The bench command end to end, with short runs: the files it writes and the headline contract. */
+class BenchCommandIT {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private static Set<String> fields(JsonNode n) {
+        return Set.copyOf(n.propertyNames());
+    }
+
+    @Test
+    void paper_shortRun_writesSummaryWithTheHeadlineContract_reportAndPlots(@TempDir Path out) throws IOException {
+        int code = BenchCommand.run(new String[] {"paper", "--out", out.toString(), "--seeds", "1", "--seconds", "4",
+            "--decode-seconds", "10"});
+        assertThat(code).isZero();
+        JsonNode h = JSON.readTree(out.resolve("summary.json").toFile()).get("headline");
+        assertThat(fields(h)).containsExactlyInAnyOrder("paper", "divided", "long", "decode", "wall_seconds");
+        for (String profile : new String[] {"paper", "divided", "long"}) {
+            for (String map : new String[] {"ttft_reduction_by_load", "ttft_reduction_vs_eft_by_load"}) {
+                JsonNode byLoad = h.get(profile).get(map);
+                assertThat(fields(byLoad)).containsExactlyInAnyOrder("0.4", "0.6", "0.8", "1.0");
+                byLoad.values().forEach(v -> assertThat(v.isNumber()).isTrue());
+            }
+        }
+        JsonNode prefill = h.get("paper").get("prefill");
+        assertThat(fields(prefill)).containsExactlyInAnyOrder("3072", "5120");
+        for (JsonNode chunk : prefill.values()) {
+            for (String f : new String[] {"baseline_max_qps", "sbs_max_qps", "baseline_chunk_util", "sbs_chunk_util"}) {
+                assertThat(chunk.get(f).isNumber()).as(f).isTrue();
+            }
+            assertThat(chunk.get("sbs_chunk_util").asDouble()).isBetween(0.0, 1.0);
+        }
+        assertThat(fields(h.get("decode"))).containsExactlyInAnyOrder("baseline_throughput_tps", "sbs_throughput_tps",
+                "baseline_kv_p10", "baseline_kv_p90", "baseline_kv_max", "sbs_kv_p10", "sbs_kv_p90", "sbs_kv_max");
+        assertThat(h.get("wall_seconds").asDouble()).isPositive();
+        assertThat(Files.readString(out.resolve("report.md"))).contains("TTFT vs load", "Prefill capacity", "Decode");
+        for (String png : new String[] {"ttft_vs_load_paper.png", "ttft_vs_load_divided.png", "ttft_vs_load_long.png",
+            "max_qps_vs_slo_chunk3072.png", "max_qps_vs_slo_chunk5120.png", "decode_kv_band.png"}) {
+            assertThat(out.resolve(png)).isNotEmptyFile();
+        }
+    }
+
+    @Test
+    void replay_sampleTrace_everyPolicyInSummary(@TempDir Path out) throws IOException, URISyntaxException {
+        Path trace = Path.of(getClass().getClassLoader().getResource("traces/mooncake_sample.jsonl").toURI());
+        int code = BenchCommand.run(new String[] {"replay", "--trace", trace.toString(), "--time-scale", "2",
+            "--profile", "divided", "--out", out.toString()});
+        assertThat(code).isZero();
+        JsonNode s = JSON.readTree(out.resolve("summary.json").toFile());
+        assertThat(s.get("requests").asInt()).isEqualTo(40);
+        assertThat(fields(s.get("policies"))).contains("sbs", "sbs-cache", "round-robin", "earliest-finish-time");
+        for (JsonNode p : s.get("policies").values()) {
+            assertThat(fields(p)).contains("ttft_mean_s", "ttft_p99_s", "chunk_util", "completed");
+            assertThat(p.get("completed").asInt()).isEqualTo(40);
+        }
+    }
+
+    @Test
+    void scale_shortRun_reportsEventsPerSecond(@TempDir Path out) throws IOException {
+        assertThat(BenchCommand.run(new String[] {"scale", "--hours", "0.002", "--out", out.toString()})).isZero();
+        JsonNode s = JSON.readTree(out.resolve("summary.json").toFile());
+        assertThat(s.get("prefill_dp_units").asInt()).isEqualTo(384);
+        assertThat(s.get("decode_dp_units").asInt()).isEqualTo(320);
+        assertThat(s.get("prefill_events_per_second").asLong()).isPositive();
+    }
+
+    @Test
+    void badUsage_exitsTwo() {
+        assertThat(BenchCommand.run(new String[] {})).isEqualTo(2);
+        assertThat(BenchCommand.run(new String[] {"nope"})).isEqualTo(2);
+        assertThat(BenchCommand.run(new String[] {"paper", "--bogus", "1", "--out", "x"})).isEqualTo(2);
+        assertThat(BenchCommand.run(new String[] {"replay", "--out", "x"})).isEqualTo(2);
+    }
+}
