@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.PriorityQueue;
 
 /**
  * Decode placement by IQR mask, then lexicographic selection (paper sections 4.3.2 and 4.3.3).
@@ -17,7 +18,9 @@ import java.util.List;
  * the unit's vector is updated before the next request. Where the paper is silent: when {@code θ} masks
  * every unit that still has memory, the mask is lifted for that request (the IQR guards against outliers,
  * it must not refuse work the cluster can hold); a request no unit has memory for stays pending.
- * Complexity: O(U log U + R log R + R * U).
+ * Complexity: the unmasked units sit in a heap ordered by {@code (b, k)}, so a request costs O(log U) plus
+ * the units it skips for lack of memory; O(U log U + R log R + R log U) in the common case, O(R * U)
+ * when memory is tight everywhere.
  */
 public final class IqrLexicographicDecodeAllocator implements DecodeAllocator {
 
@@ -40,42 +43,69 @@ public final class IqrLexicographicDecodeAllocator implements DecodeAllocator {
         int n = units.size();
         int[] b = new int[n];
         long[] k = new long[n];
+        long[] capacity = new long[n];
         for (int i = 0; i < n; i++) {
             b[i] = units.get(i).batchSize();
             k[i] = units.get(i).kvTokens();
+            capacity[i] = units.get(i).kvCapacity();
         }
         double theta = n == 0 ? 0 : threshold(k, kappa);
+        // unmasked units by (b, k, index): the lexicographic choice is the first one with memory
+        PriorityQueue<Integer> unmasked = new PriorityQueue<>(Math.max(1, n), (x, y) -> b[x] != b[y]
+                ? Integer.compare(b[x], b[y]) : k[x] != k[y] ? Long.compare(k[x], k[y]) : Integer.compare(x, y));
+        List<Integer> masked = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (k[i] > theta) {
+                masked.add(i);
+            } else {
+                unmasked.add(i);
+            }
+        }
         List<InferenceRequest> sorted = new ArrayList<>(window);
         sorted.sort(LONGEST_TOTAL_FIRST);
         List<Assignment> placed = new ArrayList<>(sorted.size());
         List<InferenceRequest> pending = new ArrayList<>();
+        List<Integer> skipped = new ArrayList<>();
         for (InferenceRequest r : sorted) {
-            int best = select(units, b, k, r.totalTokens(), theta, true);
+            long need = r.totalTokens();
+            int best = -1;
+            skipped.clear();
+            while (!unmasked.isEmpty()) {
+                int i = unmasked.poll();
+                if (k[i] + need <= capacity[i]) {
+                    best = i;
+                    break;
+                }
+                skipped.add(i);
+            }
+            unmasked.addAll(skipped);
+            boolean fromMasked = false;
             if (best < 0) {
-                best = select(units, b, k, r.totalTokens(), theta, false);
+                // θ masks every unit that still has memory: lift the mask for this request
+                for (int i : masked) {
+                    if (k[i] + need <= capacity[i]
+                            && (best < 0 || b[i] < b[best] || (b[i] == b[best] && (k[i] < k[best] || (k[i] == k[best] && i < best))))) {
+                        best = i;
+                    }
+                }
+                fromMasked = true;
             }
             if (best < 0) {
                 pending.add(r);
                 continue;
             }
             b[best]++;
-            k[best] += r.totalTokens();
+            k[best] += need;
+            if (!fromMasked) {
+                if (k[best] > theta) {
+                    masked.add(best);
+                } else {
+                    unmasked.add(best);
+                }
+            }
             placed.add(new Assignment(r, units.get(best).id()));
         }
         return new Allocation(placed, pending);
-    }
-
-    private static int select(List<DpUnitState> units, int[] b, long[] k, long need, double theta, boolean masked) {
-        int best = -1;
-        for (int i = 0; i < b.length; i++) {
-            if (k[i] + need > units.get(i).kvCapacity() || (masked && k[i] > theta)) {
-                continue;
-            }
-            if (best < 0 || b[i] < b[best] || (b[i] == b[best] && k[i] < k[best])) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     /** {@code θ = Q3 + κ (Q3 - Q1)} of the values. */
