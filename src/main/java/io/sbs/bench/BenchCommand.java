@@ -11,8 +11,9 @@ public final class BenchCommand {
 
     static final String USAGE = """
             usage: app/bench <suite> [options] --out DIR
-              paper   [--seeds 1,2] [--seconds 60] [--decode-seconds 240]
+              paper   [--seeds 1,2] [--seconds 60] [--decode-seconds 240] [--prefill-instances N]
                       the paper's experiments on the profiles paper, divided and long
+                      (--prefill-instances overrides every profile's prefill instance count)
               replay  --trace FILE [--format azure|mooncake] [--time-scale X] [--profile NAME] [--limit N] [--seed S]
                       replays a trace through every policy
               scale   [--hours 1] [--qps 100]
@@ -37,10 +38,11 @@ public final class BenchCommand {
             String suite = args[0];
             switch (suite) {
                 case "paper" -> {
-                    BenchOptions o = new BenchOptions(args, 1, Set.of("out", "seeds", "seconds", "decode-seconds"));
+                    BenchOptions o = new BenchOptions(args, 1,
+                            Set.of("out", "seeds", "seconds", "decode-seconds", "prefill-instances"));
                     Path out = Path.of(o.require("out"));
                     new PaperSuite(out, seeds(o.get("seeds", "1,2")), o.getDouble("seconds", 60),
-                            o.getDouble("decode-seconds", 240)).run();
+                            o.getDouble("decode-seconds", 240), (int) o.getDouble("prefill-instances", 0)).run();
                     System.out.println("wrote " + out.resolve("summary.json") + " and " + out.resolve("report.md"));
                 }
                 case "replay" -> {

@@ -63,12 +63,23 @@ final class PaperSuite {
     private final List<Long> seeds;
     private final double seconds;
     private final double decodeSeconds;
+    private final int prefillInstances;
 
-    PaperSuite(Path out, List<Long> seeds, double seconds, double decodeSeconds) {
+    /**
+     * @param prefillInstances when positive, overrides the number of prefill instances of every profile
+     *                         (a sensitivity study of the cluster size {@code N}); 0 keeps the profiles'
+     */
+    PaperSuite(Path out, List<Long> seeds, double seconds, double decodeSeconds, int prefillInstances) {
         this.out = out;
         this.seeds = seeds;
         this.seconds = seconds;
         this.decodeSeconds = decodeSeconds;
+        this.prefillInstances = prefillInstances;
+    }
+
+    private EngineProfile load(String name) {
+        EngineProfile p = ProfileLoader.load(name);
+        return prefillInstances > 0 ? p.withPrefill(p.prefill().withInstances(prefillInstances, p.prefill().dpUnits())) : p;
     }
 
     Map<String, Object> run() {
@@ -76,7 +87,8 @@ final class PaperSuite {
         Map<String, Object> summary = new LinkedHashMap<>();
         Map<String, Object> headline = new LinkedHashMap<>();
         StringBuilder report = new StringBuilder("# SBS paper benchmark\n\n");
-        report.append("Command: `app/bench paper --out ").append(out).append("`; seeds ").append(seeds)
+        report.append("Command: `app/bench paper --out ").append(out)
+                .append(prefillInstances > 0 ? " --prefill-instances " + prefillInstances : "").append("`; seeds ").append(seeds)
                 .append(", ").append(fmt(seconds)).append(" measured virtual seconds per point.\n\n");
         try (Parallel parallel = new Parallel()) {
             Map<String, Object> profiles = new LinkedHashMap<>();
@@ -106,6 +118,9 @@ final class PaperSuite {
         ordered.put("suite", "paper");
         ordered.put("seeds", seeds);
         ordered.put("measured_seconds_per_point", seconds);
+        if (prefillInstances > 0) {
+            ordered.put("prefill_instances_override", prefillInstances);
+        }
         ordered.put("headline", headline);
         ordered.putAll(summary);
         report.append("\nWall time: ").append(fmt(wall)).append(" s.\n");
@@ -115,7 +130,7 @@ final class PaperSuite {
     }
 
     private Map<String, Object> ttftVsLoad(Setup setup, Parallel parallel, StringBuilder report) {
-        EngineProfile profile = ProfileLoader.load(setup.profile());
+        EngineProfile profile = load(setup.profile());
         PrefillRuns runs = new PrefillRuns(profile, setup.prompts(), PaperWorkloads.PREFILL_OUTPUTS, seconds, 10, seeds);
         double upper = runs.capacityQps(setup.prompts().mean()) * 1.2;
         List<Supplier<PrefillRuns.MaxQps>> peaks = new ArrayList<>();
@@ -214,7 +229,7 @@ final class PaperSuite {
     }
 
     private Map<String, Object> prefillCapacity(Parallel parallel, StringBuilder report) {
-        EngineProfile base = ProfileLoader.load("paper");
+        EngineProfile base = load("paper");
         List<String> policies = new ArrayList<>(BASELINES);
         policies.add(PolicyRegistry.SBS);
         policies.add(PolicyRegistry.EARLIEST_FINISH_TIME);
