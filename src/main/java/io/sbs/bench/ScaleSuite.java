@@ -21,7 +21,8 @@ import java.util.Map;
 /**
  * {@code app/bench scale}: how fast the simulator and the core run at production size: one hour of
  * virtual time on 384 prefill DP units (48 instances of DP8) and 320 decode DP units (10 instances of
- * DP32) at 100 QPS under SBS. Reports wall time and simulation events per second.
+ * DP32) at 100 QPS under SBS, the prefill and decode twins on one core each. Reports wall time and
+ * simulation events per second.
  */
 final class ScaleSuite {
 
@@ -44,18 +45,34 @@ final class ScaleSuite {
         int count = (int) Math.round(qps * seconds);
         List<WorkloadRequest> workload = WorkloadGenerator.generate(new PoissonArrivals(qps),
                 PaperWorkloads.SHORT_PROMPTS, PaperWorkloads.DECODE_OUTPUTS, count, 1);
-        long prefillStart = System.nanoTime();
-        PrefillResult prefill = PrefillSimulation.run(new PrefillSimulation.Config(profile,
-                SchedulingPolicy.defaults(PolicyRegistry.SBS), workload, 1, 0, 100_000_000L, 60_000_000_000L,
-                Long.MAX_VALUE, List.of()));
-        double prefillWall = (System.nanoTime() - prefillStart) / 1e9;
-        // Decode at the same request rate: a closed loop whose population gives about 100 QPS of completions.
+        // Decode alongside: a closed loop of requests (about 100-165 completions per second on this profile).
         int concurrency = (int) Math.round(qps * 500 * 0.03);
-        long decodeStart = System.nanoTime();
-        DecodeResult decode = DecodeSimulation.run(new DecodeSimulation.Config(profile,
-                SchedulingPolicy.defaults(PolicyRegistry.SBS), concurrency, (long) (seconds * 1e9), 0, 10_000_000_000L,
-                1, PaperWorkloads.DECODE_PROMPTS::sample, PaperWorkloads.DECODE_OUTPUTS::sample));
-        double decodeWall = (System.nanoTime() - decodeStart) / 1e9;
+        double[] prefillWallBox = new double[1];
+        double[] decodeWallBox = new double[1];
+        PrefillResult prefill;
+        DecodeResult decode;
+        try (Parallel parallel = new Parallel()) {
+            java.util.concurrent.Future<PrefillResult> p = parallel.submit(() -> {
+                long t0 = System.nanoTime();
+                PrefillResult r = PrefillSimulation.run(new PrefillSimulation.Config(profile,
+                        SchedulingPolicy.defaults(PolicyRegistry.SBS), workload, 1, 0, 100_000_000L, 60_000_000_000L,
+                        Long.MAX_VALUE, List.of()));
+                prefillWallBox[0] = (System.nanoTime() - t0) / 1e9;
+                return r;
+            });
+            java.util.concurrent.Future<DecodeResult> d = parallel.submit(() -> {
+                long t0 = System.nanoTime();
+                DecodeResult r = DecodeSimulation.run(new DecodeSimulation.Config(profile,
+                        SchedulingPolicy.defaults(PolicyRegistry.SBS), concurrency, (long) (seconds * 1e9), 0,
+                        10_000_000_000L, 1, PaperWorkloads.DECODE_PROMPTS::sample, PaperWorkloads.DECODE_OUTPUTS::sample));
+                decodeWallBox[0] = (System.nanoTime() - t0) / 1e9;
+                return r;
+            });
+            prefill = Parallel.get(p);
+            decode = Parallel.get(d);
+        }
+        double prefillWall = prefillWallBox[0];
+        double decodeWall = decodeWallBox[0];
         double wall = (System.nanoTime() - started) / 1e9;
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("suite", "scale");
