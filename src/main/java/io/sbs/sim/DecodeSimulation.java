@@ -51,13 +51,12 @@ public final class DecodeSimulation {
     private final SplittableRandom lengths;
     private final SplittableRandom jitter;
     private final ClusterState cluster;
-    private final PhaseDispatch dispatch;
+    private final SimulatedDispatcher dispatcher;
     private final List<Instance> instances = new ArrayList<>();
     private final long dispatchLatency;
     private final long signalLatency;
     private final long handover;
     private long nextId;
-    private long scheduledTick = Long.MAX_VALUE;
     private long generatedTokens;
     private long completed;
     private final Stats.Sample tpotMs = new Stats.Sample();
@@ -79,8 +78,9 @@ public final class DecodeSimulation {
             cluster.addInstance(id, Phase.DECODE, shape.dpUnits(), 1, shape.kvCapacityTokens(), 0);
             instances.add(new Instance(id));
         }
-        this.dispatch = PolicyRegistry.standard().decode(config.policy().name(), cluster,
+        PhaseDispatch dispatch = PolicyRegistry.standard().decode(config.policy().name(), cluster,
                 new SplittableRandom(config.seed() * 31 + 7));
+        this.dispatcher = new SimulatedDispatcher(events, dispatch, this::send);
     }
 
     public static DecodeResult run(Config config) {
@@ -106,8 +106,7 @@ public final class DecodeSimulation {
         int prompt = Math.max(1, config.promptTokens().applyAsInt(lengths));
         int output = Math.max(1, config.outputTokens().applyAsInt(lengths));
         InferenceRequest r = new InferenceRequest(nextId++, prompt, output, now);
-        send(dispatch.onArrival(r, now));
-        rescheduleTick();
+        dispatcher.arrive(r);
     }
 
     private void send(List<Assignment> assignments) {
@@ -119,26 +118,6 @@ public final class DecodeSimulation {
             InferenceRequest r = a.request();
             events.schedule(now + dispatchLatency + handover, () -> inst.receive(r, rank));
         }
-    }
-
-    private void rescheduleTick() {
-        long now = events.now();
-        long next = dispatch.nextTickAt(now);
-        if (next < scheduledTick || scheduledTick <= now) {
-            scheduledTick = next;
-            if (next != Long.MAX_VALUE) {
-                events.schedule(next, () -> tick(next));
-            }
-        }
-    }
-
-    private void tick(long at) {
-        if (at != scheduledTick) {
-            return;
-        }
-        scheduledTick = Long.MAX_VALUE;
-        send(dispatch.onTick(events.now()));
-        rescheduleTick();
     }
 
     private void sample() {
@@ -258,8 +237,7 @@ public final class DecodeSimulation {
             DecodeStepEndedEvent e = new DecodeStepEndedEvent(id, now, duration, batch, kv, received, receivedKv);
             events.schedule(now + signalLatency, () -> {
                 cluster.onDecodeStepEnded(e, events.now());
-                send(dispatch.onTick(events.now()));
-                rescheduleTick();
+                dispatcher.signalled();
             });
             startStep();
         }

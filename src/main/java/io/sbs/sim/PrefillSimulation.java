@@ -63,7 +63,7 @@ public final class PrefillSimulation {
     private final EventQueue events = new EventQueue();
     private final SplittableRandom jitter;
     private final ClusterState cluster;
-    private final PhaseDispatch dispatch;
+    private final SimulatedDispatcher dispatcher;
     private final List<Instance> instances = new ArrayList<>();
     private final Map<String, Instance> byId = new LinkedHashMap<>();
     private final long dispatchLatency;
@@ -77,11 +77,8 @@ public final class PrefillSimulation {
     private final long[] firstTokenAt;
     private final boolean[] lost;
     private final int[] unitRank;
-    private long scheduledTick = Long.MAX_VALUE;
     private final Stats.Sample chunkUtil = new Stats.Sample();
     private final Stats.Sample passMillis = new Stats.Sample();
-    private long overloadedTicks;
-    private int maxBuffered;
 
     private PrefillSimulation(Config config) {
         this.config = config;
@@ -99,8 +96,9 @@ public final class PrefillSimulation {
             instances.add(inst);
             byId.put(id, inst);
         }
-        this.dispatch = PolicyRegistry.standard().prefill(config.policy().name(), cluster,
+        PhaseDispatch dispatch = PolicyRegistry.standard().prefill(config.policy().name(), cluster,
                 new SplittableRandom(config.seed() * 31 + 7));
+        this.dispatcher = new SimulatedDispatcher(events, dispatch, this::send);
         int n = config.workload().size();
         arrivalAt = new long[n];
         dispatchedAt = new long[n];
@@ -152,9 +150,7 @@ public final class PrefillSimulation {
         WorkloadRequest wr = config.workload().get(i);
         arrivalAt[i] = now;
         InferenceRequest r = new InferenceRequest(i, wr.promptTokens(), wr.outputTokens(), now, wr.blockHashes());
-        send(dispatch.onArrival(r, now));
-        maxBuffered = Math.max(maxBuffered, dispatch.buffered());
-        rescheduleTick();
+        dispatcher.arrive(r);
         if (i + 1 < config.workload().size()) {
             events.schedule(config.workload().get(i + 1).arrivalNanos(), () -> arrive(i + 1));
         }
@@ -173,36 +169,6 @@ public final class PrefillSimulation {
         }
     }
 
-    private void rescheduleTick() {
-        long now = events.now();
-        long next = dispatch.nextTickAt(now);
-        if (next < scheduledTick || scheduledTick <= now) {
-            scheduledTick = next;
-            if (next != Long.MAX_VALUE) {
-                events.schedule(next, () -> tick(next));
-            }
-        }
-    }
-
-    private void tick(long at) {
-        if (at != scheduledTick) {
-            return;
-        }
-        scheduledTick = Long.MAX_VALUE;
-        long now = events.now();
-        send(dispatch.onTick(now));
-        if (dispatch.overloaded()) {
-            overloadedTicks++;
-        }
-        rescheduleTick();
-    }
-
-    /** The dispatcher's side of an engine signal, after the signal latency: fast-path dispatch. */
-    private void signalled() {
-        send(dispatch.onTick(events.now()));
-        rescheduleTick();
-    }
-
     private void poll(Instance inst) {
         long sampledAt = events.now();
         if (!inst.mute(sampledAt)) {
@@ -210,7 +176,7 @@ public final class PrefillSimulation {
             events.schedule(sampledAt + signalLatency, () -> {
                 cluster.onLoadPolled(inst.id, idle, sampledAt, events.now());
                 if (idle) {
-                    signalled();
+                    dispatcher.signalled();
                 }
             });
         }
@@ -421,7 +387,7 @@ public final class PrefillSimulation {
             ForwardEndedEvent e = new ForwardEndedEvent(id, now, duration, tokens, receivedNow, next, backlog);
             events.schedule(now + signalLatency, () -> {
                 cluster.onForwardEnded(e, events.now());
-                signalled();
+                dispatcher.signalled();
             });
         }
     }
@@ -459,6 +425,6 @@ public final class PrefillSimulation {
         }
         return new PrefillResult(config.policy().name(), saturated, completed, unfinished, lostCount, ttft.stats(),
                 schedQueue.stats(), deviceQueue.stats(), chunkUtil.mean(), passMillis.stats(), watchdogFires,
-                overloadedTicks, maxBuffered, events.processed());
+                dispatcher.overloadedTicks(), dispatcher.maxBuffered(), events.processed());
     }
 }
