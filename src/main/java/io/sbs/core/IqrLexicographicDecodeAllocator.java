@@ -11,13 +11,17 @@ import java.util.PriorityQueue;
  *
  * <p>Implementation notes. Model: each unit is the vector {@code (b_d, k_d)}. Mask: with {@code Q1},
  * {@code Q3} the quartiles of {@code k} over the units at the start of the window (linear interpolation
- * between order statistics), {@code θ = Q3 + κ (Q3 - Q1)}; a unit is masked when its current
- * {@code k_d > θ} or when the request's prompt plus output would not fit its KV memory. Order: requests
+ * between order statistics), {@code θ = Q3 + κ (Q3 - Q1)}; a unit is masked for a request when taking it
+ * would carry the unit past {@code θ} ({@code k_d + len > θ}: the paper masks units "at risk of memory
+ * exhaustion or computational saturation", and a unit is at risk from the request it is about to take,
+ * not only from what it holds; testing only the current {@code k_d} lets one long request turn a
+ * median unit into the straggler) or when the request's prompt plus output would not fit its KV memory. Order: requests
  * longest total first (length-based pre-sorting, "fill the valley" while the decision space is wide).
  * Choice: the unmasked unit minimizing {@code (b_d, k_d)} lexicographically, ties to the earlier unit;
  * the unit's vector is updated before the next request. Where the paper is silent: when {@code θ} masks
  * every unit that still has memory, the mask is lifted for that request (the IQR guards against outliers,
- * it must not refuse work the cluster can hold); a request no unit has memory for stays pending.
+ * it must not refuse work the cluster can hold), and the request goes to the lexicographic minimum of all
+ * units with memory; a request no unit has memory for stays pending.
  * Complexity: the unmasked units sit in a heap ordered by {@code (b, k)}, so a request costs O(log U) plus
  * the units it skips for lack of memory; O(U log U + R log R + R log U) in the common case, O(R * U)
  * when memory is tight everywhere.
@@ -72,7 +76,7 @@ public final class IqrLexicographicDecodeAllocator implements DecodeAllocator {
             skipped.clear();
             while (!unmasked.isEmpty()) {
                 int i = unmasked.poll();
-                if (k[i] + need <= capacity[i]) {
+                if (k[i] + need <= Math.min(theta, capacity[i])) {
                     best = i;
                     break;
                 }
@@ -82,7 +86,7 @@ public final class IqrLexicographicDecodeAllocator implements DecodeAllocator {
             boolean fromMasked = false;
             if (best < 0) {
                 // θ masks every unit that still has memory: lift the mask for this request
-                for (int i : masked) {
+                for (int i = 0; i < n; i++) {
                     if (k[i] + need <= capacity[i]
                             && (best < 0 || b[i] < b[best] || (b[i] == b[best] && (k[i] < k[best] || (k[i] == k[best] && i < best))))) {
                         best = i;

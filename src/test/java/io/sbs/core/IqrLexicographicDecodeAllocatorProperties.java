@@ -88,12 +88,14 @@ class IqrLexicographicDecodeAllocatorProperties {
         double theta = IqrLexicographicDecodeAllocator.threshold(k.clone(), 1.5);
         for (Assignment x : a.placed()) {
             int chosen = x.unit().dpRank();
+            long need = x.request().totalTokens();
             boolean anyUnmasked = false;
             for (int i = 0; i < k.length; i++) {
-                anyUnmasked |= k[i] <= theta;
+                anyUnmasked |= k[i] + need <= theta;
             }
+            assertThat(!anyUnmasked || k[chosen] + need <= theta).as("chose a masked unit while one was open").isTrue();
             for (int i = 0; i < k.length; i++) {
-                boolean eligible = !anyUnmasked || k[i] <= theta;
+                boolean eligible = !anyUnmasked || k[i] + need <= theta;
                 if (eligible) {
                     assertThat(b[chosen] < b[i] || (b[chosen] == b[i] && k[chosen] <= k[i]))
                             .as("unit %d (b=%d,k=%d) beats chosen %d (b=%d,k=%d)", i, b[i], k[i], chosen, b[chosen], k[chosen])

@@ -28,7 +28,8 @@ class IqrLexicographicDecodeAllocatorTest {
         units.get(2).reportDecode(5, 120, 0, 0);
         units.get(3).reportDecode(5, 130, 0, 0);
         units.get(4).reportDecode(1, 1000, 0, 0);
-        Allocation a = allocator.allocate(List.of(request(1, 50)), units);
+        // θ = 130 + 1.5 x (130 - 110) = 160
+        Allocation a = allocator.allocate(List.of(request(1, 20, 0)), units);
         assertThat(a.placed()).extracting(x -> x.unit().dpRank()).containsExactly(0);
     }
 
@@ -38,7 +39,7 @@ class IqrLexicographicDecodeAllocatorTest {
         units.get(0).reportDecode(2, 500, 0, 0);
         units.get(1).reportDecode(3, 400, 0, 0);
         units.get(2).reportDecode(2, 450, 0, 0);
-        Allocation a = allocator.allocate(List.of(request(1, 10)), units);
+        Allocation a = allocator.allocate(List.of(request(1, 10, 0)), units);
         assertThat(a.placed()).extracting(x -> x.unit().dpRank()).containsExactly(2);
     }
 
@@ -64,6 +65,19 @@ class IqrLexicographicDecodeAllocatorTest {
         // θ is computed from {9500 x4, 5000}: the 5000 unit is below θ; a 4000-token request only fits it
         Allocation b = allocator.allocate(List.of(request(2, 3000, 1000)), skewed);
         assertThat(b.placed()).extracting(x -> x.unit().dpRank()).containsExactly(4);
+    }
+
+    @Test
+    void allocate_unitThatTheRequestWouldCarryPastTheta_isMasked() {
+        List<DpUnitState> units = Fixtures.decodeUnits(1_000_000, 100, 110, 120, 130);
+        units.get(0).reportDecode(5, 100, 0, 0);
+        units.get(1).reportDecode(5, 110, 0, 0);
+        units.get(2).reportDecode(4, 120, 0, 0);
+        units.get(3).reportDecode(5, 130, 0, 0);
+        // θ = 122.5 + 1.5 x 15 = 145: the smallest batch (unit 2) would reach 150, so the request goes
+        // to the lexicographic minimum of the units it keeps under θ
+        Allocation a = allocator.allocate(List.of(request(1, 30, 0)), units);
+        assertThat(a.placed()).extracting(x -> x.unit().dpRank()).containsExactly(0);
     }
 
     @Test
