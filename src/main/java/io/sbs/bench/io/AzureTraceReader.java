@@ -17,14 +17,18 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Reads the Azure LLM inference trace CSV ({@code TIMESTAMP,ContextTokens,GeneratedTokens}, timestamps
- * such as {@code 2023-11-16 18:15:46.6805900}). Arrivals are offsets from the first row; a zero token
- * count becomes 1.
+ * Reads the Azure LLM inference trace CSV: a header {@code TIMESTAMP,ContextTokens,GeneratedTokens}, then
+ * one request per row, timestamps such as {@code 2023-11-16 18:15:46.6805900} (wall clock, up to nine
+ * fractional digits). Context tokens are the prompt, generated tokens the output. Arrivals are offsets in
+ * nanoseconds from the earliest row; a count of 0 becomes 1 (the trace has a few). The result is sorted by
+ * arrival, stably, so rows with equal timestamps keep their file order. A malformed row is an
+ * {@link IllegalArgumentException} naming the file and line.
  */
 public final class AzureTraceReader {
 
+    private static final String HEADER = "TIMESTAMP,ContextTokens,GeneratedTokens";
     private static final DateTimeFormatter TIMESTAMP = new DateTimeFormatterBuilder()
-            .appendPattern("yyyy-MM-dd HH:mm:ss")
+            .appendPattern("uuuu-MM-dd HH:mm:ss")
             .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
             .toFormatter();
 
@@ -39,10 +43,11 @@ public final class AzureTraceReader {
         }
     }
 
-    static List<WorkloadRequest> read(BufferedReader in, String name) throws IOException {
+    /** Reads from {@code in}; {@code source} names it in error messages. */
+    public static List<WorkloadRequest> read(BufferedReader in, String source) throws IOException {
         String header = in.readLine();
-        if (header == null || !header.replace(" ", "").startsWith("TIMESTAMP,ContextTokens,GeneratedTokens")) {
-            throw new IllegalArgumentException(name + ": expected header TIMESTAMP,ContextTokens,GeneratedTokens");
+        if (header == null || !header.replace("\uFEFF", "").replace(" ", "").startsWith(HEADER)) {
+            throw new IllegalArgumentException(source + ":1: expected the header " + HEADER);
         }
         List<LocalDateTime> times = new ArrayList<>();
         List<int[]> tokens = new ArrayList<>();
@@ -53,16 +58,19 @@ public final class AzureTraceReader {
             if (line.isBlank()) {
                 continue;
             }
-            String[] f = line.split(",");
+            String[] f = line.split(",", -1);
             if (f.length != 3) {
-                throw new IllegalArgumentException(name + ":" + lineNo + ": expected 3 columns, got " + f.length);
+                throw new IllegalArgumentException(source + ":" + lineNo + ": expected 3 columns, got " + f.length
+                        + ": " + line);
             }
             try {
                 times.add(LocalDateTime.parse(f[0].trim(), TIMESTAMP));
-                tokens.add(new int[] {Math.max(1, Integer.parseInt(f[1].trim())), Math.max(1, Integer.parseInt(f[2].trim()))});
-            } catch (DateTimeParseException | NumberFormatException e) {
-                throw new IllegalArgumentException(name + ":" + lineNo + ": " + e.getMessage(), e);
+            } catch (DateTimeParseException e) {
+                throw new IllegalArgumentException(source + ":" + lineNo + ": bad timestamp '" + f[0].trim()
+                        + "', expected like 2023-11-16 18:15:46.6805900", e);
             }
+            tokens.add(new int[] {count(f[1], "ContextTokens", source, lineNo),
+                count(f[2], "GeneratedTokens", source, lineNo)});
         }
         if (times.isEmpty()) {
             return List.of();
@@ -75,5 +83,19 @@ public final class AzureTraceReader {
         }
         out.sort(Comparator.comparingLong(WorkloadRequest::arrivalNanos));
         return out;
+    }
+
+    private static int count(String cell, String column, String source, int lineNo) {
+        int n;
+        try {
+            n = Integer.parseInt(cell.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(source + ":" + lineNo + ": " + column + " is not an integer: '"
+                    + cell.trim() + "'", e);
+        }
+        if (n < 0) {
+            throw new IllegalArgumentException(source + ":" + lineNo + ": " + column + " is negative: " + n);
+        }
+        return Math.max(1, n);
     }
 }

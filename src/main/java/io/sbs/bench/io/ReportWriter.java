@@ -7,7 +7,11 @@ import java.nio.file.Path;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Writes benchmark results: pretty-printed JSON with sorted map keys, and text files. */
+/**
+ * Writes benchmark results: pretty-printed JSON whose map keys are sorted (so two runs diff cleanly,
+ * whatever map type a suite used), and plain text such as markdown reports. Parent directories are
+ * created; files are overwritten.
+ */
 public final class ReportWriter {
 
     private static final JsonMapper JSON = JsonMapper.builder()
@@ -18,13 +22,14 @@ public final class ReportWriter {
     private ReportWriter() {
     }
 
+    /** {@code value} (maps, lists, records, numbers, strings) as JSON, ending in a newline. */
     public static void writeJson(Path file, Object value) {
-        try {
-            createParent(file);
-            Files.writeString(file, JSON.writeValueAsString(value) + "\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
+        writeText(file, toJson(value) + "\n");
+    }
+
+    /** The JSON {@link #writeJson} writes, without the trailing newline. */
+    public static String toJson(Object value) {
+        return JSON.writeValueAsString(value);
     }
 
     public static void writeText(Path file, String text) {
