@@ -330,7 +330,7 @@ final class PaperSuite {
         MarkdownTable table = new MarkdownTable(1, "policy", "decode placement", "throughput tok/s", "TPOT ms",
                 "step ms", "KV p10", "KV p50", "KV p90", "KV max");
         Map<String, Object> perPolicy = new LinkedHashMap<>();
-        Map<String, double[][]> band = new LinkedHashMap<>();
+        Map<String, Plots.Band> band = new LinkedHashMap<>();
         for (DecodeResult r : results) {
             table.row(r.policy(), r.allocator(), r.throughputTps(), r.tpotMs().mean(), r.stepMs().mean(),
                     r.kvLoad().p10(), r.kvLoad().p50(), r.kvLoad().p90(), r.kvLoad().max());
@@ -346,22 +346,21 @@ final class PaperSuite {
         }
         for (DecodeResult r : List.of(baseline, sbs)) {
             int n = r.kvSeries().size();
-            double[][] p10 = new double[2][n];
-            double[][] p90 = new double[2][n];
-            double[][] max = new double[2][n];
+            double[] times = new double[n];
+            double[] p10 = new double[n];
+            double[] p90 = new double[n];
+            double[] max = new double[n];
             for (int i = 0; i < n; i++) {
                 double[] s = r.kvSeries().get(i);
-                p10[0][i] = p90[0][i] = max[0][i] = s[0];
-                p10[1][i] = s[1];
-                p90[1][i] = s[3];
-                max[1][i] = s[4];
+                times[i] = s[0];
+                p10[i] = s[1];
+                p90[i] = s[3];
+                max[i] = s[4];
             }
-            band.put(r.allocator() + " p10", p10);
-            band.put(r.allocator() + " p90", p90);
-            band.put(r.allocator() + " max", max);
+            band.put(r.allocator(), new Plots.Band(times, p10, p90, max));
         }
-        Plots.lineChart(out.resolve("decode_kv_band.png"), "Decode KV load per DP unit over time (DP "
-                + profile.decode().dpUnits() + ")", "time (s)", "KV tokens per unit", band);
+        Plots.bandChart(out.resolve("decode_kv_band.png"), "Decode KV load per DP unit over time (DP "
+                + profile.decode().dpUnits() + "): p10-p90 band and max", "time (s)", "KV tokens per unit", band);
         Map<String, Object> headline = new LinkedHashMap<>();
         headline.put("baseline_throughput_tps", round(baseline.throughputTps()));
         headline.put("sbs_throughput_tps", round(sbs.throughputTps()));
