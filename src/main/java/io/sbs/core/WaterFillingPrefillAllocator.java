@@ -12,10 +12,10 @@ import java.util.PriorityQueue;
  * costs {@code min(len, C_max)} of the pass it joins ({@link DpUnitState#passCost}). Order: carried-over
  * requests first in arrival order (starvation prevention, FCFS), then the fresh ones longest first; each
  * goes to the unit with the largest remaining capacity, ties to the earlier unit in the input order. A
- * prompt that fits one pass is placed only where it fits whole, so it finishes in the pass it joins; a
- * prompt longer than {@code C_max} spans passes anyway and starts in whatever room the widest unit has
- * (the engine's chunked prefill fills that pass's budget with its first chunk), rather than waiting for
- * a unit that is completely free, which under load may never come.
+ * prompt goes only where its pass cost fits whole: a one-pass prompt then finishes in the pass it joins,
+ * and a longer one starts with a full chunk on a unit with nothing queued, rather than in a sliver of room
+ * where its remainder would fill the unit's next pass and push short prompts out. (In the saturation
+ * fill, {@code splitAll}, any prompt may start in partial room: throughput first.)
  * Where the paper is silent: a carried-over request that fits nowhere does not block the ones behind it
  * (head-of-line blocking would idle capacity); it keeps its priority in the next window and counts
  * towards overload protection. Complexity: O((R + U) log U) for R requests on U units.
@@ -30,8 +30,8 @@ public final class WaterFillingPrefillAllocator implements PrefillAllocator {
     }
 
     /**
-     * @param splitAll when true every prompt may start in partial room, as long prompts always may; used
-     *                 to fill what a saturated cycle leaves (see {@link StaggeredPrefillDispatch})
+     * @param splitAll when true any prompt may start in partial room and finish in the unit's later
+     *                 passes; used to fill what a saturated cycle leaves (see {@link StaggeredPrefillDispatch})
      */
     public WaterFillingPrefillAllocator(boolean splitAll) {
         this.splitAll = splitAll;
@@ -79,11 +79,11 @@ public final class WaterFillingPrefillAllocator implements PrefillAllocator {
         DpUnitState unit = units.get(best);
         int cost = unit.passCost(r.promptTokens());
         if (cost > capacity[best]) {
-            if (!splitAll && r.promptTokens() <= unit.chunkCapacity()) {
+            if (!splitAll) {
                 pending.add(r);
                 return;
             }
-            // A prompt that spans passes anyway starts in the room there is, as chunked prefill does.
+            // Saturated: the prompt starts in the room there is, as chunked prefill does.
             cost = (int) capacity[best];
         }
         byCapacity.poll();

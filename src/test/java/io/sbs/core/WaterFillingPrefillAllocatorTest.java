@@ -40,14 +40,24 @@ class WaterFillingPrefillAllocatorTest {
     }
 
     @Test
-    void allocate_promptLongerThanChunk_startsInTheRoomThereIs() {
+    void allocate_promptLongerThanChunk_needsAUnitWithAFullChunkFree() {
+        List<DpUnitState> units = Fixtures.prefillUnits(2, 1000);
+        units.get(0).dispatchPrefill(800, false);
+        Allocation a = allocator.allocate(List.of(), List.of(request(1, 5000), request(2, 150)), units);
+        assertThat(a.placed()).extracting(x -> x.request().id(), x -> x.unit().dpRank())
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1L, 1), org.assertj.core.groups.Tuple.tuple(2L, 0));
+        units.get(1).dispatchPrefill(400, false);
+        Allocation b = allocator.allocate(List.of(), List.of(request(3, 5000)), units);
+        assertThat(b.pending()).hasSize(1);
+    }
+
+    @Test
+    void allocate_splitAll_longPromptStartsInTheRoomThereIs() {
         List<DpUnitState> units = Fixtures.prefillUnits(2, 1000);
         units.get(0).dispatchPrefill(800, false);
         units.get(1).dispatchPrefill(400, false);
-        Allocation a = allocator.allocate(List.of(), List.of(request(1, 5000), request(2, 150)), units);
-        // the long prompt fills the widest unit (600 of room); the short one still fits the other (200)
-        assertThat(a.placed()).extracting(x -> x.request().id(), x -> x.unit().dpRank())
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(1L, 1), org.assertj.core.groups.Tuple.tuple(2L, 0));
+        Allocation a = new WaterFillingPrefillAllocator(true).allocate(List.of(), List.of(request(1, 5000)), units);
+        assertThat(a.placed()).extracting(x -> x.unit().dpRank()).containsExactly(1);
     }
 
     @Test
