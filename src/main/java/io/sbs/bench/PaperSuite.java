@@ -178,7 +178,7 @@ final class PaperSuite {
                 perPolicy.put(policy, m);
                 series.get(policy)[0][li] = load;
                 series.get(policy)[1][li] = Double.isFinite(mean) ? mean : Double.NaN;
-                table.row(fmt(load), fmt(load * peak), policy, mean, (Double) m.get("ttft_p99_s"),
+                table.row(loadKey(load), fmt(load * peak), policy, mean, (Double) m.get("ttft_p99_s"),
                         (Double) m.get("scheduler_queue_mean_s"), (Double) m.get("device_queue_mean_s"),
                         (Double) m.get("chunk_util"));
             }
@@ -278,7 +278,7 @@ final class PaperSuite {
                 row.put("eft_max_qps", round(eft.qps()));
                 row.put("eft_chunk_util", round(eft.chunkUtilization()));
                 perSlo.put(fmt(slo), row);
-                table.row(fmt(slo), bestBase.qps(), bestBase.policy(), bestBase.chunkUtilization(), sbs.qps(),
+                table.row(String.format(Locale.ROOT, "%.2f", slo), bestBase.qps(), bestBase.policy(), bestBase.chunkUtilization(), sbs.qps(),
                         sbs.chunkUtilization(), String.format(Locale.ROOT, "%+.1f%%", 100 * (sbs.qps() / bestBase.qps() - 1)),
                         eft.qps(), eft.chunkUtilization());
                 baseSeries[0][i] = slo;
