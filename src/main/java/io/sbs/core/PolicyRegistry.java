@@ -65,8 +65,8 @@ public final class PolicyRegistry {
     private static Definition immediate(String name, String description, String decodeName,
             BiFunction<ClusterState, RandomGenerator, RoutingPolicy> routing, boolean roundRobinDecode) {
         return new Definition(name, description, false, decodeName,
-                (c, r) -> new ImmediatePrefillDispatch(c, routing.apply(c, r)),
-                (c, r) -> new ImmediateDecodeDispatch(c,
+                (c, r) -> ImmediateDispatch.prefill(c, routing.apply(c, r)),
+                (c, r) -> ImmediateDispatch.decode(c,
                         roundRobinDecode ? new RoundRobinDecodeAllocator() : new LeastBatchDecodeAllocator()));
     }
 
