@@ -32,6 +32,7 @@ public final class PassTimeModel {
     private double s1y;
     private double s2y;
     private double syy;
+    private double[] fit;
 
     public PassTimeModel(int window) {
         int n = Math.max(1, window);
@@ -54,6 +55,7 @@ public final class PassTimeModel {
         ys[next] = durationNanos;
         add(maxUnitTokens, totalTokens, durationNanos, 1);
         next = (next + 1) % ys.length;
+        fit = null;
     }
 
     private void add(double x1, double x2, double y, int sign) {
@@ -104,8 +106,15 @@ public final class PassTimeModel {
         return Math.round(Math.sqrt(Math.max(0, sse) / Math.max(1, count - 3)));
     }
 
-    /** {a, b, c}; degenerate cases fall back to fewer features. */
+    /** {a, b, c}, solved once per new sample; degenerate cases fall back to fewer features. */
     private double[] coefficients() {
+        if (fit == null) {
+            fit = solve();
+        }
+        return fit;
+    }
+
+    private double[] solve() {
         double n = count;
         double mean = sy / n;
         if (count >= 6) {

@@ -16,8 +16,9 @@ import java.util.Map;
  * prompts span several passes). Timing: ticks come every {@code Δ = (T̄_fwd + τ_net) / N} and, in
  * addition, at each running instance's predicted pass end minus {@link ClusterState#dispatchHorizonNanos}
  * ({@code τ_net} plus a guard sized to the prediction error), so a top-up lands before the engine starts
- * its next pass instead of just after it. An arrival while some instance is idle triggers a cycle at once (quiescence
- * is an immediate readiness trigger). Saturation: when more is left after a cycle than the next instance could take, the
+ * its next pass instead of just after it. An arrival while some instance is ready (idle, or inside its top-up window)
+ * triggers a cycle at once: quiescence is an immediate readiness trigger, and a window left open after
+ * its boundary tick would otherwise close on requests that could still make the pass. Saturation: when more is left after a cycle than the next instance could take, the
  * room left in this cycle's units is filled with prompts that start here and finish in the unit's next
  * pass, trading one pass of latency for those requests for full passes (chunk utilization). Fairness:
  * carried-over requests first, FCFS. Overload: a request
@@ -52,7 +53,7 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
     public List<Assignment> onArrival(InferenceRequest request, long now) {
         fresh.add(request);
         for (InstanceState i : cluster.candidates(Phase.PREFILL)) {
-            if (!i.passRunning()) {
+            if (cluster.ready(i, now)) {
                 return onTick(now);
             }
         }
