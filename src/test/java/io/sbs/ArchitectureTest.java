@@ -46,10 +46,10 @@ class ArchitectureTest {
                 .should().callMethod(System.class, "currentTimeMillis")
                 .orShould().callMethod(System.class, "nanoTime")
                 // Every overload: Instant.now(), Instant.now(Clock), LocalDateTime.now(ZoneId), ...
-                .orShould().callMethodWhere(staticCall("java.time", "now"))
+                .orShould().callMethodWhere(callTo("java.time.*.now(..)", "java.time", "now"))
                 .orShould().callMethod(Clock.class, "systemUTC")
                 .orShould().callMethod(Clock.class, "systemDefaultZone")
-                .orShould().callMethodWhere(staticCall(Thread.class.getName(), "sleep"))
+                .orShould().callMethodWhere(callTo("Thread.sleep(..)", Thread.class.getName(), "sleep"))
                 .orShould().callConstructor(Random.class)
                 .orShould().callConstructor(SplittableRandom.class)
                 .because("time and randomness are injected, so simulations are deterministic and the live "
@@ -63,9 +63,9 @@ class ArchitectureTest {
                 .allowEmptyShould(true);
     }
 
-    /** Calls to a method named {@code name} of any class in package {@code ownerPrefix} (or that class). */
-    private static DescribedPredicate<JavaAccess<?>> staticCall(String ownerPrefix, String name) {
-        return DescribedPredicate.describe(ownerPrefix + "." + name + "(..)", call -> {
+    /** Calls to any overload of {@code name} on the class {@code ownerPrefix} or any class in that package. */
+    private static DescribedPredicate<JavaAccess<?>> callTo(String description, String ownerPrefix, String name) {
+        return DescribedPredicate.describe(description, call -> {
             String owner = call.getTargetOwner().getName();
             return call.getName().equals(name)
                     && (owner.equals(ownerPrefix) || owner.startsWith(ownerPrefix + "."));
