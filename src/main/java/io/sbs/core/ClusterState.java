@@ -86,10 +86,6 @@ public final class ClusterState {
         return inst;
     }
 
-    public boolean hasInstance(String id) {
-        return instances.containsKey(id);
-    }
-
     public DpUnitState unit(DpUnitId id) {
         return instance(id.instanceId()).units().get(id.dpRank());
     }

@@ -23,7 +23,6 @@ public final class InstanceState {
     long watchdogFires;
     boolean suspect;
     boolean draining;
-    long lastSignalNanos = Long.MIN_VALUE;
     long lastDispatchArrivalNanos = Long.MIN_VALUE;
     /** Tokens on the most loaded unit of the running pass, as reported; -1 when the pass was started by our dispatch. */
     long runningPassMaxTokens = -1;
@@ -112,15 +111,6 @@ public final class InstanceState {
 
     public long watchdogDeadlineNanos() {
         return watchdogDeadlineNanos;
-    }
-
-    /** Tokens each unit is believed to hold for future passes (in flight plus backlog), summed. */
-    public long queuedTokens() {
-        long sum = 0;
-        for (DpUnitState u : units) {
-            sum += u.inflightTokens() + u.deviceBacklogTokens();
-        }
-        return sum;
     }
 
     public long outstandingTokens() {

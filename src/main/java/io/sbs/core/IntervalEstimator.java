@@ -53,10 +53,6 @@ public final class IntervalEstimator {
         }
     }
 
-    public boolean hasForwardSamples() {
-        return forward.count > 0;
-    }
-
     /** {@code T̄_fwd}, or the cold-start stand-in {@code default * N}. */
     public long meanForwardNanos(int healthyInstances) {
         return forward.count > 0 ? forward.mean() : defaultInterval * Math.max(1, healthyInstances);

@@ -70,10 +70,6 @@ public final class PassTimeModel {
         syy += sign * y * y;
     }
 
-    public boolean hasSamples() {
-        return count > 0;
-    }
-
     /**
      * Predicted duration of a pass whose most loaded unit holds {@code maxUnitTokens} of
      * {@code totalTokens}; {@code fallback} before any sample.

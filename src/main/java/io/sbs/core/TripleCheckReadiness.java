@@ -80,7 +80,6 @@ public final class TripleCheckReadiness {
 
     /** Any sign of life (a non-empty poll included) clears suspicion. */
     static void heard(InstanceState inst, long now) {
-        inst.lastSignalNanos = now;
         inst.consecutiveWatchdogFires = 0;
         inst.suspect = false;
     }
