@@ -9,7 +9,6 @@ import io.sbs.core.Phase;
 import io.sbs.core.PhaseDispatch;
 import io.sbs.core.PolicyRegistry;
 import io.sbs.core.SchedulingPolicy;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -194,43 +193,15 @@ public final class PrefillSimulation {
         return null;
     }
 
-    /** Work of one request on one unit's device queue. */
-    private static final class Item {
-        final int request;
-        int remaining;
-        int done;
-
-        Item(int request, int remaining) {
-            this.request = request;
-            this.remaining = remaining;
-        }
-    }
-
     private final class Instance {
         final int index;
         final String id;
-        final List<ArrayDeque<Item>> queues = new ArrayList<>();
-        final List<LinkedHashMap<Long, Boolean>> caches = new ArrayList<>();
-        final long[] received;
-        boolean busy;
+        final PrefillEngineModel engine = new PrefillEngineModel(shape);
         boolean starting;
 
         Instance(int index, String id) {
             this.index = index;
             this.id = id;
-            this.received = new long[shape.dpUnits()];
-            for (int d = 0; d < shape.dpUnits(); d++) {
-                queues.add(new ArrayDeque<>());
-                int limit = shape.cacheBlocksPerUnit();
-                caches.add(new LinkedHashMap<>(16, 0.75f, true) {
-                    private static final long serialVersionUID = 1L;
-
-                    @Override
-                    protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
-                        return size() > limit;
-                    }
-                });
-            }
         }
 
         boolean dead(long t) {
@@ -244,15 +215,7 @@ public final class PrefillSimulation {
         }
 
         boolean idle() {
-            if (busy) {
-                return false;
-            }
-            for (ArrayDeque<Item> q : queues) {
-                if (!q.isEmpty()) {
-                    return false;
-                }
-            }
-            return true;
+            return engine.idle();
         }
 
         void receive(int request, int rank) {
@@ -264,127 +227,72 @@ public final class PrefillSimulation {
             }
             WorkloadRequest wr = config.workload().get(request);
             reachedAt[request] = now;
-            int tokens = wr.promptTokens();
-            if (shape.cacheBlocksPerUnit() > 0 && wr.blockHashes().length > 0) {
-                LinkedHashMap<Long, Boolean> cache = caches.get(rank);
-                int hit = 0;
-                for (long h : wr.blockHashes()) {
-                    if (cache.get(h) == null) {
-                        break;
-                    }
-                    hit++;
-                }
-                tokens = Math.max(1, tokens - Math.min(tokens - 1, hit * shape.cacheBlockTokens()));
-                for (long h : wr.blockHashes()) {
-                    cache.put(h, Boolean.TRUE);
-                }
-            }
-            queues.get(rank).add(new Item(request, tokens));
-            received[rank] += wr.promptTokens();
-            if (!busy && !starting) {
+            engine.receive(request, wr.promptTokens(), wr.blockHashes(), rank);
+            if (!engine.busy() && !starting) {
                 // The engine's loop picks up everything that reached it in the same instant (one batch sent
                 // together), so the pass starts after the other deliveries of this instant.
                 starting = true;
                 events.schedule(now, () -> {
                     starting = false;
-                    if (!busy) {
+                    if (!engine.busy()) {
                         startPass();
                     }
                 });
             }
         }
 
-        /** Starts a pass if anything is queued; returns the tokens each unit took. */
+        /** Starts a pass if anything is queued; returns the tokens each unit took (all zero when none). */
         long[] startPass() {
             long now = events.now();
-            int units = shape.dpUnits();
-            long[] tokens = new long[units];
-            List<Item> finishing = new ArrayList<>();
-            double straggler = 0;
-            long sum = 0;
-            for (int d = 0; d < units; d++) {
-                ArrayDeque<Item> q = queues.get(d);
-                int budget = unitChunk;
-                double attention = 0;
-                while (budget > 0 && !q.isEmpty()) {
-                    Item it = q.peek();
-                    int t = Math.min(it.remaining, budget);
-                    if (it.done == 0 && firstPassAt[it.request] < 0) {
-                        firstPassAt[it.request] = now;
-                    }
-                    attention += (double) t * (it.done + t);
-                    it.remaining -= t;
-                    it.done += t;
-                    budget -= t;
-                    if (it.remaining == 0) {
-                        q.poll();
-                        finishing.add(it);
-                    }
-                }
-                tokens[d] = unitChunk - budget;
-                sum += tokens[d];
-                straggler = Math.max(straggler,
-                        shape.bMaxMsPerToken() * tokens[d] + shape.attentionMsPerMTokenSq() * attention / 1e6);
-            }
-            if (sum == 0) {
-                busy = false;
-                return tokens;
-            }
-            double ms = shape.t0Ms() + straggler + shape.bSumMsPerToken() * sum;
-            ms *= 1 + shape.jitterFraction() * (2 * jitter.nextDouble() - 1);
             Fault f = activeFault(index, now);
-            if (f != null && f.kind() == Fault.Kind.SLOWDOWN) {
-                ms *= f.factor();
+            double slowdown = f != null && f.kind() == Fault.Kind.SLOWDOWN ? f.factor() : 1;
+            PrefillEngineModel.Pass pass = engine.startPass(jitter, slowdown);
+            if (pass == null) {
+                return new long[shape.dpUnits()];
             }
-            long duration = Math.max(1, Math.round(ms * MS));
-            busy = true;
-            long s = sum;
-            events.schedule(now + duration, () -> endPass(duration, tokens, s, finishing));
-            return tokens;
+            for (long r : pass.starting()) {
+                if (firstPassAt[(int) r] < 0) {
+                    firstPassAt[(int) r] = now;
+                }
+            }
+            events.schedule(now + pass.durationNanos(), () -> endPass(pass));
+            return pass.tokens();
         }
 
-        void endPass(long duration, long[] tokens, long sum, List<Item> finishing) {
+        void endPass(PrefillEngineModel.Pass pass) {
             long now = events.now();
+            engine.passEnded();
             if (dead(now)) {
-                for (Item it : finishing) {
-                    lost[it.request] = true;
+                for (long r : pass.finishing()) {
+                    lost[(int) r] = true;
                     done++;
                 }
-                for (ArrayDeque<Item> q : queues) {
-                    for (Item it : q) {
-                        lost[it.request] = true;
-                        done++;
-                    }
-                    q.clear();
+                for (long r : engine.clear()) {
+                    lost[(int) r] = true;
+                    done++;
                 }
-                busy = false;
                 return;
             }
             if (now >= config.warmupNanos()) {
-                chunkUtil.add((double) sum / ((long) unitChunk * shape.dpUnits()));
-                passMillis.add(duration / (double) MS);
+                chunkUtil.add((double) pass.totalTokens() / ((long) unitChunk * shape.dpUnits()));
+                passMillis.add(pass.durationNanos() / (double) MS);
             }
-            for (Item it : finishing) {
-                int i = it.request;
+            for (long r : pass.finishing()) {
+                int i = (int) r;
                 firstTokenAt[i] = now + signalLatency;
                 done++;
                 DpUnitId unit = new DpUnitId(id, unitRank[i]);
                 int prompt = config.workload().get(i).promptTokens();
                 events.schedule(now + signalLatency, () -> cluster.onPrefillCompleted(unit, prompt));
             }
-            long[] receivedNow = received.clone();
-            Arrays.fill(received, 0);
+            long[] receivedNow = engine.takeReceived();
             long[] next = startPass();
-            long[] backlog = new long[shape.dpUnits()];
-            for (int d = 0; d < backlog.length; d++) {
-                for (Item it : queues.get(d)) {
-                    backlog[d] += it.remaining;
-                }
-            }
+            long[] backlog = engine.backlog();
             if (mute(now)) {
                 return;
             }
-            ForwardEndedEvent e = new ForwardEndedEvent(id, now, duration, tokens, receivedNow, next, backlog);
+            ForwardEndedEvent e = new ForwardEndedEvent(id, now, pass.durationNanos(), pass.tokens(), receivedNow,
+                    next, backlog);
             events.schedule(now + signalLatency, () -> {
                 cluster.onForwardEnded(e, events.now());
                 dispatcher.signalled();
