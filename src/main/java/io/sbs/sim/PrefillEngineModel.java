@@ -173,6 +173,15 @@ public final class PrefillEngineModel {
         return out;
     }
 
+    /** Requests queued per unit beyond the running pass (not yet finishing). */
+    public int[] queuedRequests() {
+        int[] out = new int[shape.dpUnits()];
+        for (int d = 0; d < out.length; d++) {
+            out[d] = queues.get(d).size();
+        }
+        return out;
+    }
+
     /** Tokens queued per unit beyond the running pass ({@code Q_device}). */
     public long[] backlog() {
         long[] backlog = new long[shape.dpUnits()];

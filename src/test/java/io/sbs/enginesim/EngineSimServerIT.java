@@ -1,0 +1,151 @@
+package io.sbs.enginesim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sbs.sim.EngineProfile;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The engine simulator over real HTTP, as the dispatcher and the embedded default will use it. */
+class EngineSimServerIT {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    // 4 units of 1000 tokens; a pass of 40 ms + 0.05 ms per token of the straggler; decode steps of 2 ms
+    private static final EngineProfile PROFILE = new EngineProfile("it", "",
+            new EngineProfile.Prefill(1, 4, 1000, EngineProfile.ChunkSemantics.PER_UNIT, 40, 0.05, 0, 0, 0, 0, 512),
+            new EngineProfile.Decode(1, 4, 100_000, 2, 0, 0, 0, 0), new EngineProfile.Network(0, 0, 0));
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final List<JsonNode> pushes = new CopyOnWriteArrayList<>();
+    private final List<String> authorizations = new CopyOnWriteArrayList<>();
+    private DisposableServer receiver;
+    private EngineSimServer engine;
+
+    @BeforeEach
+    void start() {
+        receiver = HttpServer.create().port(0).route(r -> r.post("/end-forward", (req, res) -> {
+            authorizations.add(String.valueOf(req.requestHeaders().get("authorization")));
+            return req.receive().aggregate().asString().flatMap(body -> {
+                pushes.add(JSON.readTree(body));
+                return Mono.from(res.status(204).send());
+            });
+        })).bindNow();
+        engine = new EngineSimServer("prefill-0", PROFILE, 0, 1,
+                "http://127.0.0.1:" + receiver.port() + "/end-forward", "test-token");
+    }
+
+    @AfterEach
+    void stop() {
+        engine.close();
+        receiver.disposeNow();
+    }
+
+    private HttpResponse<String> post(String path, String body, String... headers) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + engine.port() + path))
+                .timeout(Duration.ofSeconds(10)).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + engine.port() + path))
+                .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void chatCompletion_nonStreaming_answersWithUsage_andPushesEndForward() throws Exception {
+        HttpResponse<String> r = post("/v1/chat/completions",
+                "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(400) + "\"}],"
+                        + "\"max_tokens\":3,\"data_parallel_rank\":2}");
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonNode body = JSON.readTree(r.body());
+        assertThat(body.path("usage").path("prompt_tokens").asInt()).isEqualTo(100);
+        assertThat(body.path("usage").path("completion_tokens").asInt()).isEqualTo(3);
+        assertThat(body.path("choices").get(0).path("message").path("content").asString()).isEqualTo("tok0 tok1 tok2 ");
+        await().atMost(Duration.ofSeconds(5)).until(() -> !pushes.isEmpty());
+        JsonNode push = pushes.get(0);
+        assertThat(push.path("instance_id").asString()).isEqualTo("prefill-0");
+        assertThat(push.path("pass_tokens").get(2).asInt()).isEqualTo(100);
+        assertThat(push.path("received_tokens").get(2).asInt()).isEqualTo(100);
+        assertThat(push.path("duration_ms").asDouble()).isBetween(44.0, 46.0);
+        assertThat(authorizations).contains("Bearer test-token");
+    }
+
+    @Test
+    void completion_streaming_sendsOneEventPerTokenAndDone() throws Exception {
+        HttpResponse<String> r = post("/v1/completions", "{\"prompt\":\"hello\",\"max_tokens\":4,\"stream\":true}",
+                "X-Data-Parallel-Rank", "1");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).contains("text/event-stream"));
+        List<String> events = r.body().lines().filter(l -> l.startsWith("data: ")).toList();
+        assertThat(events).hasSize(5);
+        assertThat(events.get(4)).isEqualTo("data: [DONE]");
+        assertThat(JSON.readTree(events.get(3).substring(6)).path("choices").get(0).path("finish_reason").asString())
+                .isEqualTo("length");
+    }
+
+    @Test
+    void getLoad_whileALongPromptRuns_showsItsRankBusy_thenIdle() throws Exception {
+        CompletableFuture<HttpResponse<String>> pending = CompletableFuture.supplyAsync(() -> {
+            try {
+                String ids = java.util.stream.IntStream.range(0, 2500).mapToObj(Integer::toString)
+                        .collect(java.util.stream.Collectors.joining(",", "[", "]"));
+                return post("/generate", "{\"input_ids\":" + ids + ",\"sampling_params\":{\"max_new_tokens\":1},"
+                        + "\"data_parallel_rank\":3}");
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        // 2500 tokens on a 1000-token chunk: three passes of 90 ms
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).untilAsserted(() -> {
+            JsonNode load = JSON.readTree(get("/get_load").body());
+            assertThat(load.get(3).path("num_reqs").asInt()).isEqualTo(1);
+        });
+        assertThat(pending.get().statusCode()).isEqualTo(200);
+        JsonNode after = JSON.readTree(get("/get_load").body());
+        for (JsonNode rank : after) {
+            assertThat(rank.path("num_reqs").asInt()).isZero();
+        }
+    }
+
+    @Test
+    void badRequests_getProblemDetails() throws Exception {
+        HttpResponse<String> malformed = post("/v1/chat/completions", "{not json");
+        assertThat(malformed.statusCode()).isEqualTo(400);
+        assertThat(malformed.headers().firstValue("content-type")).hasValue("application/problem+json");
+        assertThat(JSON.readTree(malformed.body()).path("detail").asString()).contains("malformed JSON");
+        HttpResponse<String> badRank = post("/v1/chat/completions", "{\"messages\":[],\"data_parallel_rank\":9}");
+        assertThat(badRank.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(badRank.body()).path("detail").asString()).contains("out of range 0..3");
+    }
+
+    @Test
+    void faults_refuseAndSilence_takeEffect() throws Exception {
+        assertThat(post("/faults", "{\"refuse\":true}").statusCode()).isEqualTo(204);
+        assertThat(get("/health").statusCode()).isEqualTo(503);
+        assertThat(post("/v1/completions", "{\"prompt\":\"x\"}").statusCode()).isEqualTo(503);
+        assertThat(post("/faults", "{\"refuse\":false,\"silent\":true}").statusCode()).isEqualTo(204);
+        assertThat(get("/health").statusCode()).isEqualTo(200);
+        assertThat(post("/v1/completions", "{\"prompt\":\"x\",\"max_tokens\":1}").statusCode()).isEqualTo(200);
+        assertThat(pushes).isEmpty();
+    }
+}
