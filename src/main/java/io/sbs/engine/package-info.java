@@ -2,8 +2,9 @@
  * The port to inference engines and what its adapters share: the engines' load reports (SGLang's
  * {@code /get_load}, vLLM's Prometheus {@code /metrics}) read into one per-DP-rank view, and the way each
  * engine is told which DP rank serves a request (SGLang: body field {@code data_parallel_rank} and header
- * {@code X-Data-Parallel-Rank}; vLLM: header {@code X-data-parallel-rank}). The dispatch loop turns these
- * into the core's quiescence signal; the HTTP adapters use the pinning rules on every request.
+ * {@code X-Data-Parallel-Rank}; vLLM: header {@code X-data-parallel-rank}). {@link io.sbs.engine.HttpEngineClient}
+ * implements the {@link io.sbs.engine.EngineClient} port for both over Spring's WebClient; the dispatch
+ * loop turns the load into the core's quiescence signal.
  */
 @NullMarked
 package io.sbs.engine;

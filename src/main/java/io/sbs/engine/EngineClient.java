@@ -1,0 +1,28 @@
+package io.sbs.engine;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The port to one inference engine instance (all its DP ranks). Adapters differ in how they pin a DP rank
+ * and where they read load from; the dispatch loop sees only this.
+ */
+public interface EngineClient {
+
+    /** The instance this client talks to. */
+    String instanceId();
+
+    /**
+     * Sends an OpenAI-format request to {@code path} (e.g. {@code /v1/chat/completions}) pinned to
+     * {@code dpRank}; emits the {@code data:} payloads of the engine's server-sent events, {@code [DONE]}
+     * excluded. The body is modified (pinning fields) and must not be reused.
+     */
+    Flux<String> stream(String path, ObjectNode body, int dpRank, String requestId);
+
+    /** As {@link #stream}, for a non-streaming request: the engine's JSON answer. */
+    Mono<String> call(String path, ObjectNode body, int dpRank, String requestId);
+
+    /** The engine's per-rank load (quiescence polling). */
+    Mono<EngineLoad> load();
+}

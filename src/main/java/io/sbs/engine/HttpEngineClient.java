@@ -1,0 +1,92 @@
+package io.sbs.engine;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Function;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.MediaType;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * An engine over HTTP with Spring's WebClient: SGLang ({@link #sglang}) or vLLM ({@link #vllm}). They
+ * share the request path and differ in DP-rank pinning ({@link RankPinning}) and in where load comes from
+ * (SGLang {@code GET /get_load}, vLLM {@code GET /metrics}). Every call has a timeout; none waits forever.
+ */
+public final class HttpEngineClient implements EngineClient {
+
+    /** Header carrying the dispatcher's request id to the engine, for correlated logs. */
+    public static final String REQUEST_ID_HEADER = "X-Request-Id";
+
+    private static final ParameterizedTypeReference<ServerSentEvent<String>> SSE = new ParameterizedTypeReference<>() {
+    };
+
+    private final String instanceId;
+    private final WebClient web;
+    private final RankPinning pinning;
+    private final String loadPath;
+    private final Function<String, EngineLoad> loadParser;
+    private final Duration timeout;
+
+    private HttpEngineClient(String instanceId, WebClient web, RankPinning pinning, String loadPath,
+            Function<String, EngineLoad> loadParser, Duration timeout) {
+        this.instanceId = instanceId;
+        this.web = web;
+        this.pinning = pinning;
+        this.loadPath = loadPath;
+        this.loadParser = loadParser;
+        this.timeout = timeout;
+    }
+
+    /** An SGLang DP-attention server at {@code baseUrl}. */
+    public static HttpEngineClient sglang(String instanceId, String baseUrl, WebClient.Builder builder, Duration timeout) {
+        return new HttpEngineClient(instanceId, builder.baseUrl(baseUrl).build(), RankPinning.SGLANG, "/get_load",
+                SglangLoadParser::parse, timeout);
+    }
+
+    /** A vLLM data-parallel server at {@code baseUrl}. */
+    public static HttpEngineClient vllm(String instanceId, String baseUrl, WebClient.Builder builder, Duration timeout) {
+        return new HttpEngineClient(instanceId, builder.baseUrl(baseUrl).build(), RankPinning.VLLM, "/metrics",
+                VllmMetricsParser::parse, timeout);
+    }
+
+    @Override
+    public String instanceId() {
+        return instanceId;
+    }
+
+    private WebClient.RequestHeadersSpec<?> request(String path, ObjectNode body, int dpRank, String requestId,
+            boolean stream) {
+        pinning.pinBody(body, dpRank);
+        body.put("stream", stream);
+        Map<String, String> headers = pinning.headers(dpRank);
+        return web.post().uri(path).contentType(MediaType.APPLICATION_JSON)
+                .accept(stream ? MediaType.TEXT_EVENT_STREAM : MediaType.APPLICATION_JSON)
+                .headers(h -> {
+                    headers.forEach(h::set);
+                    h.set(REQUEST_ID_HEADER, requestId);
+                })
+                .bodyValue(body.toString());
+    }
+
+    @Override
+    public Flux<String> stream(String path, ObjectNode body, int dpRank, String requestId) {
+        return request(path, body, dpRank, requestId, true).retrieve().bodyToFlux(SSE)
+                .timeout(timeout)
+                .mapNotNull(ServerSentEvent::data)
+                .takeWhile(data -> !data.equals("[DONE]"));
+    }
+
+    @Override
+    public Mono<String> call(String path, ObjectNode body, int dpRank, String requestId) {
+        return request(path, body, dpRank, requestId, false).retrieve().bodyToMono(String.class).timeout(timeout);
+    }
+
+    @Override
+    public Mono<EngineLoad> load() {
+        return web.get().uri(loadPath).retrieve().bodyToMono(String.class).timeout(timeout).map(loadParser);
+    }
+}
