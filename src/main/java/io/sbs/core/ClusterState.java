@@ -214,6 +214,13 @@ public final class ClusterState {
         TripleCheckReadiness.onDispatch(inst, now, dispatchLatencyNanos(phase), watchdogTimeout(phase));
     }
 
+    /** Undoes {@link #recordDispatch} for a prefill decision that was never sent. */
+    public void withdrawDispatch(Assignment a) {
+        if (instances.containsKey(a.unit().instanceId())) {
+            unit(a.unit()).withdrawPrefill(a.request().promptTokens());
+        }
+    }
+
     public void recordDispatchLatency(Phase phase, long latencyNanos) {
         intervals.get(phase).recordDispatchLatency(latencyNanos);
     }

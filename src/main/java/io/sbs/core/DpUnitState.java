@@ -146,6 +146,17 @@ public final class DpUnitState {
         outstandingRequests++;
     }
 
+    /**
+     * A prefill dispatch was decided but never sent (the client went away first): its tokens no longer
+     * count against the unit.
+     */
+    public void withdrawPrefill(int promptTokens) {
+        long fromInflight = Math.min(inflightTokens, promptTokens);
+        inflightTokens -= fromInflight;
+        startingPassTokens = Math.max(0, startingPassTokens - (promptTokens - fromInflight));
+        completePrefill(promptTokens);
+    }
+
     /** The engine acknowledged {@code tokens} of dispatched prompt tokens (they reached its queue). */
     public void acknowledge(long tokens) {
         long fromStarting = Math.min(tokens, startingPassTokens);
