@@ -98,9 +98,11 @@ public final class IqrLexicographicDecodeAllocator implements DecodeAllocator {
                 pending.add(r);
                 continue;
             }
+            // the key changes: a unit must be out of the heap while its (b, k) moves
+            boolean wasMasked = fromMasked && !unmasked.remove(best);
             b[best]++;
             k[best] += need;
-            if (!fromMasked) {
+            if (!wasMasked) {
                 if (k[best] > theta) {
                     masked.add(best);
                 } else {
