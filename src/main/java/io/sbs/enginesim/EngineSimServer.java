@@ -51,12 +51,14 @@ public final class EngineSimServer implements AutoCloseable {
      */
     public EngineSimServer(String instanceId, EngineProfile profile, int port, long seed, @Nullable String endForwardUrl,
             @Nullable String engineToken) {
-        HttpClient client = HttpClient.create();
-        this.engine = new RealTimePrefillEngine(instanceId, profile.prefill(), seed, report -> {
-            if (endForwardUrl != null) {
-                push(client, endForwardUrl, engineToken, report);
-            }
-        });
+        this(instanceId, profile, port, seed, endForwardUrl == null ? report -> { }
+                : report -> push(HttpClient.create(), endForwardUrl, engineToken, report));
+    }
+
+    /** An engine whose EndForward reports go to {@code endForward} in process (the embedded default). */
+    public EngineSimServer(String instanceId, EngineProfile profile, int port, long seed,
+            java.util.function.Consumer<RealTimePrefillEngine.PassReport> endForward) {
+        this.engine = new RealTimePrefillEngine(instanceId, profile.prefill(), seed, endForward);
         this.decodeStep = Duration.ofNanos(Math.max(1, Math.round(profile.decode().t0Ms() * 1_000_000)));
         this.server = HttpServer.create().port(port).route(routes -> routes
                 .post("/v1/chat/completions", (req, res) -> generate(req, res, Api.CHAT))
@@ -107,7 +109,7 @@ public final class EngineSimServer implements AutoCloseable {
                         "data_parallel_rank " + rank + " is out of range 0.." + (engine.dpUnits() - 1)));
             }
             int pinned = rank >= 0 ? rank : (int) (id % engine.dpUnits());
-            int prompt = promptTokens(json);
+            int prompt = io.sbs.engine.PromptTokens.of(json);
             int output = outputTokens(json, api);
             boolean stream = json.path("stream").asBoolean(false);
             return Mono.fromFuture(() -> engine.submit(id, prompt, pinned))
@@ -143,19 +145,6 @@ public final class EngineSimServer implements AutoCloseable {
             }
         }
         return -1;
-    }
-
-    /** {@code input_ids} length, else about one token per four characters of the text. */
-    static int promptTokens(JsonNode json) {
-        if (json.path("input_ids").isArray()) {
-            return Math.max(1, json.get("input_ids").size());
-        }
-        long chars = 0;
-        for (JsonNode m : json.path("messages")) {
-            chars += m.path("content").asString("").length();
-        }
-        chars += json.path("prompt").asString("").length() + json.path("text").asString("").length();
-        return (int) Math.max(1, (chars + 3) / 4);
     }
 
     private static int outputTokens(JsonNode json, Api api) {

@@ -1,0 +1,58 @@
+package io.sbs.web;
+
+import io.sbs.core.ClusterState;
+import io.sbs.core.ForwardEndedEvent;
+import io.sbs.core.Phase;
+import io.sbs.core.PolicyRegistry;
+import io.sbs.core.SchedulingPolicy;
+import io.sbs.loop.DispatchLoop;
+import java.util.SplittableRandom;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
+import reactor.core.publisher.Flux;
+
+/** Builds the dispatcher: engines, cluster state, the dispatch loop, and quiescence polling. */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(SbsProperties.class)
+class DispatcherConfiguration {
+
+    @Bean(destroyMethod = "close")
+    EngineCluster engineCluster(SbsProperties properties) {
+        return new EngineCluster(properties, WebClient.builder());
+    }
+
+    @Bean(destroyMethod = "close")
+    DispatchLoop dispatchLoop(SbsProperties properties, EngineCluster engines) {
+        ClusterState cluster = new ClusterState(SchedulingPolicy.defaults(properties.policy()));
+        for (EngineCluster.Member m : engines.members()) {
+            cluster.addInstance(m.id(), Phase.PREFILL, m.dpUnits(), m.chunkTokens(), Long.MAX_VALUE, 0);
+        }
+        DispatchLoop loop = new DispatchLoop(cluster,
+                PolicyRegistry.standard().prefill(properties.policy(), cluster, new SplittableRandom(1)), System::nanoTime);
+        engines.onEndForward(e -> loop.onForwardEnded(new ForwardEndedEvent(e.instanceId(), loop.now(),
+                e.durationNanos(), e.passTokens(), e.receivedTokens(), e.nextPassTokens(), e.backlogTokens())));
+        return loop;
+    }
+
+    /** Polls every engine's load; an idle engine is the quiescence signal of the triple check. */
+    @Bean(destroyMethod = "dispose")
+    Disposable loadPolling(SbsProperties properties, EngineCluster engines, DispatchLoop loop) {
+        Disposable.Composite all = Disposables.composite();
+        for (EngineCluster.Member m : engines.members()) {
+            all.add(Flux.interval(properties.pollInterval())
+                    .onBackpressureDrop()
+                    .concatMap(tick -> {
+                        long sampledAt = loop.now();
+                        return m.client().load()
+                                .doOnNext(load -> loop.onLoadPolled(m.id(), load.idle(), sampledAt))
+                                .onErrorComplete();
+                    })
+                    .subscribe());
+        }
+        return all;
+    }
+}

@@ -1,0 +1,25 @@
+package io.sbs.web;
+
+import static org.springframework.web.reactive.function.server.RequestPredicates.GET;
+import static org.springframework.web.reactive.function.server.RequestPredicates.POST;
+import static org.springframework.web.reactive.function.server.RouterFunctions.route;
+
+import io.sbs.loop.DispatchLoop;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+/** Routes of the ingress and the engine-facing endpoints. */
+@Configuration(proxyBeanMethods = false)
+class WebConfiguration {
+
+    @Bean
+    RouterFunction<ServerResponse> inferenceRoutes(DispatchLoop loop, EngineCluster engines, SbsProperties properties) {
+        InferenceHandler handler = new InferenceHandler(loop, engines.clients(), properties);
+        return route(POST("/v1/chat/completions"), handler::chat)
+                .andRoute(POST("/v1/completions"), handler::completions)
+                .andRoute(GET("/v1/models"), handler::models)
+                .andRoute(POST("/internal/v1/end-forward"), handler::endForward);
+    }
+}
