@@ -38,6 +38,14 @@ class DispatcherConfiguration {
         return loop;
     }
 
+    @Bean(destroyMethod = "close")
+    // only for the embedded default: never send demo traffic to configured engines
+    @org.springframework.boot.autoconfigure.condition.ConditionalOnExpression(
+            "${sbs.embedded.demo-qps:0} > 0 and '${sbs.instances[0].id:}' == ''")
+    DemoLoad demoLoad(SbsProperties properties) {
+        return new DemoLoad(properties.embedded().demoQps());
+    }
+
     /** Polls every engine's load; an idle engine is the quiescence signal of the triple check. */
     @Bean(destroyMethod = "dispose")
     Disposable loadPolling(SbsProperties properties, EngineCluster engines, DispatchLoop loop) {

@@ -17,7 +17,7 @@ import tools.jackson.databind.json.JsonMapper;
  * The embedded default end to end over real HTTP: client → ingress → dispatch loop (SBS) → simulated
  * engines (in-process servers on their own ports) → back.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "sbs.embedded.profile=divided")
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {"sbs.embedded.profile=divided", "sbs.embedded.demo-qps=0"})
 class IngressIT {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
