@@ -82,7 +82,8 @@ public final class ImmediateDispatch implements PhaseDispatch {
     public long nextTickAt(long now) {
         long next = held.isEmpty() ? Long.MAX_VALUE : now + Math.max(1, cluster.intervalNanos(phase));
         long watchdog = cluster.nextWatchdogDeadline(phase);
-        return watchdog > now ? Math.min(next, watchdog) : next;
+        // a watchdog already due fires at the very next tick, not a whole interval later
+        return Math.min(next, Math.max(now + 1, watchdog));
     }
 
     @Override

@@ -159,7 +159,8 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
             }
         }
         long watchdog = cluster.nextWatchdogDeadline(Phase.PREFILL);
-        return watchdog > now ? Math.min(next, watchdog) : next;
+        // a watchdog already due fires at the very next tick, not a whole interval later
+        return Math.min(next, Math.max(now + 1, watchdog));
     }
 
     @Override
