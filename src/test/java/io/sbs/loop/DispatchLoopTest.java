@@ -1,0 +1,88 @@
+package io.sbs.loop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sbs.core.ClusterState;
+import io.sbs.core.DpUnitId;
+import io.sbs.core.DpUnitState;
+import io.sbs.core.ForwardEndedEvent;
+import io.sbs.core.InferenceRequest;
+import io.sbs.core.Phase;
+import io.sbs.core.PolicyRegistry;
+import io.sbs.core.SchedulingPolicy;
+import java.time.Duration;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
+import reactor.test.StepVerifier;
+
+/** The loop's bookkeeping with a controlled clock: assignments, cancellation, engine signals. */
+class DispatchLoopTest {
+
+    private static final long MS = 1_000_000L;
+
+    private final AtomicLong clock = new AtomicLong(1_000 * MS);
+    private final ClusterState cluster = new ClusterState(SchedulingPolicy.defaults(PolicyRegistry.SBS));
+    private DispatchLoop loop;
+
+    private DispatchLoop start() {
+        cluster.addInstance("p0", Phase.PREFILL, 2, 1000, Long.MAX_VALUE, 0);
+        loop = new DispatchLoop(cluster, PolicyRegistry.standard().prefill(PolicyRegistry.SBS, cluster,
+                new SplittableRandom(1)), clock::get);
+        return loop;
+    }
+
+    @AfterEach
+    void stop() {
+        if (loop != null) {
+            loop.close();
+        }
+    }
+
+    @Test
+    void submit_idleInstance_assignsAtOnce() {
+        start();
+        StepVerifier.create(loop.submit(new InferenceRequest(1, 300, 10, clock.get())))
+                .assertNext(d -> assertThat(d.unit().instanceId()).isEqualTo("p0"))
+                .expectComplete()
+                .verify(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void clientGoneBeforeTheDecision_decisionIsWithdrawn_andCapacityFreed() {
+        start();
+        // occupy the instance: its pass now runs, so the next request waits for the top-up window
+        loop.submit(new InferenceRequest(1, 300, 10, clock.get())).block(Duration.ofSeconds(5));
+        Disposable waiting = loop.submit(new InferenceRequest(2, 800, 10, clock.get())).subscribe();
+        await().atMost(Duration.ofSeconds(5)).until(() -> loop.buffered() == 1);
+        waiting.dispose();
+        // the pass ends and the engine idles: the loop's fast path decides request 2, nobody waits for it
+        clock.addAndGet(60 * MS);
+        loop.onForwardEnded(new ForwardEndedEvent("p0", clock.get(), 60 * MS, new long[] {300, 0},
+                new long[] {300, 0}, new long[] {0, 0}, new long[] {0, 0}));
+        await().atMost(Duration.ofSeconds(5)).until(() -> loop.buffered() == 0);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            long outstanding = 0;
+            for (int rank = 0; rank < 2; rank++) {
+                DpUnitState u = cluster.unit(new DpUnitId("p0", rank));
+                assertThat(u.inflightTokens()).isZero();
+                assertThat(u.startingPassTokens()).isZero();
+                outstanding += u.outstandingTokens();
+            }
+            // only request 1 (300 tokens, first token not back yet) still counts
+            assertThat(outstanding).isEqualTo(300);
+        });
+    }
+
+    @Test
+    void prefillCompleted_releasesOutstandingTokens() {
+        start();
+        DispatchLoop.Dispatched d = loop.submit(new InferenceRequest(1, 300, 10, clock.get())).block(Duration.ofSeconds(5));
+        loop.onPrefillCompleted(d.unit(), 300);
+        await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(cluster.unit(d.unit()).outstandingTokens()).isZero());
+    }
+}
