@@ -22,8 +22,8 @@ import java.util.Map;
  * room left in this cycle's units is filled with prompts that start here and finish in the unit's next
  * pass, trading one pass of latency for those requests for full passes (chunk utilization). Fairness:
  * carried-over requests first, FCFS. Overload: a request
- * pending for {@code overloadCycles} cycles that had open capacity turns flow control on until no
- * request is over the limit.
+ * pending through {@code overloadCycles} cycles that had open capacity, counted at most once per
+ * interval {@code Δ}, turns flow control on until no request is over the limit.
  */
 public final class StaggeredPrefillDispatch implements PhaseDispatch {
 
@@ -36,7 +36,8 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
     private final PrefillAllocator allocator;
     private final List<InferenceRequest> fresh = new ArrayList<>();
     private List<InferenceRequest> carried = new ArrayList<>();
-    private final Map<Long, Integer> failedCycles = new HashMap<>();
+    /** Per pending request: failed cycles counted so far, and when the last one was counted. */
+    private final Map<Long, long[]> failedCycles = new HashMap<>();
     private boolean overloaded;
 
     public StaggeredPrefillDispatch(ClusterState cluster, PrefillAllocator allocator) {
@@ -99,10 +100,25 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
         int limit = cluster.policy().overloadCycles();
         boolean over = false;
         for (InferenceRequest r : pending) {
-            over |= failedCycles.merge(r.id(), 1, Integer::sum) >= limit;
+            over |= countFailure(r.id(), now) >= limit;
         }
         overloaded = over;
         return placed;
+    }
+
+    /**
+     * Counts a failed cycle for a request, at most one per interval {@code Δ}: cycles also run on every
+     * arrival and engine signal, and K of those can pass in a fraction of a pass under normal load, while
+     * K intervals of {@code Δ = (T̄_fwd + τ_net) / N} mean the request has sat through several boundaries
+     * of every instance.
+     */
+    private long countFailure(long requestId, long now) {
+        long[] f = failedCycles.computeIfAbsent(requestId, id -> new long[] {0, Long.MIN_VALUE});
+        if (f[0] == 0 || now - f[1] >= cluster.intervalNanos(Phase.PREFILL)) {
+            f[0]++;
+            f[1] = now;
+        }
+        return f[0];
     }
 
     private void apply(List<Assignment> placed, long now) {

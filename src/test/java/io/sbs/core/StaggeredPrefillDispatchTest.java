@@ -62,10 +62,13 @@ class StaggeredPrefillDispatchTest {
         cluster.unit(new DpUnitId("p0", 1)).dispatchPrefill(500, false);
         assertThat(dispatch.onArrival(request(7, 900), 0)).isEmpty();
         assertThat(dispatch.overloaded()).isFalse();
+        // failures count at most once per interval Δ (50 ms cold, one instance): this tick is too soon
         dispatch.onTick(MS);
+        assertThat(dispatch.overloaded()).isFalse();
+        dispatch.onTick(50 * MS);
         assertThat(dispatch.overloaded()).isTrue();
         cluster.unit(new DpUnitId("p0", 0)).acknowledge(500);
-        assertThat(dispatch.onTick(2 * MS)).hasSize(1);
+        assertThat(dispatch.onTick(100 * MS)).hasSize(1);
         assertThat(dispatch.overloaded()).isFalse();
     }
 
