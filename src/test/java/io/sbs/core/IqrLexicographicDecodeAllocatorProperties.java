@@ -13,8 +13,10 @@ import java.util.Set;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.EdgeCasesMode;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.PropertyDefaults;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.statistics.Statistics;
@@ -27,6 +29,7 @@ import net.jqwik.api.statistics.Statistics;
  * arrival then id) against its own bookkeeping of {@code (b, k)}, and re-derives the mask from its own
  * quartiles, so a wrong choice shows as the first request where replay and allocator disagree.
  */
+@PropertyDefaults(tries = 300, edgeCases = EdgeCasesMode.NONE)
 class IqrLexicographicDecodeAllocatorProperties {
 
     /** One generated decode unit: running batch {@code b}, KV load {@code k}, KV capacity. */
@@ -50,8 +53,10 @@ class IqrLexicographicDecodeAllocatorProperties {
     @Provide
     Arbitrary<Cluster> clusters() {
         Arbitrary<List<UnitSpec>> uniform = Arbitraries.longs().between(20_000, 400_000)
-                .flatMap(cap -> unit(Arbitraries.just(cap)).list().ofMinSize(1).ofMaxSize(64));
-        Arbitrary<List<UnitSpec>> mixed = unit(Arbitraries.longs().between(20_000, 400_000)).list().ofMinSize(1).ofMaxSize(64);
+                .flatMap(cap -> unit(Arbitraries.just(cap)).list().ofMinSize(1).ofMaxSize(64)
+                        .withSizeDistribution(PrefillArbitraries.UNIFORM));
+        Arbitrary<List<UnitSpec>> mixed = unit(Arbitraries.longs().between(20_000, 400_000)).list().ofMinSize(1)
+                .ofMaxSize(64).withSizeDistribution(PrefillArbitraries.UNIFORM);
         return Arbitraries.oneOf(uniform, mixed).map(Cluster::new);
     }
 
@@ -72,7 +77,7 @@ class IqrLexicographicDecodeAllocatorProperties {
                 net.jqwik.api.Tuple.of(1, Arbitraries.of(1, 1_000, 70_000)));
         Arbitrary<int[]> spec = Combinators.combine(prompt, Arbitraries.integers().between(0, 4_000),
                 Arbitraries.integers().between(0, 20)).as((p, o, a) -> new int[] {p, o, a});
-        return spec.list().ofMaxSize(300).map(specs -> {
+        return spec.list().ofMaxSize(300).withSizeDistribution(PrefillArbitraries.UNIFORM).map(specs -> {
             List<InferenceRequest> out = new ArrayList<>();
             for (int i = 0; i < specs.size(); i++) {
                 int[] s = specs.get(i);
@@ -186,7 +191,7 @@ class IqrLexicographicDecodeAllocatorProperties {
         return order;
     }
 
-    @Property(tries = 500)
+    @Property
     void neverPendingWhileSomeUnitHasMemory(@ForAll("clusters") Cluster cluster,
             @ForAll("windows") List<InferenceRequest> window, @ForAll @IntRange(max = 30) int kappaTenths) {
         List<DpUnitState> units = cluster.build();
@@ -209,7 +214,7 @@ class IqrLexicographicDecodeAllocatorProperties {
         Statistics.label("mask lifted").coverage(c -> c.check(true).count(n -> n > 0));
     }
 
-    @Property(tries = 500)
+    @Property
     void noUnitExceedsItsKvCapacity(@ForAll("clusters") Cluster cluster,
             @ForAll("windows") List<InferenceRequest> window, @ForAll @IntRange(max = 30) int kappaTenths) {
         List<DpUnitState> units = cluster.build();
@@ -226,13 +231,9 @@ class IqrLexicographicDecodeAllocatorProperties {
         }
     }
 
-    /**
-     * The brief's core invariant: at the moment of each choice, among the units the mask leaves open (KV
-     * after taking the request at most θ, and memory for it), the chosen one is the lexicographic minimum
-     * of {@code (b, k)}; when the mask leaves none open, among all units with memory.
-     */
-    @Property(tries = 500)
-    void choiceIsLexicographicallyMinimalAmongUnmaskedUnits(@ForAll("clusters") Cluster cluster,
+    /** Masked units (KV past θ after taking the request, or no memory) get the request only when all are. */
+    @Property
+    void choiceRespectsTheMaskAndMemory(@ForAll("clusters") Cluster cluster,
             @ForAll("windows") List<InferenceRequest> window, @ForAll @IntRange(max = 30) int kappaTenths) {
         List<DpUnitState> units = cluster.build();
         double kappa = kappaTenths / 10.0;
@@ -245,11 +246,36 @@ class IqrLexicographicDecodeAllocatorProperties {
             if (chosen == null) {
                 continue;
             }
-            boolean masking = replay.anyUnmasked(need);
-            if (masking) {
+            assertThat(replay.hasMemory(chosen, need)).as("request %d put on unit %d without memory", r.id(), chosen)
+                    .isTrue();
+            if (replay.anyUnmasked(need)) {
                 assertThat(replay.unmasked(chosen, need)).as("request %d put on masked unit %d (k=%d, θ=%.1f)",
                         r.id(), chosen, replay.k[chosen], replay.theta).isTrue();
             }
+            replay.take(chosen, need);
+        }
+    }
+
+    /**
+     * At the moment of each choice, among the units the mask leaves open (KV after taking the request at
+     * most θ, and memory for it), the chosen one is the lexicographic minimum of {@code (b, k)}, ties to the
+     * earlier unit; when the mask leaves none open, among all units with memory.
+     */
+    @Property
+    void choiceIsLexicographicallyMinimalAmongUnmaskedUnits(@ForAll("clusters") Cluster cluster,
+            @ForAll("windows") List<InferenceRequest> window, @ForAll @IntRange(max = 30) int kappaTenths) {
+        double kappa = kappaTenths / 10.0;
+        List<DpUnitState> units = cluster.build();
+        Allocation a = new IqrLexicographicDecodeAllocator(kappa).allocate(window, units);
+        Replay replay = new Replay(units, kappa);
+        Map<Long, Integer> at = placedRank(a);
+        for (InferenceRequest r : replayOrder(window)) {
+            long need = r.totalTokens();
+            Integer chosen = at.get(r.id());
+            if (chosen == null) {
+                continue;
+            }
+            boolean masking = replay.anyUnmasked(need);
             for (int i = 0; i < units.size(); i++) {
                 boolean eligible = masking ? replay.unmasked(i, need) : replay.hasMemory(i, need);
                 if (eligible && i != chosen) {
@@ -263,8 +289,8 @@ class IqrLexicographicDecodeAllocatorProperties {
         }
     }
 
-    /** The whole decision sequence equals the documented rule's, request by request. */
-    @Property(tries = 500)
+    /** The whole decision sequence equals the documented rule, request by request. */
+    @Property
     void placementEqualsTheDocumentedRule(@ForAll("clusters") Cluster cluster,
             @ForAll("windows") List<InferenceRequest> window, @ForAll @IntRange(max = 30) int kappaTenths) {
         List<DpUnitState> units = cluster.build();
@@ -286,7 +312,7 @@ class IqrLexicographicDecodeAllocatorProperties {
         assertThat(a.pending()).containsExactlyElementsOf(expectedPending);
     }
 
-    @Property(tries = 500)
+    @Property
     void everyRequestIsPlacedOrPendingExactlyOnce(@ForAll("clusters") Cluster cluster,
             @ForAll("windows") List<InferenceRequest> window) {
         Allocation a = new IqrLexicographicDecodeAllocator(1.5).allocate(window, cluster.build());
@@ -298,7 +324,7 @@ class IqrLexicographicDecodeAllocatorProperties {
         out.forEach(r -> assertThat(ids.add(r.id())).as("request %d twice", r.id()).isTrue());
     }
 
-    @Property(tries = 300)
+    @Property
     void sameInputSameOutput_evenOnAFreshInstance_andUnitsUntouched(@ForAll("clusters") Cluster cluster,
             @ForAll("windows") List<InferenceRequest> window) {
         List<DpUnitState> units = cluster.build();

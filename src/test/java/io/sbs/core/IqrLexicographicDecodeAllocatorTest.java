@@ -2,89 +2,169 @@ package io.sbs.core;
 
 import static io.sbs.core.Fixtures.request;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.assertj.core.groups.Tuple.tuple;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class IqrLexicographicDecodeAllocatorTest {
 
     private final IqrLexicographicDecodeAllocator allocator = new IqrLexicographicDecodeAllocator(1.5);
 
-    @Test
-    void quantile_interpolatesBetweenOrderStatistics() {
-        long[] sorted = {10, 20, 30, 40};
-        assertThat(IqrLexicographicDecodeAllocator.quantile(sorted, 0.25)).isCloseTo(17.5, within(1e-9));
-        assertThat(IqrLexicographicDecodeAllocator.quantile(sorted, 0.75)).isCloseTo(32.5, within(1e-9));
-        assertThat(IqrLexicographicDecodeAllocator.threshold(new long[] {40, 10, 30, 20}, 1.5))
-                .isCloseTo(32.5 + 1.5 * 15, within(1e-9));
+    private static long[] values(String s) {
+        return s.isBlank() ? new long[0] : java.util.Arrays.stream(s.trim().split(" +")).mapToLong(Long::parseLong).toArray();
+    }
+
+    @ParameterizedTest(name = "q{1} of [{0}] = {2}")
+    @CsvSource({
+            "10 20 30 40, 0.25, 17.5",
+            "10 20 30 40, 0.5, 25",
+            "10 20 30 40, 0.75, 32.5",
+            "10 20 30 40, 0, 10",
+            "10 20 30 40, 1, 40",
+            "1 2 3 4 5, 0.25, 2",
+            "1 2 3 4 5, 0.75, 4",
+            "0 0 100, 0.75, 50",
+            "1 2, 0.25, 1.25",
+            "7, 0.25, 7",
+            "7, 0.75, 7",
+            "'', 0.5, 0"})
+    void quantile_sortedValues_interpolatesLinearlyBetweenOrderStatistics(String sorted, double q, double expected) {
+        assertThat(IqrLexicographicDecodeAllocator.quantile(values(sorted), q)).isCloseTo(expected, within(1e-9));
+    }
+
+    @ParameterizedTest(name = "θ of [{0}] with κ {1} = {2}")
+    @CsvSource({
+            "40 10 30 20, 1.5, 55",
+            "40 10 30 20, 0, 32.5",
+            "5 5 5 5, 1.5, 5",
+            "100 0 0 0 0, 3, 0"})
+    void threshold_unsortedValues_isQ3PlusKappaTimesIqr(String values, double kappa, double expected) {
+        long[] v = values(values);
+        long[] copy = v.clone();
+        assertThat(IqrLexicographicDecodeAllocator.threshold(v, kappa)).isCloseTo(expected, within(1e-9));
+        assertThat(v).as("input left unsorted").isEqualTo(copy);
     }
 
     @Test
     void allocate_unitAboveTheta_isMaskedEvenWithTheSmallestBatch() {
-        List<DpUnitState> units = Fixtures.decodeUnits(1_000_000, 100, 110, 120, 130, 1000);
-        units.get(0).reportDecode(5, 100, 0, 0);
-        units.get(1).reportDecode(5, 110, 0, 0);
-        units.get(2).reportDecode(5, 120, 0, 0);
-        units.get(3).reportDecode(5, 130, 0, 0);
-        units.get(4).reportDecode(1, 1000, 0, 0);
+        List<DpUnitState> units = Fixtures.decodeUnits(new long[][] {
+                {5, 100, 1_000_000}, {5, 110, 1_000_000}, {5, 120, 1_000_000}, {5, 130, 1_000_000}, {1, 1000, 1_000_000}});
         // θ = 130 + 1.5 x (130 - 110) = 160
         Allocation a = allocator.allocate(List.of(request(1, 20, 0)), units);
         assertThat(a.placed()).extracting(x -> x.unit().dpRank()).containsExactly(0);
     }
 
     @Test
-    void allocate_lexicographic_batchFirstThenKv() {
-        List<DpUnitState> units = Fixtures.decodeUnits(1_000_000, 500, 400, 450);
-        units.get(0).reportDecode(2, 500, 0, 0);
-        units.get(1).reportDecode(3, 400, 0, 0);
-        units.get(2).reportDecode(2, 450, 0, 0);
-        Allocation a = allocator.allocate(List.of(request(1, 10, 0)), units);
-        assertThat(a.placed()).extracting(x -> x.unit().dpRank()).containsExactly(2);
-    }
-
-    @Test
-    void allocate_longestTotalFirst_andStateUpdatedBetweenRequests() {
-        List<DpUnitState> units = Fixtures.decodeUnits(1_000_000, 0, 0);
-        Allocation a = allocator.allocate(List.of(request(1, 100, 0), request(2, 900, 0), request(3, 500, 0)), units);
-        assertThat(a.placed()).extracting(x -> x.request().id(), x -> x.unit().dpRank()).containsExactly(
-                org.assertj.core.groups.Tuple.tuple(2L, 0), org.assertj.core.groups.Tuple.tuple(3L, 1),
-                org.assertj.core.groups.Tuple.tuple(1L, 1));
-    }
-
-    @Test
-    void allocate_respectsKvMemory_andLiftsMaskRatherThanRefusing() {
-        List<DpUnitState> units = Fixtures.decodeUnits(1000, 100, 100, 100, 900);
-        // only the outlier unit... has no room either: nobody but units 0-2 fit 850 tokens
-        Allocation a = allocator.allocate(List.of(request(1, 800, 50)), units);
-        assertThat(a.placed()).extracting(x -> x.unit().dpRank()).containsExactly(0);
-        List<DpUnitState> skewed = Fixtures.decodeUnits(10_000, 100, 100, 100, 100, 5000);
-        for (int i = 0; i < 4; i++) {
-            skewed.get(i).reportDecode(0, 9_500, 0, 0);
-        }
-        // θ is computed from {9500 x4, 5000}: the 5000 unit is below θ; a 4000-token request only fits it
-        Allocation b = allocator.allocate(List.of(request(2, 3000, 1000)), skewed);
-        assertThat(b.placed()).extracting(x -> x.unit().dpRank()).containsExactly(4);
-    }
-
-    @Test
-    void allocate_unitThatTheRequestWouldCarryPastTheta_isMasked() {
-        List<DpUnitState> units = Fixtures.decodeUnits(1_000_000, 100, 110, 120, 130);
-        units.get(0).reportDecode(5, 100, 0, 0);
-        units.get(1).reportDecode(5, 110, 0, 0);
-        units.get(2).reportDecode(4, 120, 0, 0);
-        units.get(3).reportDecode(5, 130, 0, 0);
-        // θ = 122.5 + 1.5 x 15 = 145: the smallest batch (unit 2) would reach 150, so the request goes
-        // to the lexicographic minimum of the units it keeps under θ
+    void allocate_unitTheRequestWouldCarryPastTheta_isMasked() {
+        List<DpUnitState> units = Fixtures.decodeUnits(new long[][] {
+                {5, 100, 1_000_000}, {5, 110, 1_000_000}, {4, 120, 1_000_000}, {5, 130, 1_000_000}});
+        // θ = 122.5 + 1.5 x 15 = 145: the smallest batch (unit 2) would reach 150, so the request goes to the
+        // lexicographic minimum of the units it keeps under θ
         Allocation a = allocator.allocate(List.of(request(1, 30, 0)), units);
         assertThat(a.placed()).extracting(x -> x.unit().dpRank()).containsExactly(0);
     }
 
     @Test
-    void allocate_noUnitHasMemory_leavesRequestPending() {
+    void allocate_lexicographic_batchFirst_thenKv_thenTheEarlierUnit() {
+        List<DpUnitState> units = Fixtures.decodeUnits(new long[][] {
+                {2, 500, 1_000_000}, {3, 400, 1_000_000}, {2, 450, 1_000_000}, {2, 450, 1_000_000}});
+        Allocation a = allocator.allocate(List.of(request(1, 10, 0)), units);
+        assertThat(a.placed()).extracting(x -> x.unit().dpRank()).containsExactly(2);
+    }
+
+    @Test
+    void allocate_inflightDispatchesCountInBatchAndKv() {
+        List<DpUnitState> units = Fixtures.decodeUnits(new long[][] {{1, 400, 1_000_000}, {1, 400, 1_000_000}});
+        units.get(0).dispatchDecode(10);
+        Allocation a = allocator.allocate(List.of(request(1, 10, 0)), units);
+        assertThat(a.placed()).extracting(x -> x.unit().dpRank()).containsExactly(1);
+    }
+
+    @Test
+    void allocate_longestTotalFirst_andEachUnitUpdatedBeforeTheNextRequest() {
+        List<DpUnitState> units = Fixtures.decodeUnits(1_000_000, 0, 0);
+        Allocation a = allocator.allocate(List.of(request(1, 100, 0), request(2, 800, 100), request(3, 500, 0)), units);
+        assertThat(a.placed()).extracting(x -> x.request().id(), x -> x.unit().dpRank())
+                .containsExactly(tuple(2L, 0), tuple(3L, 1), tuple(1L, 1));
+    }
+
+    @Test
+    void allocate_respectsKvMemory() {
+        List<DpUnitState> units = Fixtures.decodeUnits(new long[][] {{0, 100, 1_000}, {5, 100, 10_000}, {9, 100, 10_000}});
+        // unit 0 has the smallest batch but no memory for 1000 tokens
+        Allocation a = allocator.allocate(List.of(request(1, 800, 200)), units);
+        assertThat(a.placed()).extracting(x -> x.unit().dpRank()).containsExactly(1);
+    }
+
+    @Test
+    void allocate_thetaMasksEveryUnitWithMemory_liftsTheMask_forTheLexicographicMinimumWithMemory() {
+        // identical loads: IQR 0, θ = 1000, so any request carries every unit past θ
+        List<DpUnitState> units = Fixtures.decodeUnits(new long[][] {
+                {4, 1000, 2_000}, {2, 1000, 1_500}, {3, 1000, 100_000}, {3, 1000, 100_000}});
+        Allocation a = allocator.allocate(List.of(request(1, 600, 0), request(2, 400, 0)), units);
+        // 600: unit 1 lacks memory (1600 > 1500), so the minimum with memory is unit 2 (b 3, k 1000, earlier)
+        // 400: unit 1 (b 2) now has memory
+        assertThat(a.placed()).extracting(x -> x.request().id(), x -> x.unit().dpRank())
+                .containsExactly(tuple(1L, 2), tuple(2L, 1));
+        assertThat(a.pending()).isEmpty();
+    }
+
+    @Test
+    void allocate_outlierUnitBelowThetaButOthersFull_takesTheRequestTheOthersCannotHold() {
+        List<DpUnitState> units = Fixtures.decodeUnits(10_000, 9_500, 9_500, 9_500, 9_500, 5_000);
+        Allocation a = allocator.allocate(List.of(request(2, 3_000, 1_000)), units);
+        assertThat(a.placed()).extracting(x -> x.unit().dpRank()).containsExactly(4);
+    }
+
+    @Test
+    void allocate_noUnitHasMemory_leavesTheRequestPending_andPlacesTheRest() {
         List<DpUnitState> units = Fixtures.decodeUnits(1000, 900, 950);
-        Allocation a = allocator.allocate(List.of(request(1, 200, 0)), units);
+        Allocation a = allocator.allocate(List.of(request(1, 200, 0), request(2, 50, 0)), units);
+        assertThat(a.placed()).extracting(x -> x.request().id()).containsExactly(2L);
+        assertThat(a.pending()).extracting(InferenceRequest::id).containsExactly(1L);
+    }
+
+    @Test
+    void allocate_noUnits_leavesEverythingPending() {
+        Allocation a = allocator.allocate(List.of(request(1, 200, 0), request(2, 300, 0)), List.of());
         assertThat(a.placed()).isEmpty();
-        assertThat(a.pending()).hasSize(1);
+        assertThat(a.pending()).hasSize(2);
+    }
+
+    @Test
+    void allocate_leavesTheUnitsUntouched() {
+        List<DpUnitState> units = Fixtures.decodeUnits(1_000_000, 10, 20);
+        allocator.allocate(List.of(request(1, 200, 0)), units);
+        assertThat(units).extracting(DpUnitState::kvTokens).containsExactly(10L, 20L);
+        assertThat(units).extracting(DpUnitState::batchSize).containsExactly(0, 0);
+    }
+
+    @Test
+    void constructor_negativeOrNanKappa_isRejected() {
+        assertThatThrownBy(() -> new IqrLexicographicDecodeAllocator(-0.1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new IqrLexicographicDecodeAllocator(Double.NaN)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /**
+     * Regression (fixed in 7604240): a unit chosen with the mask lifted must leave the heap before its
+     * {@code (b, k)} grows. Units {@code (b, k, capacity)}; θ = 100 + 1.5 x 100 = 250. The 50000-token
+     * request fits only unit 1's memory and lifts the mask; the next three go to units 0, 2 and 3
+     * ({@code (1, 0)}, the minimum); with unit 1's key changed inside the heap, the heap hid unit 3 behind
+     * it and returned unit 0 ({@code (1, 30)}).
+     */
+    @Test
+    void allocate_afterMaskLift_nextChoicesStayLexicographicMinimum() {
+        List<DpUnitState> units = Fixtures.decodeUnits(new long[][] {
+                {0, 0, 1_000}, {0, 100, 100_000}, {0, 200, 1_000}, {1, 0, 1_000}, {1, 100, 1_000}, {2, 0, 1_000},
+                {2, 100, 1_000}});
+        Allocation a = allocator.allocate(List.of(request(1, 50_000, 0), request(2, 30, 0), request(3, 20, 0),
+                request(4, 10, 0)), units);
+        assertThat(a.placed()).extracting(x -> x.request().id(), x -> x.unit().dpRank())
+                .containsExactly(tuple(1L, 1), tuple(2L, 0), tuple(3L, 2), tuple(4L, 3));
     }
 }

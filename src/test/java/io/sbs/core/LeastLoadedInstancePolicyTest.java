@@ -1,0 +1,46 @@
+package io.sbs.core;
+
+import static io.sbs.core.Fixtures.request;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class LeastLoadedInstancePolicyTest {
+
+    private final ClusterState cluster = Fixtures.prefillCluster(2, 2, 1000);
+    private final LeastLoadedInstancePolicy policy = new LeastLoadedInstancePolicy();
+
+    private void load(int p00, int p01, int p10, int p11) {
+        cluster.unit(new DpUnitId("p0", 0)).dispatchPrefill(p00, false);
+        cluster.unit(new DpUnitId("p0", 1)).dispatchPrefill(p01, false);
+        cluster.unit(new DpUnitId("p1", 0)).dispatchPrefill(p10, false);
+        cluster.unit(new DpUnitId("p1", 1)).dispatchPrefill(p11, false);
+    }
+
+    @Test
+    void route_picksTheLeastLoadedInstance_thenItsLeastLoadedUnit() {
+        // p0 holds 600 tokens, p1 550: p1 wins although p0/1 is the least loaded unit
+        load(500, 100, 300, 250);
+        assertThat(policy.route(request(1, 10), cluster, 0)).isEqualTo(new DpUnitId("p1", 1));
+    }
+
+    @Test
+    void route_ties_goToTheEarlierInstanceAndUnit() {
+        load(200, 200, 100, 300);
+        assertThat(policy.route(request(1, 10), cluster, 0)).isEqualTo(new DpUnitId("p0", 0));
+    }
+
+    @Test
+    void route_drainingInstance_isSkipped() {
+        load(0, 0, 300, 250);
+        cluster.instance("p0").draining(true);
+        assertThat(policy.route(request(1, 10), cluster, 0)).isEqualTo(new DpUnitId("p1", 1));
+    }
+
+    @Test
+    void route_noCandidate_returnsNull() {
+        cluster.instance("p0").draining(true);
+        cluster.instance("p1").draining(true);
+        assertThat(policy.route(request(1, 10), cluster, 0)).isNull();
+    }
+}
