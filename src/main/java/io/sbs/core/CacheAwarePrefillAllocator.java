@@ -85,6 +85,23 @@ public final class CacheAwarePrefillAllocator implements PrefillAllocator {
         if (best >= 0) {
             return best;
         }
-        return cost(r, units.get(widest)) <= capacity[widest] ? widest : -1;
+        if (cost(r, units.get(widest)) <= capacity[widest]) {
+            return widest;
+        }
+        // Nothing takes it at the widest unit: the guard has nothing left to protect, so any unit its cost
+        // fits will do, the best cache hit first, then the most room.
+        int fallback = -1;
+        int fallbackHit = -1;
+        for (int i = 0; i < units.size(); i++) {
+            if (capacity[i] <= 0 || cost(r, units.get(i)) > capacity[i]) {
+                continue;
+            }
+            int hit = units.get(i).cachedPrefixBlocks(r.blockHashes());
+            if (hit > fallbackHit || (hit == fallbackHit && capacity[i] > capacity[fallback])) {
+                fallback = i;
+                fallbackHit = hit;
+            }
+        }
+        return fallback;
     }
 }

@@ -22,6 +22,10 @@ public final class ClusterState {
     private final Map<Phase, IntervalEstimator> intervals = new EnumMap<>(Phase.class);
     private final Map<Phase, PassTimeModel> passTimes = new EnumMap<>(Phase.class);
     private SchedulingPolicy policy;
+    // decisions of the current dispatch cycle (one timestamp): whether each went to an idle instance, so a
+    // decision withdrawn in the same cycle can be undone exactly
+    private final Map<Long, Boolean> cycleIntoIdle = new java.util.HashMap<>();
+    private long cycleAt = Long.MIN_VALUE;
 
     public ClusterState(SchedulingPolicy policy) {
         this.policy = Objects.requireNonNull(policy);
@@ -206,6 +210,11 @@ public final class ClusterState {
         InstanceState inst = instance(a.unit().instanceId());
         DpUnitState unit = inst.units().get(a.unit().dpRank());
         if (phase == Phase.PREFILL) {
+            if (now != cycleAt) {
+                cycleIntoIdle.clear();
+                cycleAt = now;
+            }
+            cycleIntoIdle.put(a.request().id(), !inst.passRunning);
             unit.dispatchPrefill(a.request().promptTokens(), !inst.passRunning);
             unit.rememberBlocks(a.request().blockHashes());
         } else {
@@ -214,10 +223,26 @@ public final class ClusterState {
         TripleCheckReadiness.onDispatch(inst, now, dispatchLatencyNanos(phase), watchdogTimeout(phase));
     }
 
-    /** Undoes {@link #recordDispatch} for a prefill decision that was never sent. */
+    /**
+     * Undoes {@link #recordDispatch} for a prefill decision of the current cycle that was never sent: its
+     * tokens no longer count, and an instance it would have woken from idle is idle again when nothing
+     * else was sent to it.
+     */
     public void withdrawDispatch(Assignment a) {
-        if (instances.containsKey(a.unit().instanceId())) {
-            unit(a.unit()).withdrawPrefill(a.request().promptTokens());
+        InstanceState inst = instances.get(a.unit().instanceId());
+        if (inst == null) {
+            return;
+        }
+        Boolean intoIdle = cycleIntoIdle.remove(a.request().id());
+        inst.units().get(a.unit().dpRank()).withdrawPrefill(a.request().promptTokens(), Boolean.TRUE.equals(intoIdle));
+        if (Boolean.TRUE.equals(intoIdle)) {
+            boolean nothingSent = true;
+            for (DpUnitState u : inst.units()) {
+                nothingSent &= u.startingPassTokens() == 0 && u.inflightTokens() == 0;
+            }
+            if (nothingSent) {
+                TripleCheckReadiness.onWithdrawnFromIdle(inst);
+            }
         }
     }
 

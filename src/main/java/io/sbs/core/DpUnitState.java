@@ -148,12 +148,16 @@ public final class DpUnitState {
 
     /**
      * A prefill dispatch was decided but never sent (the client went away first): its tokens no longer
-     * count against the unit.
+     * count against the unit. {@code intoIdleInstance} must be what {@link #dispatchPrefill} was given.
      */
-    public void withdrawPrefill(int promptTokens) {
-        long fromInflight = Math.min(inflightTokens, promptTokens);
-        inflightTokens -= fromInflight;
-        startingPassTokens = Math.max(0, startingPassTokens - (promptTokens - fromInflight));
+    public void withdrawPrefill(int promptTokens, boolean intoIdleInstance) {
+        int cost = passCost(promptTokens);
+        if (intoIdleInstance) {
+            startingPassTokens = Math.max(0, startingPassTokens - cost);
+            inflightTokens = Math.max(0, inflightTokens - ((long) promptTokens - cost));
+        } else {
+            inflightTokens = Math.max(0, inflightTokens - promptTokens);
+        }
         completePrefill(promptTokens);
     }
 

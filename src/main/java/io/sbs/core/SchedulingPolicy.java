@@ -3,7 +3,6 @@ package io.sbs.core;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * The named, versioned set of scheduler settings an operator changes at run time. Immutable and
@@ -52,9 +51,10 @@ public record SchedulingPolicy(
         double balanceRelThreshold) {
 
     public SchedulingPolicy {
-        Objects.requireNonNull(name, "name");
         Map<String, String> errors = new LinkedHashMap<>();
-        if (!PolicyRegistry.standard().contains(name)) {
+        if (name == null) {
+            errors.put("name", "must name a policy, known: " + PolicyRegistry.standard().names());
+        } else if (!PolicyRegistry.standard().contains(name)) {
             errors.put("name", "unknown policy '" + name + "', known: " + PolicyRegistry.standard().names());
         }
         positive(errors, "defaultInterval", defaultInterval);

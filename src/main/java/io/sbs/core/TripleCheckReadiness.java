@@ -36,6 +36,13 @@ public final class TripleCheckReadiness {
         arm(inst, now, watchdogTimeout);
     }
 
+    /** The only work sent to an idle instance was withdrawn before it left: the instance is idle again. */
+    static void onWithdrawnFromIdle(InstanceState inst) {
+        inst.passRunning = false;
+        inst.watchdogDeadlineNanos = Long.MAX_VALUE;
+        inst.lastDispatchArrivalNanos = Long.MIN_VALUE;
+    }
+
     /** EndForward: the fast path. */
     static void onForwardEnded(InstanceState inst, long now, long endedAt, boolean nextPassStarted,
             long nextPassMaxTokens, long nextPassTotalTokens, long watchdogTimeout) {

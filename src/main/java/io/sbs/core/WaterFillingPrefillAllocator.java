@@ -68,6 +68,19 @@ public final class WaterFillingPrefillAllocator implements PrefillAllocator {
         return new Allocation(placed, pending);
     }
 
+    /** The open unit with the most room among those the request's pass cost fits; -1 when none (O(U)). */
+    private static int narrowerFit(InferenceRequest r, List<DpUnitState> units, long[] capacity,
+            PriorityQueue<Integer> byCapacity) {
+        int best = -1;
+        for (int i : byCapacity) {
+            if (units.get(i).passCost(r.promptTokens()) <= capacity[i]
+                    && (best < 0 || capacity[i] > capacity[best] || (capacity[i] == capacity[best] && i < best))) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
     private static void place(InferenceRequest r, List<DpUnitState> units, long[] capacity,
             PriorityQueue<Integer> byCapacity, List<Assignment> placed, List<InferenceRequest> pending,
             boolean splitAll) {
@@ -79,14 +92,24 @@ public final class WaterFillingPrefillAllocator implements PrefillAllocator {
         DpUnitState unit = units.get(best);
         int cost = unit.passCost(r.promptTokens());
         if (cost > capacity[best]) {
-            if (!splitAll) {
+            int narrower = splitAll ? -1 : narrowerFit(r, units, capacity, byCapacity);
+            if (narrower >= 0) {
+                // units with a smaller C_max charge a long prompt less: one of them may fit where the widest does not
+                best = narrower;
+                unit = units.get(best);
+                cost = unit.passCost(r.promptTokens());
+                byCapacity.remove(best);
+            } else if (!splitAll) {
                 pending.add(r);
                 return;
+            } else {
+                // Saturated: the prompt starts in the room there is, as chunked prefill does.
+                cost = (int) capacity[best];
+                byCapacity.poll();
             }
-            // Saturated: the prompt starts in the room there is, as chunked prefill does.
-            cost = (int) capacity[best];
+        } else {
+            byCapacity.poll();
         }
-        byCapacity.poll();
         capacity[best] -= cost;
         if (capacity[best] > 0) {
             byCapacity.add(best);

@@ -199,6 +199,20 @@ class CacheAwarePrefillAllocatorProperties {
                 if (chosen < 0 && cost(r, units.get(w), c.blockTokens()) <= room[w]) {
                     chosen = w;
                 }
+                if (chosen < 0) {
+                    // nothing fits the widest: any unit the cost fits, best hit first, then most room
+                    int fallbackHit = -1;
+                    for (int i = 0; i < units.size(); i++) {
+                        if (room[i] <= 0 || cost(r, units.get(i), c.blockTokens()) > room[i]) {
+                            continue;
+                        }
+                        int hit = units.get(i).cachedPrefixBlocks(r.blockHashes());
+                        if (hit > fallbackHit || (hit == fallbackHit && room[i] > room[chosen])) {
+                            chosen = i;
+                            fallbackHit = hit;
+                        }
+                    }
+                }
             }
             if (chosen < 0) {
                 pending.add(r);

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** Cache-aware PBAA with 100-token blocks and an imbalance guard of 0.5, on units of {@code C_max} 1000. */
@@ -138,9 +137,6 @@ class CacheAwarePrefillAllocatorTest {
      * A fresh 150-token prompt then takes unit 1.
      */
     @Test
-    @Disabled("bug: CacheAwarePrefillAllocator.choose falls back only to the widest unit; a carried-over request the "
-            + "imbalance guard keeps off a cache holder with room for it is left pending while a fresh request of "
-            + "greater cost takes that holder")
     void allocate_carriedOverKeptOffItsCacheHolderByTheGuard_isNotLeftToAFreshRequest() {
         List<DpUnitState> units = units(2);
         units.get(0).dispatchPrefill(100, false);

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -127,9 +126,6 @@ class ClusterStateTest {
     }
 
     @Test
-    @Disabled("bug: ClusterState.withdrawDispatch undoes the unit's tokens but not TripleCheckReadiness.onDispatch: "
-            + "the instance stays 'running' with its watchdog armed although nothing reached the engine, so it is "
-            + "not ready until the watchdog fires (k_w x T̄_fwd later, counted towards suspicion)")
     void withdrawDispatch_theOnlyDispatchToAnIdleInstance_leavesItReady() {
         dispatch(1, 0, 300, 0);
         cluster.withdrawDispatch(new Assignment(request(1, 300), new DpUnitId("p0", 0)));

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -145,9 +144,6 @@ class SchedulingPolicyTest {
     }
 
     @Test
-    @Disabled("bug: SchedulingPolicy's constructor calls Objects.requireNonNull(name) first, so a policy without a "
-            + "name throws NullPointerException instead of InvalidPolicyException naming 'name' (null durations "
-            + "are reported as field errors)")
     void build_nullName_isReportedAsAFieldError() {
         InvalidPolicyException e = catchThrowableOfType(InvalidPolicyException.class,
                 () -> SchedulingPolicy.builder().name(null).build());

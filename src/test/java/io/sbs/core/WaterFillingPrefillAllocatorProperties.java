@@ -237,7 +237,16 @@ class WaterFillingPrefillAllocatorProperties {
         List<InferenceRequest> pending = new ArrayList<>();
         for (InferenceRequest r : decisionOrder(w)) {
             int wi = widest(room);
-            if (wi < 0 || units.get(wi).passCost(r.promptTokens()) > room[wi]) {
+            if (wi >= 0 && units.get(wi).passCost(r.promptTokens()) > room[wi]) {
+                // the widest cannot take it: the unit with the most room that its pass cost fits
+                wi = -1;
+                for (int i = 0; i < room.length; i++) {
+                    if (room[i] > 0 && units.get(i).passCost(r.promptTokens()) <= room[i] && (wi < 0 || room[i] > room[wi])) {
+                        wi = i;
+                    }
+                }
+            }
+            if (wi < 0) {
                 pending.add(r);
             } else {
                 room[wi] -= units.get(wi).passCost(r.promptTokens());

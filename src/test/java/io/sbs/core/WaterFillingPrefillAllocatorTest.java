@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 class WaterFillingPrefillAllocatorTest {
@@ -161,9 +160,6 @@ class WaterFillingPrefillAllocatorTest {
      * is tried, so it is left pending; the fresh 256-token prompts then take unit 1 and unit 0.
      */
     @Test
-    @Disabled("bug: WaterFillingPrefillAllocator.place tries only the unit with the largest remaining C_avail; with "
-            + "mixed C_max a carried-over prompt that fits a narrower unit (pass cost min(len, C_max)) is left "
-            + "pending while fresh requests of equal pass cost take that unit")
     void allocate_mixedChunkCapacities_carriedOverThatFitsANarrowUnit_isPlacedBeforeFreshOnes() {
         List<DpUnitState> units = Fixtures.prefillUnitsWithChunks(256, 500);
         units.get(1).reportBacklog(1);
