@@ -12,7 +12,8 @@ import java.util.List;
  * longest cached prefix whose remaining capacity fits the cost, ties by larger capacity, then input
  * order. Imbalance guard (where the paper is silent): a unit is eligible for cache affinity only if its
  * remaining capacity is at least {@code cacheImbalanceGuard} of the largest remaining capacity; without
- * an eligible hit the request falls back to plain water filling. Complexity: O(R * U * B) for B blocks
+ * an eligible hit the request falls back to plain water filling, and when even the widest unit cannot
+ * take it, to any unit its cost fits (best hit first), since the guard then protects nothing. Complexity: O(R * U * B) for B blocks
  * per prompt in the worst case.
  */
 public final class CacheAwarePrefillAllocator implements PrefillAllocator {

@@ -11,7 +11,9 @@ import java.util.PriorityQueue;
  * <p>Implementation notes. Model: capacity is the chunk-aware {@code C_avail} of each open unit; a prompt
  * costs {@code min(len, C_max)} of the pass it joins ({@link DpUnitState#passCost}). Order: carried-over
  * requests first in arrival order (starvation prevention, FCFS), then the fresh ones longest first; each
- * goes to the unit with the largest remaining capacity, ties to the earlier unit in the input order. A
+ * goes to the unit with the largest remaining capacity, ties to the earlier unit in the input order (when
+ * units differ in {@code C_max} and the cost does not fit the widest, to the unit with the most room it
+ * does fit). A
  * prompt goes only where its pass cost fits whole: a one-pass prompt then finishes in the pass it joins,
  * and a longer one starts with a full chunk on a unit with nothing queued, rather than in a sliver of room
  * where its remainder would fill the unit's next pass and push short prompts out. (In the saturation
