@@ -38,6 +38,8 @@ public final class EngineSimServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EngineSimServer.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    // A simulated engine has no model weights, hence no tokenizer: token ids or the estimate are enough.
+    private static final io.sbs.engine.PromptTokens PROMPT_TOKENS = io.sbs.engine.PromptTokens.estimateOnly();
 
     private final RealTimePrefillEngine engine;
     private final Duration decodeStep;
@@ -109,7 +111,7 @@ public final class EngineSimServer implements AutoCloseable {
                         "data_parallel_rank " + rank + " is out of range 0.." + (engine.dpUnits() - 1)));
             }
             int pinned = rank >= 0 ? rank : (int) (id % engine.dpUnits());
-            int prompt = io.sbs.engine.PromptTokens.of(json);
+            int prompt = PROMPT_TOKENS.count(json);
             int output = outputTokens(json, api);
             boolean stream = json.path("stream").asBoolean(false);
             return Mono.fromFuture(() -> engine.submit(id, prompt, pinned))

@@ -43,6 +43,8 @@ import tools.jackson.databind.node.ObjectNode;
 final class InferenceHandler {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    // Until per-model tokenizers are configured, prompts without token ids are estimated.
+    private static final PromptTokens PROMPT_TOKENS = PromptTokens.estimateOnly();
 
     private final DispatchLoop loop;
     private final Map<String, EngineClient> engines;
@@ -93,7 +95,7 @@ final class InferenceHandler {
             if (maxTokens != null && !maxTokens.isNull() && (!maxTokens.isIntegralNumber() || maxTokens.asLong() < 0)) {
                 return problem(HttpStatus.BAD_REQUEST, "'max_tokens' must be a non-negative integer");
             }
-            int prompt = PromptTokens.of(body);
+            int prompt = PROMPT_TOKENS.count(body);
             if (prompt > properties.maxPromptTokens()) {
                 return problem(HttpStatus.BAD_REQUEST, "the prompt has about " + prompt + " tokens, more than the "
                         + properties.maxPromptTokens() + " this service accepts");
