@@ -156,24 +156,25 @@ public final class ClusterState {
     }
 
     /**
-     * How long before a predicted pass end a top-up must be sent to land in time: {@code τ_net} plus a
+     * How long before a predicted pass end a top-up must be sent to land in time: {@code τ_net} (with its
+     * tail, {@link #dispatchLatencyBoundNanos}) plus a
      * guard of {@code dispatchGuardSigmas} standard deviations of the pass-time prediction error, at
      * least {@code dispatchGuardFraction} of {@code T̄_fwd} (10% of it until enough passes are reported).
      */
     public long dispatchHorizonNanos(Phase phase) {
         long meanForward = meanForwardNanos(phase);
         long floor = (long) (policy.dispatchGuardFraction() * meanForward);
-        return dispatchLatencyNanos(phase) + Math.max(floor, (long) (policy.dispatchGuardSigmas() * predictionSigma(phase)));
+        return dispatchLatencyBoundNanos(phase) + Math.max(floor, (long) (policy.dispatchGuardSigmas() * predictionSigma(phase)));
     }
 
     /**
-     * The latest a top-up may be sent before a predicted pass end: {@code τ_net} plus 1.5 standard
+     * The latest a top-up may be sent before a predicted pass end: {@code τ_net} (with its tail) plus 1.5 standard
      * deviations of the prediction error. Later than that it would miss the pass more often than one
      * time in fifteen and wait a whole pass on the device, while the buffer's next chance, another
      * instance's boundary, is on average only {@code T̄_fwd / 2N} away.
      */
     long latestTopUpNanos(Phase phase) {
-        return Math.min(dispatchHorizonNanos(phase), dispatchLatencyNanos(phase) + (long) (1.5 * predictionSigma(phase)));
+        return Math.min(dispatchHorizonNanos(phase), dispatchLatencyBoundNanos(phase) + (long) (1.5 * predictionSigma(phase)));
     }
 
     private long predictionSigma(Phase phase) {
@@ -199,6 +200,11 @@ public final class ClusterState {
 
     public long dispatchLatencyNanos(Phase phase) {
         return intervals.get(phase).meanDispatchLatencyNanos();
+    }
+
+    /** {@code τ_net} with its slow tail: mean plus two standard deviations ({@link IntervalEstimator}). */
+    public long dispatchLatencyBoundNanos(Phase phase) {
+        return intervals.get(phase).dispatchLatencyBoundNanos();
     }
 
     long watchdogTimeout(Phase phase) {
@@ -308,6 +314,16 @@ public final class ClusterState {
     public void onPrefillCompleted(DpUnitId unit, int promptTokens) {
         if (instances.containsKey(unit.instanceId())) {
             unit(unit).completePrefill(promptTokens);
+        }
+    }
+
+    /**
+     * A decode request finished, or its decision was withdrawn, where decode steps are not reported: its
+     * {@code kvTokens} leave the unit's router-side account ({@link DpUnitState#releaseDecode}).
+     */
+    public void releaseDecode(DpUnitId unit, long kvTokens) {
+        if (instances.containsKey(unit.instanceId())) {
+            unit(unit).releaseDecode(kvTokens);
         }
     }
 

@@ -204,6 +204,16 @@ public final class DpUnitState {
         inflightKvTokens = Math.max(0, inflightKvTokens - receivedKvTokens);
     }
 
+    /**
+     * A decode request finished or was withdrawn, where no engine reports decode steps (the live service):
+     * router-side accounting, so its KV and batch slot count from dispatch until this call.
+     */
+    public void releaseDecode(long kvTokensOfRequest) {
+        inflightRequests = Math.max(0, inflightRequests - 1);
+        inflightKvTokens = Math.max(0, inflightKvTokens - kvTokensOfRequest);
+        outstandingRequests = Math.max(0, outstandingRequests - 1);
+    }
+
     /** A decode request finished (router-side accounting for the immediate baselines). */
     public void completeDecode() {
         outstandingRequests = Math.max(0, outstandingRequests - 1);

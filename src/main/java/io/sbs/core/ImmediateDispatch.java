@@ -92,6 +92,13 @@ public final class ImmediateDispatch implements PhaseDispatch {
     }
 
     @Override
+    public List<InferenceRequest> drain() {
+        List<InferenceRequest> all = new ArrayList<>(held);
+        held.clear();
+        return all;
+    }
+
+    @Override
     public boolean overloaded() {
         return false;
     }

@@ -53,6 +53,15 @@ public final class IntervalEstimator {
         }
     }
 
+    /**
+     * A high estimate of {@code τ_net}: its mean plus two standard deviations over the window, 0 before any
+     * sample. A top-up must reach the engine before the pass ends, so the slow tail of the dispatch path
+     * matters, not its mean: a top-up that lands late waits a whole pass on the device.
+     */
+    public long dispatchLatencyBoundNanos() {
+        return dispatchLatency.count > 0 ? dispatchLatency.mean() + (long) (2 * dispatchLatency.std()) : 0;
+    }
+
     /** {@code T̄_fwd}, or the cold-start stand-in {@code default * N}. */
     public long meanForwardNanos(int healthyInstances) {
         return forward.count > 0 ? forward.mean() : defaultInterval * Math.max(1, healthyInstances);
@@ -84,6 +93,7 @@ public final class IntervalEstimator {
         private int next;
         private int count;
         private long sum;
+        private double sumSquares;
 
         Window(int size) {
             samples = new long[size];
@@ -92,16 +102,23 @@ public final class IntervalEstimator {
         void add(long v) {
             if (count == samples.length) {
                 sum -= samples[next];
+                sumSquares -= (double) samples[next] * samples[next];
             } else {
                 count++;
             }
             samples[next] = v;
             sum += v;
+            sumSquares += (double) v * v;
             next = (next + 1) % samples.length;
         }
 
         long mean() {
             return sum / count;
+        }
+
+        double std() {
+            double mean = (double) sum / count;
+            return Math.sqrt(Math.max(0, sumSquares / count - mean * mean));
         }
     }
 }

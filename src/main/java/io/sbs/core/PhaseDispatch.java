@@ -28,6 +28,12 @@ public interface PhaseDispatch {
     int buffered();
 
     /**
+     * Gives up every buffered request, in arrival order, and forgets it: the caller hands them to the
+     * strategy that replaces this one when the policy is switched at run time.
+     */
+    List<InferenceRequest> drain();
+
+    /**
      * Whether flow control is on: some request failed allocation for {@code K} consecutive cycles, so new
      * admissions should be throttled (HTTP 429 with Retry-After in the live service).
      */

@@ -61,6 +61,13 @@ public final class StaggeredDecodeDispatch implements PhaseDispatch {
     }
 
     @Override
+    public List<InferenceRequest> drain() {
+        List<InferenceRequest> all = window;
+        window = new ArrayList<>();
+        return all;
+    }
+
+    @Override
     public boolean overloaded() {
         return false;
     }

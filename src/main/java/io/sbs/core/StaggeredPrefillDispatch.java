@@ -185,6 +185,18 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
     }
 
     @Override
+    public List<InferenceRequest> drain() {
+        List<InferenceRequest> all = new ArrayList<>(carried);
+        all.addAll(fresh);
+        all.sort(FCFS);
+        carried = new ArrayList<>();
+        fresh.clear();
+        failedCycles.clear();
+        overloaded = false;
+        return all;
+    }
+
+    @Override
     public boolean overloaded() {
         return overloaded;
     }

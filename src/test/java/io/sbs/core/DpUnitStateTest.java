@@ -268,4 +268,18 @@ class DpUnitStateTest {
         assertThatThrownBy(() -> new DpUnitId(" ", 0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new DpUnitId("a", -1)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void releaseDecode_undoesItsDispatch_andNeverGoesNegative() {
+        decode.dispatchDecode(2_000);
+        decode.dispatchDecode(500);
+        decode.releaseDecode(2_000);
+        assertThat(decode.batchSize()).isEqualTo(1);
+        assertThat(decode.kvTokens()).isEqualTo(500);
+        decode.releaseDecode(500);
+        decode.releaseDecode(500);
+        assertThat(decode.batchSize()).isZero();
+        assertThat(decode.kvTokens()).isZero();
+        assertThat(decode.outstandingRequests()).isZero();
+    }
 }

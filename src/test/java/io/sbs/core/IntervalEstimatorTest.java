@@ -158,4 +158,21 @@ class IntervalEstimatorTest {
         assertThatThrownBy(() -> new IntervalEstimator(0, 50 * MS, MS, 2_000 * MS))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void dispatchLatencyBound_isMeanPlusTwoStandardDeviations_andZeroBeforeSamples() {
+        assertThat(e.dispatchLatencyBoundNanos()).isZero();
+        e.recordDispatchLatency(10 * MS);
+        e.recordDispatchLatency(30 * MS);
+        assertThat(e.meanDispatchLatencyNanos()).isEqualTo(20 * MS);
+        assertThat(e.dispatchLatencyBoundNanos()).isEqualTo(40 * MS);
+    }
+
+    @Test
+    void dispatchLatencyBound_constantLatency_isTheLatency() {
+        for (int i = 0; i < 40; i++) {
+            e.recordDispatchLatency(2 * MS);
+        }
+        assertThat(e.dispatchLatencyBoundNanos()).isEqualTo(2 * MS);
+    }
 }

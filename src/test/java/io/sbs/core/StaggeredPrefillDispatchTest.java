@@ -244,4 +244,14 @@ class StaggeredPrefillDispatchTest {
         assertThat(dispatch.overloaded()).isFalse();
         assertThat(dispatch.onTick(MS)).isEmpty();
     }
+
+    @Test
+    void drain_givesUpTheBufferInArrivalOrder_andForgetsIt() {
+        runningPassFrom50ms();
+        dispatch.onArrival(request(3, 300), 61 * MS);
+        dispatch.onArrival(request(2, 300), 60 * MS);
+        assertThat(dispatch.drain()).extracting(InferenceRequest::id).containsExactly(2L, 3L);
+        assertThat(dispatch.buffered()).isZero();
+        assertThat(dispatch.drain()).isEmpty();
+    }
 }
