@@ -10,6 +10,12 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public interface EngineClient {
 
+    /**
+     * Subscriber-context key of a {@link Runnable} that an adapter runs once the request has been written to
+     * the engine's connection: the dispatcher times {@code τ_net}, decision to engine, with it.
+     */
+    String ON_SENT = "sbs.engine.on-sent";
+
     /** The instance this client talks to. */
     String instanceId();
 

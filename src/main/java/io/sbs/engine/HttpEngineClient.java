@@ -5,10 +5,12 @@ import java.util.Map;
 import java.util.function.Function;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -43,14 +45,21 @@ public final class HttpEngineClient implements EngineClient {
 
     /** An SGLang DP-attention server at {@code baseUrl}. */
     public static HttpEngineClient sglang(String instanceId, String baseUrl, WebClient.Builder builder, Duration timeout) {
-        return new HttpEngineClient(instanceId, builder.baseUrl(baseUrl).build(), RankPinning.SGLANG, "/get_load",
+        return new HttpEngineClient(instanceId, web(builder, baseUrl), RankPinning.SGLANG, "/get_load",
                 SglangLoadParser::parse, timeout);
     }
 
     /** A vLLM data-parallel server at {@code baseUrl}. */
     public static HttpEngineClient vllm(String instanceId, String baseUrl, WebClient.Builder builder, Duration timeout) {
-        return new HttpEngineClient(instanceId, builder.baseUrl(baseUrl).build(), RankPinning.VLLM, "/metrics",
+        return new HttpEngineClient(instanceId, web(builder, baseUrl), RankPinning.VLLM, "/metrics",
                 VllmMetricsParser::parse, timeout);
+    }
+
+    /** Reactor Netty underneath, so the request-written event can run {@link EngineClient#ON_SENT}. */
+    private static WebClient web(WebClient.Builder builder, String baseUrl) {
+        HttpClient http = HttpClient.create().doAfterRequest((request, connection) -> request.currentContextView()
+                .<Runnable>getOrEmpty(ON_SENT).ifPresent(Runnable::run));
+        return builder.clientConnector(new ReactorClientHttpConnector(http)).baseUrl(baseUrl).build();
     }
 
     @Override
