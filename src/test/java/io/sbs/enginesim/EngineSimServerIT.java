@@ -148,4 +148,42 @@ class EngineSimServerIT {
         assertThat(post("/v1/completions", "{\"prompt\":\"x\",\"max_tokens\":1}").statusCode()).isEqualTo(200);
         assertThat(pushes).isEmpty();
     }
+
+    @Test
+    void pd_decodeServerWaitsForThePrefillOfItsRoom_thenStreams_andReportsItsLoad() throws Exception {
+        try (DecodeSimServer decode = new DecodeSimServer("decode-0", PROFILE, 0)) {
+            String pd = ",\"bootstrap_host\":\"127.0.0.1\",\"bootstrap_port\":" + engine.port() + ",\"bootstrap_room\":42}";
+            String decodeBody = "{\"prompt\":\"hello\",\"max_tokens\":40,\"stream\":true,\"data_parallel_rank\":3" + pd;
+            CompletableFuture<HttpResponse<String>> answer = http.sendAsync(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + decode.port() + "/v1/completions")).timeout(Duration.ofSeconds(10))
+                    .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(decodeBody)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            // the decode side has nothing to stream until the room is prefilled
+            await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1)).until(() -> !answer.isDone());
+            assertThat(post("/v1/completions", "{\"prompt\":\"hello\",\"max_tokens\":1" + pd).statusCode()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(5)).until(() -> {
+                HttpResponse<String> load = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + decode.port() + "/get_load")).GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+                return JSON.readTree(load.body()).get(3).path("num_reqs").asInt() == 1 || answer.isDone();
+            });
+            HttpResponse<String> r = answer.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body().lines().filter(l -> l.startsWith("data: ")).toList()).hasSize(41).last()
+                    .isEqualTo("data: [DONE]");
+        }
+    }
+
+    @Test
+    void pd_decodeServerWithoutBootstrapFields_answers400() throws Exception {
+        try (DecodeSimServer decode = new DecodeSimServer("decode-0", PROFILE, 0)) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + decode.port() + "/v1/completions")).timeout(Duration.ofSeconds(10))
+                    .header("content-type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"hello\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(400);
+            assertThat(r.body()).contains("bootstrap_host, bootstrap_port and bootstrap_room");
+        }
+    }
 }
