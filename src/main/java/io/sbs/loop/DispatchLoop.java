@@ -3,76 +3,180 @@ package io.sbs.loop;
 import io.sbs.core.Assignment;
 import io.sbs.core.ClusterState;
 import io.sbs.core.DpUnitId;
+import io.sbs.core.DpUnitState;
 import io.sbs.core.ForwardEndedEvent;
 import io.sbs.core.InferenceRequest;
+import io.sbs.core.InstanceState;
 import io.sbs.core.Phase;
 import io.sbs.core.PhaseDispatch;
+import io.sbs.core.PolicyRegistry;
+import io.sbs.core.SchedulingPolicy;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * Runs the core's prefill {@link PhaseDispatch} on one thread ({@code sbs-dispatch}).
+ * Runs the core's dispatch strategies on one thread ({@code sbs-dispatch}), which alone touches the
+ * {@link ClusterState}.
  *
- * <p>{@link #submit} answers with the DP unit a request was assigned to, when the strategy decides: at
- * once for the immediate baselines, at a staggered tick for SBS. Engine signals ({@link #onForwardEnded},
- * {@link #onLoadPolled}) and first tokens ({@link #onPrefillCompleted}) go to the cluster state on the same
- * thread and run a dispatch cycle (the fast path). One tick is kept scheduled at the strategy's
- * {@code nextTickAt}. A request whose client leaves before it is assigned is dropped from the answer;
- * if the strategy assigns it later, the decision is withdrawn so its capacity is not held.
+ * <p>{@link #submit} answers with the DP units a request was assigned to, when the strategies decide: at
+ * once for the immediate baselines, at a staggered tick for SBS. With decode instances registered (P/D
+ * disaggregation) the prefill assignments of a cycle enter the decode strategy together, so a request's
+ * prefill and decode units come from the same window. Engine signals ({@link #onForwardEnded},
+ * {@link #onLoadPolled}) and completions go to the cluster state on the same thread and run a dispatch
+ * cycle (the fast path). One tick is kept scheduled at the strategies' earliest {@code nextTickAt}. A
+ * request whose client leaves before it is assigned is dropped from the answer; if a strategy assigns it
+ * later, its decisions are withdrawn so their capacity is not held.
+ *
+ * <p>Other threads read the state through {@link #snapshot()}, refreshed on the loop every second.
  */
 public final class DispatchLoop implements AutoCloseable {
 
-    /** The decision for one request. */
-    public record Dispatched(InferenceRequest request, DpUnitId unit) {
+    /**
+     * The decision for one request, and when it was taken (this loop's clock).
+     *
+     * @param decodeUnit {@code null} without decode instances
+     */
+    public record Dispatched(InferenceRequest request, DpUnitId unit, @Nullable DpUnitId decodeUnit,
+            long decidedAtNanos) {
     }
+
+    private static final Duration SNAPSHOT_PERIOD = Duration.ofSeconds(1);
 
     private final Scheduler scheduler = Schedulers.newSingle("sbs-dispatch");
     private final ClusterState cluster;
-    private final PhaseDispatch prefill;
+    private final PolicyRegistry registry;
     private final LongSupplier clock;
+    private final int maxBuffered;
     private final Map<Long, MonoSink<Dispatched>> waiting = new HashMap<>();
-    private Disposable tick = reactor.core.Disposables.disposed();
+    /** Requests whose prefill unit is chosen and whose decode unit is not yet. */
+    private final Map<Long, Assignment> awaitingDecode = new HashMap<>();
+    private final AtomicInteger pending = new AtomicInteger();
+    private final Disposable snapshots;
+    private PhaseDispatch prefill;
+    private @Nullable PhaseDispatch decode;
+    private Disposable tick = Disposables.disposed();
     private long tickAt = Long.MAX_VALUE;
+    private long passTokens;
+    private long passCapacity;
+    private volatile boolean overloaded;
+    private volatile LoopSnapshot snapshot;
 
-    /** @param clock monotonic nanoseconds ({@code System::nanoTime} in production) */
-    public DispatchLoop(ClusterState cluster, PhaseDispatch prefill, LongSupplier clock) {
+    /**
+     * @param maxBuffered bound of the scheduler-side buffer; beyond it {@link #overloaded()} is true
+     * @param clock       monotonic nanoseconds ({@code System::nanoTime} in production)
+     */
+    public DispatchLoop(ClusterState cluster, PolicyRegistry registry, int maxBuffered, LongSupplier clock) {
         this.cluster = cluster;
-        this.prefill = prefill;
+        this.registry = registry;
         this.clock = clock;
+        this.maxBuffered = maxBuffered;
+        String name = cluster.policy().name();
+        this.prefill = registry.prefill(name, cluster, new SplittableRandom(1));
+        this.decode = decodeStrategy(name);
+        this.snapshot = takeSnapshot();
+        this.snapshots = scheduler.schedulePeriodically(() -> snapshot = takeSnapshot(), SNAPSHOT_PERIOD.toNanos(),
+                SNAPSHOT_PERIOD.toNanos(), TimeUnit.NANOSECONDS);
     }
 
-    /** Offers a request to the strategy; completes with its DP unit when the strategy assigns it. */
+    private @Nullable PhaseDispatch decodeStrategy(String name) {
+        return cluster.instances(Phase.DECODE).isEmpty() ? null : registry.decode(name, cluster, new SplittableRandom(2));
+    }
+
+    /**
+     * Offers a request to the strategies; completes with its DP units when they assign it. The answer is
+     * published on the parallel scheduler: building and sending the engine request must not hold up the
+     * rest of the batch, whose top-ups are racing the same pass end.
+     */
     public Mono<Dispatched> submit(InferenceRequest request) {
         return Mono.<Dispatched>create(sink -> {
-            sink.onCancel(() -> scheduler.schedule(() -> waiting.remove(request.id())));
+            pending.incrementAndGet();
+            sink.onCancel(() -> scheduler.schedule(() -> {
+                if (waiting.remove(request.id()) != null) {
+                    pending.decrementAndGet();
+                }
+            }));
             scheduler.schedule(() -> {
                 waiting.put(request.id(), sink);
-                deliver(prefill.onArrival(request, clock.getAsLong()));
+                deliverPrefill(prefill.onArrival(request, clock.getAsLong()));
                 reschedule();
             });
-        });
+        }).publishOn(Schedulers.parallel());
     }
 
-    /** Whether flow control is on (answer new requests with 429). */
+    /**
+     * Whether new requests should be refused (429): the prefill strategy's flow control is on, or the
+     * buffer is at its bound.
+     */
     public boolean overloaded() {
-        return prefill.overloaded();
+        return overloaded || pending.get() >= maxBuffered;
     }
 
     /** Requests accepted and not yet assigned. */
     public int buffered() {
-        return prefill.buffered();
+        return pending.get();
+    }
+
+    /** The latest snapshot (at most a second old). */
+    public LoopSnapshot snapshot() {
+        return snapshot;
+    }
+
+    /** A fresh snapshot, taken on the loop. */
+    public Mono<LoopSnapshot> snapshotNow() {
+        return Mono.fromCallable(() -> snapshot = takeSnapshot()).subscribeOn(scheduler);
+    }
+
+    /**
+     * Switches the active policy by registry name. Buffered requests move to the new strategies in arrival
+     * order; decisions already taken stand. Unknown names are refused with {@link IllegalArgumentException}.
+     */
+    public Mono<SchedulingPolicy> switchPolicy(String name) {
+        if (!registry.contains(name)) {
+            return Mono.error(new IllegalArgumentException("unknown policy '" + name + "', known: " + registry.names()));
+        }
+        return Mono.fromCallable(() -> {
+            cluster.policy(cluster.policy().toBuilder().name(name).build());
+            List<InferenceRequest> buffered = prefill.drain();
+            List<InferenceRequest> decodeWindow = decode == null ? List.of() : decode.drain();
+            prefill = registry.prefill(name, cluster, new SplittableRandom(1));
+            decode = decodeStrategy(name);
+            long now = clock.getAsLong();
+            if (decode != null) {
+                decodeWindow.forEach(r -> decode.onArrival(r, now));
+            }
+            for (InferenceRequest r : buffered) {
+                deliverPrefill(prefill.onArrival(r, now));
+            }
+            cycle();
+            snapshot = takeSnapshot();
+            return cluster.policy();
+        }).subscribeOn(scheduler);
     }
 
     public void onForwardEnded(ForwardEndedEvent event) {
         scheduler.schedule(() -> {
+            InstanceState inst = cluster.instances(Phase.PREFILL).stream()
+                    .filter(i -> i.id().equals(event.instanceId())).findFirst().orElse(null);
+            if (inst != null) {
+                for (int d = 0; d < event.passTokens().length && d < inst.units().size(); d++) {
+                    passTokens += event.passTokens()[d];
+                    passCapacity += inst.units().get(d).chunkCapacity();
+                }
+            }
             cluster.onForwardEnded(event, clock.getAsLong());
             cycle();
         });
@@ -89,6 +193,15 @@ public final class DispatchLoop implements AutoCloseable {
         scheduler.schedule(() -> cluster.onPrefillCompleted(unit, promptTokens));
     }
 
+    /** A request's decode ended (its stream finished, failed or was cancelled): its KV leaves the unit. */
+    public void onDecodeFinished(DpUnitId unit, long kvTokens) {
+        scheduler.schedule(() -> {
+            cluster.releaseDecode(unit, kvTokens);
+            cycle();
+        });
+    }
+
+    /** {@code τ_net} of one request: from its decision to its engine request written to the connection. */
     public void onDispatchLatency(long nanos) {
         scheduler.schedule(() -> cluster.recordDispatchLatency(Phase.PREFILL, nanos));
     }
@@ -99,24 +212,63 @@ public final class DispatchLoop implements AutoCloseable {
     }
 
     private void cycle() {
-        deliver(prefill.onTick(clock.getAsLong()));
+        long now = clock.getAsLong();
+        deliverPrefill(prefill.onTick(now));
+        if (decode != null && decode.buffered() > 0) {
+            deliverDecode(decode.onTick(now));
+        }
         reschedule();
     }
 
-    private void deliver(List<Assignment> assignments) {
+    private void deliverPrefill(List<Assignment> assignments) {
+        if (assignments.isEmpty()) {
+            overloaded = prefill.overloaded();
+            return;
+        }
+        long now = clock.getAsLong();
         for (Assignment a : assignments) {
-            MonoSink<Dispatched> sink = waiting.remove(a.request().id());
-            if (sink == null) {
+            if (!waiting.containsKey(a.request().id())) {
                 cluster.withdrawDispatch(a);
+            } else if (decode == null) {
+                complete(a.request(), a.unit(), null, now);
             } else {
-                sink.success(new Dispatched(a.request(), a.unit()));
+                awaitingDecode.put(a.request().id(), a);
+                decode.onArrival(a.request(), now);
             }
         }
+        if (decode != null && !awaitingDecode.isEmpty()) {
+            deliverDecode(decode.onTick(now));
+        }
+        overloaded = prefill.overloaded();
+    }
+
+    private void deliverDecode(List<Assignment> assignments) {
+        long now = clock.getAsLong();
+        for (Assignment d : assignments) {
+            Assignment p = awaitingDecode.remove(d.request().id());
+            if (p == null || !waiting.containsKey(d.request().id())) {
+                if (p != null) {
+                    cluster.withdrawDispatch(p);
+                }
+                cluster.releaseDecode(d.unit(), d.request().totalTokens());
+            } else {
+                complete(d.request(), p.unit(), d.unit(), now);
+            }
+        }
+    }
+
+    private void complete(InferenceRequest request, DpUnitId unit, @Nullable DpUnitId decodeUnit, long now) {
+        MonoSink<Dispatched> sink = waiting.remove(request.id());
+        pending.decrementAndGet();
+        sink.success(new Dispatched(request, unit, decodeUnit, now));
     }
 
     private void reschedule() {
         long now = clock.getAsLong();
         long next = prefill.nextTickAt(now);
+        if (decode != null && decode.buffered() > 0) {
+            next = Math.min(next, decode.nextTickAt(now));
+        }
         if (next == Long.MAX_VALUE || (next >= tickAt && !tick.isDisposed())) {
             return;
         }
@@ -128,8 +280,37 @@ public final class DispatchLoop implements AutoCloseable {
         }, Math.max(0, next - now), TimeUnit.NANOSECONDS);
     }
 
+    private LoopSnapshot takeSnapshot() {
+        List<LoopSnapshot.UnitView> units = new ArrayList<>();
+        for (Phase phase : Phase.values()) {
+            for (InstanceState i : cluster.instances(phase)) {
+                for (DpUnitState u : i.units()) {
+                    units.add(new LoopSnapshot.UnitView(i.id(), u.id().dpRank(), phase, i.suspect(),
+                            u.availableCapacity(), u.outstandingTokens(), u.batchSize(), u.kvTokens()));
+                }
+            }
+        }
+        double utilization = passCapacity == 0 ? Double.NaN : (double) passTokens / passCapacity;
+        passTokens = 0;
+        passCapacity = 0;
+        return new LoopSnapshot(cluster.policy().name(), clock.getAsLong(), pending.get(), overloaded,
+                phaseView(Phase.PREFILL), decode == null ? null : phaseView(Phase.DECODE), List.copyOf(units),
+                utilization);
+    }
+
+    private LoopSnapshot.PhaseView phaseView(Phase phase) {
+        long fires = 0;
+        for (InstanceState i : cluster.instances(phase)) {
+            fires += i.watchdogFires();
+        }
+        return new LoopSnapshot.PhaseView(cluster.intervalNanos(phase), cluster.meanForwardNanos(phase),
+                cluster.dispatchLatencyNanos(phase), cluster.healthyInstances(phase),
+                cluster.instances(phase).size(), fires);
+    }
+
     @Override
     public void close() {
+        snapshots.dispose();
         scheduler.dispose();
     }
 }

@@ -6,7 +6,8 @@ import io.sbs.core.Phase;
 import io.sbs.core.PolicyRegistry;
 import io.sbs.core.SchedulingPolicy;
 import io.sbs.loop.DispatchLoop;
-import java.util.SplittableRandom;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.sbs.engine.PromptTokens;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -15,7 +16,7 @@ import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 
-/** Builds the dispatcher: engines, cluster state, the dispatch loop, and quiescence polling. */
+/** Builds the dispatcher: engines, cluster state, the dispatch loop, metrics, prompt measuring and quiescence polling. */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(SbsProperties.class)
 class DispatcherConfiguration {
@@ -27,15 +28,30 @@ class DispatcherConfiguration {
 
     @Bean(destroyMethod = "close")
     DispatchLoop dispatchLoop(SbsProperties properties, EngineCluster engines) {
+        PolicyRegistry registry = PolicyRegistry.standard();
+        if (!registry.contains(properties.policy())) {
+            throw new IllegalArgumentException("sbs.policy '" + properties.policy() + "' is not one of " + registry.names());
+        }
         ClusterState cluster = new ClusterState(SchedulingPolicy.defaults(properties.policy()));
         for (EngineCluster.Member m : engines.members()) {
-            cluster.addInstance(m.id(), Phase.PREFILL, m.dpUnits(), m.chunkTokens(), Long.MAX_VALUE, 0);
+            cluster.addInstance(m.id(), m.phase(), m.dpUnits(), m.phase() == Phase.PREFILL ? m.chunkTokens() : 1,
+                    m.phase() == Phase.DECODE ? m.kvCapacityTokens() : Long.MAX_VALUE, 0);
         }
-        DispatchLoop loop = new DispatchLoop(cluster,
-                PolicyRegistry.standard().prefill(properties.policy(), cluster, new SplittableRandom(1)), System::nanoTime);
+        DispatchLoop loop = new DispatchLoop(cluster, registry, properties.maxBuffered(), System::nanoTime);
         engines.onEndForward(e -> loop.onForwardEnded(new ForwardEndedEvent(e.instanceId(), loop.now(),
                 e.durationNanos(), e.passTokens(), e.receivedTokens(), e.nextPassTokens(), e.backlogTokens())));
         return loop;
+    }
+
+    @Bean(destroyMethod = "close")
+    DispatcherMetrics dispatcherMetrics(MeterRegistry registry, DispatchLoop loop) {
+        return new DispatcherMetrics(registry, loop);
+    }
+
+    /** Prompt lengths: the configured tokenizers, loaded at start so a bad path stops the start. */
+    @Bean(destroyMethod = "close")
+    PromptTokens promptTokens(SbsProperties properties) {
+        return new PromptTokens(properties.tokenizers(), properties.defaultTokenizer());
     }
 
     @Bean(destroyMethod = "close")

@@ -1,5 +1,6 @@
 package io.sbs.web;
 
+import io.sbs.core.DpUnitId;
 import io.sbs.core.InferenceRequest;
 import io.sbs.engine.EndForwardPayload;
 import io.sbs.engine.EngineClient;
@@ -9,9 +10,12 @@ import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -24,6 +28,8 @@ import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import reactor.util.context.Context;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -34,27 +40,35 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>A completion request is validated (400 problem details for malformed JSON, missing
  * {@code messages} or {@code prompt}, negative {@code max_tokens}, prompts above
- * {@code sbs.max-prompt-tokens}; 429 with {@code Retry-After} while flow control is on), measured in
- * tokens, offered to the dispatch loop, and sent to the engine and DP rank the loop chose; the answer
- * streams back as server-sent events ending in {@code data: [DONE]}, or as one JSON body. A client that
- * goes away cancels the engine call. Engine failures map to 502 (engine error), 503 (unreachable) and
- * 504 (timeout).
+ * {@code sbs.max-prompt-tokens}; 429 with {@code Retry-After} while flow control is on or the buffer is
+ * full), measured in tokens, offered to the dispatch loop, and sent to the engine and DP rank the loop
+ * chose. With a decode unit chosen too (P/D), the request goes to both servers with the same
+ * {@code bootstrap_room} and the client's answer comes from the decode server. The answer streams back
+ * as server-sent events ending in {@code data: [DONE]}, or as one JSON body. A client that goes away
+ * cancels the engine calls and frees what the dispatcher counted for them. Engine failures map to 502
+ * (engine error), 503 (unreachable) and 504 (timeout).
  */
 final class InferenceHandler {
 
+    private static final Logger log = LoggerFactory.getLogger(InferenceHandler.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    // Until per-model tokenizers are configured, prompts without token ids are estimated.
-    private static final PromptTokens PROMPT_TOKENS = PromptTokens.estimateOnly();
 
     private final DispatchLoop loop;
     private final Map<String, EngineClient> engines;
+    private final EngineCluster cluster;
     private final SbsProperties properties;
+    private final PromptTokens promptTokens;
+    private final DispatcherMetrics metrics;
     private final AtomicLong ids = new AtomicLong();
 
-    InferenceHandler(DispatchLoop loop, Map<String, EngineClient> engines, SbsProperties properties) {
+    InferenceHandler(DispatchLoop loop, EngineCluster cluster, SbsProperties properties, PromptTokens promptTokens,
+            DispatcherMetrics metrics) {
         this.loop = loop;
-        this.engines = engines;
+        this.cluster = cluster;
+        this.engines = cluster.clients();
         this.properties = properties;
+        this.promptTokens = promptTokens;
+        this.metrics = metrics;
     }
 
     Mono<ServerResponse> chat(ServerRequest request) {
@@ -80,40 +94,54 @@ final class InferenceHandler {
             try {
                 json = JSON.readTree(text);
             } catch (JacksonException e) {
-                return problem(HttpStatus.BAD_REQUEST, "malformed JSON: " + e.getOriginalMessage());
+                return invalid("malformed JSON: " + e.getOriginalMessage());
             }
             if (!(json instanceof ObjectNode body)) {
-                return problem(HttpStatus.BAD_REQUEST, "the request body must be a JSON object");
+                return invalid("the request body must be a JSON object");
             }
             if (chat && (!body.path("messages").isArray() || body.get("messages").isEmpty())) {
-                return problem(HttpStatus.BAD_REQUEST, "'messages' must be a non-empty array");
+                return invalid("'messages' must be a non-empty array");
             }
             if (!chat && !body.has("prompt")) {
-                return problem(HttpStatus.BAD_REQUEST, "'prompt' is required");
+                return invalid("'prompt' is required");
             }
             JsonNode maxTokens = body.has("max_tokens") ? body.get("max_tokens") : body.get("max_completion_tokens");
             if (maxTokens != null && !maxTokens.isNull() && (!maxTokens.isIntegralNumber() || maxTokens.asLong() < 0)) {
-                return problem(HttpStatus.BAD_REQUEST, "'max_tokens' must be a non-negative integer");
+                return invalid("'max_tokens' must be a non-negative integer");
             }
-            int prompt = PROMPT_TOKENS.count(body);
-            if (prompt > properties.maxPromptTokens()) {
-                return problem(HttpStatus.BAD_REQUEST, "the prompt has about " + prompt + " tokens, more than the "
-                        + properties.maxPromptTokens() + " this service accepts");
-            }
-            if (loop.overloaded()) {
-                return ServerResponse.status(HttpStatus.TOO_MANY_REQUESTS).header("Retry-After", "1")
-                        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                        .bodyValue(ProblemDetail.forStatusAndDetail(HttpStatus.TOO_MANY_REQUESTS,
-                                "the dispatcher is overloaded, retry later"));
-            }
-            long id = ids.incrementAndGet();
-            String rid = requestId != null && !requestId.isBlank() ? requestId : "req-" + id;
-            int output = maxTokens == null || maxTokens.isNull() ? 256 : (int) Math.min(Integer.MAX_VALUE, maxTokens.asLong());
-            InferenceRequest r = new InferenceRequest(id, prompt, output, loop.now());
-            boolean stream = body.path("stream").asBoolean(false);
-            return stream ? stream(path, body, r, rid) : whole(path, body, r, rid);
-        }).onErrorResume(TooLarge.class, e -> problem(HttpStatus.CONTENT_TOO_LARGE,
-                "the request body is larger than this service buffers (spring.http.codecs.max-in-memory-size)"));
+            // a tokenizer may take tens of milliseconds on a long prompt: never on the event loop
+            return Mono.fromCallable(() -> promptTokens.measure(body)).subscribeOn(Schedulers.parallel())
+                    .flatMap(measured -> {
+                metrics.promptMeasured(measured.source());
+                int prompt = measured.tokens();
+                if (prompt > properties.maxPromptTokens()) {
+                    return invalid("the prompt has " + (measured.source() == PromptTokens.Source.ESTIMATE ? "about " : "")
+                            + prompt + " tokens, more than the " + properties.maxPromptTokens() + " this service accepts");
+                }
+                if (loop.overloaded()) {
+                    metrics.rejected("overload");
+                    return ServerResponse.status(HttpStatus.TOO_MANY_REQUESTS).header("Retry-After", "1")
+                            .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                            .bodyValue(ProblemDetail.forStatusAndDetail(HttpStatus.TOO_MANY_REQUESTS,
+                                    "the dispatcher is overloaded, retry later"));
+                }
+                long id = ids.incrementAndGet();
+                String rid = requestId != null && !requestId.isBlank() ? requestId : "req-" + id;
+                int output = maxTokens == null || maxTokens.isNull() ? 256
+                        : (int) Math.min(Integer.MAX_VALUE, maxTokens.asLong());
+                Call call = new Call(new InferenceRequest(id, prompt, output, loop.now()), rid, path, body);
+                return body.path("stream").asBoolean(false) ? stream(call) : whole(call);
+            });
+        }).onErrorResume(TooLarge.class, e -> {
+            metrics.rejected("too-large");
+            return problem(HttpStatus.CONTENT_TOO_LARGE,
+                    "the request body is larger than this service buffers (spring.http.codecs.max-in-memory-size)");
+        });
+    }
+
+    private Mono<ServerResponse> invalid(String detail) {
+        metrics.rejected("invalid");
+        return problem(HttpStatus.BAD_REQUEST, detail);
     }
 
     /** The body did not fit the codec's buffer. */
@@ -125,28 +153,139 @@ final class InferenceHandler {
         }
     }
 
-    private Mono<ServerResponse> stream(String path, ObjectNode body, InferenceRequest r, String rid) {
-        AtomicBoolean first = new AtomicBoolean(true);
-        Flux<ServerSentEvent<String>> events = loop.submit(r).flatMapMany(d -> engines.get(d.unit().instanceId())
-                .stream(path, body, d.unit().dpRank(), rid)
-                .doOnNext(data -> {
-                    if (first.compareAndSet(true, false)) {
-                        loop.onPrefillCompleted(d.unit(), r.promptTokens());
-                    }
-                }))
+    /**
+     * One accepted request on its way through the engines, and what the dispatcher must give back when it
+     * ends however it ends: its prompt's outstanding tokens once, its decode unit's KV once.
+     */
+    private final class Call {
+        final InferenceRequest request;
+        final String rid;
+        final String path;
+        final ObjectNode body;
+        final String policy = loop.snapshot().policy();
+        final AtomicBoolean prefillReleased = new AtomicBoolean();
+        final AtomicBoolean firstTokenSeen = new AtomicBoolean();
+        final AtomicLong sentAt = new AtomicLong(Long.MIN_VALUE);
+        volatile DispatchLoop.Dispatched dispatched;
+
+        Call(InferenceRequest request, String rid, String path, ObjectNode body) {
+            this.request = request;
+            this.rid = rid;
+            this.path = path;
+            this.body = body;
+        }
+
+        void decided(DispatchLoop.Dispatched d) {
+            dispatched = d;
+            metrics.schedulerQueue(policy, d.decidedAtNanos() - request.arrivalNanos());
+        }
+
+        /** Times {@code τ_net} of the prefill request: its decision until its engine request is on the wire. */
+        Context timed() {
+            return Context.of(EngineClient.ON_SENT, (Runnable) () -> {
+                long now = loop.now();
+                sentAt.compareAndSet(Long.MIN_VALUE, now);
+                loop.onDispatchLatency(now - dispatched.decidedAtNanos());
+            });
+        }
+
+        void prefillDone() {
+            if (dispatched != null && prefillReleased.compareAndSet(false, true)) {
+                loop.onPrefillCompleted(dispatched.unit(), request.promptTokens());
+            }
+        }
+
+        void firstToken() {
+            if (firstTokenSeen.compareAndSet(false, true)) {
+                long now = loop.now();
+                metrics.ttft(policy, now - request.arrivalNanos());
+                long sent = sentAt.get();
+                if (sent != Long.MIN_VALUE) {
+                    metrics.deviceQueue(policy, now - sent - loop.snapshot().prefill().meanForwardNanos());
+                }
+                if (dispatched.decodeUnit() == null) {
+                    prefillDone();
+                }
+            }
+        }
+
+        /** The call ended (answered, failed or cancelled): nothing it holds may stay counted. */
+        void finished() {
+            prefillDone();
+            DispatchLoop.Dispatched d = dispatched;
+            if (d != null && d.decodeUnit() != null) {
+                loop.onDecodeFinished(d.decodeUnit(), request.totalTokens());
+            }
+        }
+
+        /** The engine answer the client gets: the prefill server's, or with P/D the decode server's. */
+        Flux<String> events() {
+            DispatchLoop.Dispatched d = dispatched;
+            if (d.decodeUnit() == null) {
+                return engines.get(d.unit().instanceId()).stream(path, body, d.unit().dpRank(), rid).contextWrite(timed());
+            }
+            ObjectNode prefillBody = pd(d);
+            Mono<String> prefill = engines.get(d.unit().instanceId()).call(path, prefillBody, d.unit().dpRank(), rid)
+                    .doOnSuccess(answer -> prefillDone()).contextWrite(timed());
+            Flux<String> decode = engines.get(d.decodeUnit().instanceId()).stream(path, body, d.decodeUnit().dpRank(), rid);
+            return Flux.merge(decode, prefill.then(Mono.empty()));
+        }
+
+        Mono<String> answer() {
+            DispatchLoop.Dispatched d = dispatched;
+            if (d.decodeUnit() == null) {
+                return engines.get(d.unit().instanceId()).call(path, body, d.unit().dpRank(), rid).contextWrite(timed());
+            }
+            ObjectNode prefillBody = pd(d);
+            Mono<String> prefill = engines.get(d.unit().instanceId()).call(path, prefillBody, d.unit().dpRank(), rid)
+                    .doOnSuccess(answer -> prefillDone()).contextWrite(timed());
+            Mono<String> decode = engines.get(d.decodeUnit().instanceId()).call(path, body, d.decodeUnit().dpRank(), rid);
+            return Mono.zip(decode, prefill).map(both -> both.getT1());
+        }
+
+        /**
+         * Adds SGLang's P/D handshake to the body: both servers get the prefill server's bootstrap address
+         * and one random room. Returns the prefill server's copy; {@code body} becomes the decode server's.
+         */
+        private ObjectNode pd(DispatchLoop.Dispatched d) {
+            EngineCluster.Member prefill = cluster.member(d.unit().instanceId());
+            body.put("bootstrap_host", prefill.bootstrapHost());
+            body.put("bootstrap_port", prefill.bootstrapPort());
+            body.put("bootstrap_room", ThreadLocalRandom.current().nextLong(Long.MAX_VALUE));
+            return body.deepCopy();
+        }
+    }
+
+    private Mono<ServerResponse> stream(Call call) {
+        Flux<ServerSentEvent<String>> events = loop.submit(call.request)
+                .flatMapMany(d -> {
+                    call.decided(d);
+                    return call.events().doOnNext(data -> call.firstToken());
+                })
+                .doFinally(signal -> call.finished())
                 .map(data -> ServerSentEvent.builder(data).build())
                 .concatWith(Mono.just(ServerSentEvent.builder("[DONE]").build()))
-                .onErrorResume(e -> Mono.just(ServerSentEvent.builder(errorJson(e)).build()));
-        return ServerResponse.ok().header("X-Request-Id", rid).contentType(MediaType.TEXT_EVENT_STREAM)
+                .onErrorResume(e -> {
+                    log.warn("request {} failed: {}", call.rid, detailOf(e));
+                    return Mono.just(ServerSentEvent.builder(errorJson(e)).build());
+                });
+        return ServerResponse.ok().header("X-Request-Id", call.rid).contentType(MediaType.TEXT_EVENT_STREAM)
                 .body(events, ServerSentEvent.class);
     }
 
-    private Mono<ServerResponse> whole(String path, ObjectNode body, InferenceRequest r, String rid) {
-        return loop.submit(r).flatMap(d -> engines.get(d.unit().instanceId()).call(path, body, d.unit().dpRank(), rid)
-                .doOnNext(answer -> loop.onPrefillCompleted(d.unit(), r.promptTokens())))
-                .flatMap(answer -> ServerResponse.ok().header("X-Request-Id", rid).contentType(MediaType.APPLICATION_JSON)
-                        .bodyValue(answer))
-                .onErrorResume(e -> problem(statusOf(e), detailOf(e)));
+    private Mono<ServerResponse> whole(Call call) {
+        return loop.submit(call.request)
+                .flatMap(d -> {
+                    call.decided(d);
+                    return call.answer().doOnNext(answer -> call.firstToken());
+                })
+                .doFinally(signal -> call.finished())
+                .flatMap(answer -> ServerResponse.ok().header("X-Request-Id", call.rid)
+                        .contentType(MediaType.APPLICATION_JSON).bodyValue(answer))
+                .onErrorResume(e -> {
+                    log.warn("request {} failed: {}", call.rid, detailOf(e));
+                    return problem(statusOf(e), detailOf(e));
+                });
     }
 
     /** {@code POST /internal/v1/end-forward}: an engine's EndForward push, with the engine token. */

@@ -1,7 +1,9 @@
 package io.sbs.web;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.annotation.Validated;
@@ -15,13 +17,18 @@ import org.springframework.validation.annotation.Validated;
  * @param pollInterval      quiescence polling period per instance
  * @param engineToken       bearer token engines present on the EndForward push; from the environment
  *                          ({@code SBS_ENGINE_TOKEN}), never logged
+ * @param maxBuffered       bound of the scheduler-side buffer; beyond it new requests get 429
+ * @param tokenizers        Hugging Face {@code tokenizer.json} per model name, for exact prompt lengths
+ * @param defaultTokenizer  the tokenizer for models not in {@code tokenizers}; without one, such prompts
+ *                          are estimated at four characters per token
  * @param instances         engines to dispatch to; when empty, the embedded simulated cluster starts
  * @param embedded          the embedded default's simulated cluster
  */
 @Validated
 @ConfigurationProperties(prefix = SbsProperties.PREFIX)
 public record SbsProperties(String policy, int maxPromptTokens, Duration engineTimeout, Duration pollInterval,
-        @Nullable String engineToken, List<Instance> instances, Embedded embedded) {
+        @Nullable String engineToken, int maxBuffered, Map<String, Path> tokenizers, @Nullable Path defaultTokenizer,
+        List<Instance> instances, Embedded embedded) {
 
     public static final String PREFIX = "sbs";
 
@@ -30,6 +37,8 @@ public record SbsProperties(String policy, int maxPromptTokens, Duration engineT
         maxPromptTokens = maxPromptTokens <= 0 ? 65_536 : maxPromptTokens;
         engineTimeout = engineTimeout == null ? Duration.ofSeconds(60) : engineTimeout;
         pollInterval = pollInterval == null ? Duration.ofMillis(200) : pollInterval;
+        maxBuffered = maxBuffered <= 0 ? 10_000 : maxBuffered;
+        tokenizers = tokenizers == null ? Map.of() : Map.copyOf(tokenizers);
         instances = instances == null ? List.of() : List.copyOf(instances);
         embedded = embedded == null ? new Embedded(null, 0) : embedded;
     }
@@ -37,11 +46,27 @@ public record SbsProperties(String policy, int maxPromptTokens, Duration engineT
     /**
      * One engine instance.
      *
-     * @param kind       {@code sglang} or {@code vllm}
-     * @param dpUnits    DP ranks of the instance
-     * @param chunkTokens new prompt tokens per rank per pass ({@code C_max})
+     * @param kind             {@code sglang} or {@code vllm}
+     * @param role             {@code prefill} (the default; also an engine that decodes what it prefills) or
+     *                         {@code decode}: with decode instances declared, every request gets a prefill and
+     *                         a decode DP unit (P/D disaggregation, SGLang's bootstrap handshake)
+     * @param dpUnits          DP ranks of the instance
+     * @param chunkTokens      new prompt tokens per rank per pass ({@code C_max}; prefill)
+     * @param kvCapacityTokens KV-cache tokens per rank (decode; 0 for unbounded)
+     * @param bootstrapPort    port of the prefill server's KV bootstrap server (SGLang's
+     *                         {@code --disaggregation-bootstrap-port}, default 8998)
      */
-    public record Instance(String id, String url, String kind, int dpUnits, int chunkTokens) {
+    public record Instance(String id, String url, String kind, @Nullable String role, int dpUnits, int chunkTokens,
+            long kvCapacityTokens, int bootstrapPort) {
+
+        public Instance {
+            role = role == null ? "prefill" : role;
+            if (!role.equals("prefill") && !role.equals("decode")) {
+                throw new IllegalArgumentException("sbs.instances[" + id + "].role must be prefill or decode");
+            }
+            kvCapacityTokens = kvCapacityTokens <= 0 ? Long.MAX_VALUE : kvCapacityTokens;
+            bootstrapPort = bootstrapPort <= 0 ? 8998 : bootstrapPort;
+        }
     }
 
     /**

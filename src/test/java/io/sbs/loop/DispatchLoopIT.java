@@ -59,8 +59,7 @@ class DispatchLoopIT {
     @ValueSource(strings = {PolicyRegistry.SBS, PolicyRegistry.ROUND_ROBIN})
     void requests_throughLoopAndEngines_allAnsweredOnTheChosenRanks(String policy) {
         ClusterState cluster = new ClusterState(SchedulingPolicy.defaults(policy));
-        loop = new DispatchLoop(cluster, PolicyRegistry.standard().prefill(policy, cluster, new SplittableRandom(1)),
-                System::nanoTime);
+        loop = new DispatchLoop(cluster, PolicyRegistry.standard(), 10_000, System::nanoTime);
         receiver = HttpServer.create().port(0).route(r -> r.post("/end-forward", (req, res) -> req.receive().aggregate()
                 .asString().flatMap(body -> {
                     loop.onForwardEnded(EndForwardPayload.parse(body, loop.now(), 0));

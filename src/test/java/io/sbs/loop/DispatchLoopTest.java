@@ -12,7 +12,6 @@ import io.sbs.core.Phase;
 import io.sbs.core.PolicyRegistry;
 import io.sbs.core.SchedulingPolicy;
 import java.time.Duration;
-import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,8 +29,7 @@ class DispatchLoopTest {
 
     private DispatchLoop start() {
         cluster.addInstance("p0", Phase.PREFILL, 2, 1000, Long.MAX_VALUE, 0);
-        loop = new DispatchLoop(cluster, PolicyRegistry.standard().prefill(PolicyRegistry.SBS, cluster,
-                new SplittableRandom(1)), clock::get);
+        loop = new DispatchLoop(cluster, PolicyRegistry.standard(), 10_000, clock::get);
         return loop;
     }
 
@@ -84,5 +82,37 @@ class DispatchLoopTest {
         loop.onPrefillCompleted(d.unit(), 300);
         await().atMost(Duration.ofSeconds(5))
                 .untilAsserted(() -> assertThat(cluster.unit(d.unit()).outstandingTokens()).isZero());
+    }
+
+    @Test
+    void withDecodeInstances_eachRequestGetsAPrefillAndADecodeUnit_andDecodeFinishedFreesTheKv() {
+        cluster.addInstance("d0", Phase.DECODE, 4, 1, 100_000, 0);
+        start();
+        DispatchLoop.Dispatched d = loop.submit(new InferenceRequest(1, 300, 10, clock.get())).block(Duration.ofSeconds(5));
+        assertThat(d.unit().instanceId()).isEqualTo("p0");
+        assertThat(d.decodeUnit()).isNotNull();
+        assertThat(d.decodeUnit().instanceId()).isEqualTo("d0");
+        assertThat(cluster.unit(d.decodeUnit()).kvTokens()).isEqualTo(310);
+        loop.onDecodeFinished(d.decodeUnit(), 310);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(cluster.unit(d.decodeUnit()).kvTokens()).isZero();
+            assertThat(cluster.unit(d.decodeUnit()).batchSize()).isZero();
+        });
+    }
+
+    @Test
+    void switchPolicy_movesTheBufferToTheNewStrategy_andRefusesUnknownNames() {
+        start();
+        loop.submit(new InferenceRequest(1, 300, 10, clock.get())).block(Duration.ofSeconds(5));
+        // the instance is busy, so SBS buffers this one; round robin sends it at once
+        var second = loop.submit(new InferenceRequest(2, 300, 10, clock.get())).toFuture();
+        await().atMost(Duration.ofSeconds(5)).until(() -> loop.buffered() == 1);
+        assertThat(loop.switchPolicy(PolicyRegistry.ROUND_ROBIN).block(Duration.ofSeconds(5)).name())
+                .isEqualTo(PolicyRegistry.ROUND_ROBIN);
+        await().atMost(Duration.ofSeconds(5)).until(second::isDone);
+        assertThat(loop.buffered()).isZero();
+        assertThat(loop.snapshot().policy()).isEqualTo(PolicyRegistry.ROUND_ROBIN);
+        StepVerifier.create(loop.switchPolicy("fastest")).expectErrorMessage(
+                "unknown policy 'fastest', known: " + PolicyRegistry.standard().names()).verify(Duration.ofSeconds(5));
     }
 }

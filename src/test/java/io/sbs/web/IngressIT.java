@@ -2,7 +2,11 @@ package io.sbs.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sbs.core.Phase;
+import io.sbs.loop.DispatchLoop;
+import io.sbs.loop.LoopSnapshot;
 import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -88,12 +92,62 @@ class IngressIT {
     }
 
     @Autowired
-    io.sbs.loop.DispatchLoop loop;
+    DispatchLoop loop;
 
     @Test
     void afterRequests_nothingIsLeftBuffered() {
         client().post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
                 .bodyValue(chat(",\"max_tokens\":1")).exchange().expectStatus().isOk();
         assertThat(loop.buffered()).isZero();
+    }
+
+    @Test
+    void pd_everyRequestGetsPrefillAndDecodeUnits_andTheirAccountsEmptyAfterwards() {
+        for (int i = 0; i < 4; i++) {
+            client().post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue(chat(",\"max_tokens\":3,\"stream\":" + (i % 2 == 0))).exchange().expectStatus().isOk();
+        }
+        LoopSnapshot s = await(() -> loop.snapshotNow().block(), snap -> snap.units().stream()
+                .allMatch(u -> u.outstandingTokens() == 0 && u.kvTokens() == 0));
+        assertThat(s.decode()).isNotNull();
+        assertThat(s.decode().instances()).isEqualTo(1);
+        assertThat(s.units()).filteredOn(u -> u.phase() == Phase.DECODE).hasSize(32);
+        // τ_net is timed from the decision to the engine request on the wire
+        assertThat(s.prefill().dispatchLatencyNanos()).isPositive();
+    }
+
+    @Test
+    void prometheus_showsTheDispatcherMeters() {
+        client().post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(chat(",\"max_tokens\":2,\"stream\":true")).exchange().expectStatus().isOk();
+        expectProblem("{not json", "malformed JSON");
+        String text = await(() -> client().get().uri("/actuator/prometheus").exchange().expectStatus().isOk()
+                .expectBody(String.class).returnResult().getResponseBody(), t -> t.contains("sbs_unit_kv_tokens"));
+        assertThat(text).contains("sbs_ttft_seconds_bucket{policy=\"sbs\"", "sbs_queue_scheduler_seconds_count{policy=\"sbs\"}",
+                "sbs_queue_device_seconds_count{policy=\"sbs\"}", "sbs_buffer_depth", "sbs_interval_seconds{phase=\"prefill\"}",
+                "sbs_forward_mean_seconds{phase=\"prefill\"}", "sbs_instances_healthy{phase=\"prefill\"} 3.0",
+                "sbs_prefill_chunk_utilization", "sbs_watchdog_fires_total{phase=\"prefill\"}",
+                "sbs_unit_available_tokens{dp_rank=\"0\",instance=\"prefill-0\"}",
+                "sbs_unit_batch_size{dp_rank=\"31\",instance=\"decode-0\"}", "sbs_requests_rejected_total{reason=\"invalid\"}",
+                "sbs_prompt_measurements_total{source=\"estimate\"}", "sbs_overloaded 0.0");
+    }
+
+    @Test
+    void health_hasLivenessAndReadinessGroups() {
+        client().get().uri("/actuator/health/liveness").exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.status").isEqualTo("UP");
+        client().get().uri("/actuator/health/readiness").exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.status").isEqualTo("UP");
+    }
+
+    /** Polls {@code read} until {@code done} holds (gauges refresh every second), at most ten seconds. */
+    private static <T> T await(java.util.function.Supplier<T> read, java.util.function.Predicate<T> done) {
+        long until = System.nanoTime() + 10_000_000_000L;
+        T value = read.get();
+        while (!done.test(value) && System.nanoTime() < until) {
+            LockSupport.parkNanos(100_000_000L);
+            value = read.get();
+        }
+        return value;
     }
 }

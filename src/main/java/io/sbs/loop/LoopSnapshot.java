@@ -1,0 +1,43 @@
+package io.sbs.loop;
+
+import io.sbs.core.Phase;
+import java.util.List;
+
+/**
+ * A consistent copy of the dispatch loop's state, taken on the loop's thread, for readers on other
+ * threads (metrics, later the admin API and dashboard), which must never touch the core's mutable state.
+ *
+ * @param policy            active policy name
+ * @param takenAtNanos      loop clock when taken
+ * @param buffered          requests accepted and not yet assigned (both phases)
+ * @param overloaded        flow control on (new requests get 429)
+ * @param prefill           prefill phase figures
+ * @param decode            decode phase figures; {@code null} without decode instances
+ * @param units             every DP unit
+ * @param chunkUtilization  new prompt tokens over chunk capacity, summed over the passes reported
+ *                          since the previous snapshot; {@code NaN} when none was
+ */
+public record LoopSnapshot(String policy, long takenAtNanos, int buffered, boolean overloaded, PhaseView prefill,
+        PhaseView decode, List<UnitView> units, double chunkUtilization) {
+
+    /**
+     * @param intervalNanos        {@code Δ}
+     * @param meanForwardNanos     {@code T̄_fwd}
+     * @param dispatchLatencyNanos {@code τ_net} (mean)
+     * @param healthyInstances     {@code N}
+     * @param instances            registered instances
+     * @param watchdogFires        watchdog fires since start, summed over the phase's instances
+     */
+    public record PhaseView(long intervalNanos, long meanForwardNanos, long dispatchLatencyNanos, int healthyInstances,
+            int instances, long watchdogFires) {
+    }
+
+    /**
+     * @param availableTokens {@code C_avail} (prefill)
+     * @param batchSize       running batch, reported plus in flight (decode)
+     * @param kvTokens        KV load, reported plus in flight (decode)
+     */
+    public record UnitView(String instanceId, int dpRank, Phase phase, boolean suspect, long availableTokens,
+            long outstandingTokens, int batchSize, long kvTokens) {
+    }
+}

@@ -1,0 +1,150 @@
+package io.sbs.web;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.sbs.core.Phase;
+import io.sbs.engine.PromptTokens;
+import io.sbs.loop.DispatchLoop;
+import io.sbs.loop.LoopSnapshot;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+
+/**
+ * The dispatcher's Micrometer meters (exported at {@code /actuator/prometheus}). Request meters are
+ * recorded by the ingress; the loop's state is read from its {@link LoopSnapshot}, never from the core
+ * directly, so scrapes do not race the dispatch thread. Per-DP-unit gauges are refreshed with each
+ * snapshot, so instances registered later appear too.
+ */
+final class DispatcherMetrics implements AutoCloseable {
+
+    private final MeterRegistry registry;
+    private final DispatchLoop loop;
+    private final MultiGauge unitAvailable;
+    private final MultiGauge unitOutstanding;
+    private final MultiGauge unitBatch;
+    private final MultiGauge unitKv;
+    private final Disposable refresh;
+
+    DispatcherMetrics(MeterRegistry registry, DispatchLoop loop) {
+        this.registry = registry;
+        this.loop = loop;
+        Gauge.builder("sbs.buffer.depth", loop, DispatchLoop::buffered)
+                .description("requests accepted and not yet assigned (scheduler-side queue)").register(registry);
+        Gauge.builder("sbs.overloaded", loop, l -> l.overloaded() ? 1 : 0)
+                .description("1 while flow control answers new requests with 429").register(registry);
+        Gauge.builder("sbs.prefill.chunk.utilization", loop, l -> l.snapshot().chunkUtilization())
+                .description("prompt tokens over chunk capacity of the prefill passes reported in the last second")
+                .register(registry);
+        for (Phase phase : Phase.values()) {
+            String tag = phase.name().toLowerCase(Locale.ROOT);
+            phaseGauge("sbs.interval", "Δ, the dispatch interval", phase, tag, v -> v.intervalNanos() / 1e9, "seconds");
+            phaseGauge("sbs.forward.mean", "T̄_fwd, the mean forward pass", phase, tag, v -> v.meanForwardNanos() / 1e9,
+                    "seconds");
+            phaseGauge("sbs.dispatch.latency", "τ_net, decision to engine request written", phase, tag,
+                    v -> v.dispatchLatencyNanos() / 1e9, "seconds");
+            phaseGauge("sbs.instances.healthy", "N, instances not suspect", phase, tag, v -> v.healthyInstances(), null);
+            FunctionCounter.builder("sbs.watchdog.fires", loop, l -> {
+                LoopSnapshot.PhaseView v = view(l.snapshot(), phase);
+                return v == null ? 0 : v.watchdogFires();
+            }).description("watchdog fires: an instance silent past its deadline").tag("phase", tag).register(registry);
+        }
+        unitAvailable = MultiGauge.builder("sbs.unit.available.tokens")
+                .description("C_avail of each prefill DP unit").register(registry);
+        unitOutstanding = MultiGauge.builder("sbs.unit.outstanding.tokens")
+                .description("prompt tokens dispatched to each prefill DP unit and not yet answered").register(registry);
+        unitBatch = MultiGauge.builder("sbs.unit.batch.size")
+                .description("running requests of each decode DP unit (router-side)").register(registry);
+        unitKv = MultiGauge.builder("sbs.unit.kv.tokens")
+                .description("KV-cache tokens held on each decode DP unit (router-side)").register(registry);
+        refreshUnits(loop.snapshot());
+        refresh = Flux.interval(Duration.ofSeconds(1)).subscribe(t -> refreshUnits(loop.snapshot()));
+    }
+
+    private void phaseGauge(String name, String description, Phase phase, String tag,
+            ToDoubleFunction<LoopSnapshot.PhaseView> value, String unit) {
+        Gauge.builder(name, loop, l -> {
+            LoopSnapshot.PhaseView v = view(l.snapshot(), phase);
+            return v == null ? Double.NaN : value.applyAsDouble(v);
+        }).description(description).baseUnit(unit).tag("phase", tag).register(registry);
+    }
+
+    private static LoopSnapshot.PhaseView view(LoopSnapshot s, Phase phase) {
+        return phase == Phase.PREFILL ? s.prefill() : s.decode();
+    }
+
+    private void refreshUnits(LoopSnapshot s) {
+        List<MultiGauge.Row<?>> available = new ArrayList<>();
+        List<MultiGauge.Row<?>> outstanding = new ArrayList<>();
+        List<MultiGauge.Row<?>> batch = new ArrayList<>();
+        List<MultiGauge.Row<?>> kv = new ArrayList<>();
+        for (LoopSnapshot.UnitView u : s.units()) {
+            Tags tags = Tags.of("instance", u.instanceId(), "dp_rank", Integer.toString(u.dpRank()));
+            if (u.phase() == Phase.PREFILL) {
+                available.add(MultiGauge.Row.of(tags, u.availableTokens()));
+                outstanding.add(MultiGauge.Row.of(tags, u.outstandingTokens()));
+            } else {
+                batch.add(MultiGauge.Row.of(tags, u.batchSize()));
+                kv.add(MultiGauge.Row.of(tags, u.kvTokens()));
+            }
+        }
+        unitAvailable.register(available, true);
+        unitOutstanding.register(outstanding, true);
+        unitBatch.register(batch, true);
+        unitKv.register(kv, true);
+    }
+
+    /** Time to first token as the client sees it, per policy. */
+    void ttft(String policy, long nanos) {
+        timer("sbs.ttft", "arrival to first token", policy).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Scheduler-side queueing: arrival to decision. */
+    void schedulerQueue(String policy, long nanos) {
+        timer("sbs.queue.scheduler", "arrival to dispatch decision", policy).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Device-side queueing, estimated: from the engine request written to the first token, less the mean
+     * prefill pass, as engines do not report when a request's pass starts.
+     */
+    void deviceQueue(String policy, long nanos) {
+        timer("sbs.queue.device", "engine request written to first token, less the mean prefill pass", policy)
+                .record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+    }
+
+    private Timer timer(String name, String description, String policy) {
+        return Timer.builder(name).description(description).tag("policy", policy).publishPercentileHistogram()
+                .serviceLevelObjectives(Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+                        Duration.ofSeconds(1), Duration.ofSeconds(2))
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
+                .register(registry);
+    }
+
+    /** A request refused before it was accepted: {@code overload} (429), {@code invalid} (400), {@code too-large}. */
+    void rejected(String reason) {
+        Counter.builder("sbs.requests.rejected").description("requests refused at the ingress").tag("reason", reason)
+                .register(registry).increment();
+    }
+
+    /** How a prompt's length was obtained (token ids, tokenizer or estimate). */
+    void promptMeasured(PromptTokens.Source source) {
+        Counter.builder("sbs.prompt.measurements").description("prompt lengths by how they were obtained")
+                .tag("source", source.name().toLowerCase(Locale.ROOT)).register(registry).increment();
+    }
+
+    @Override
+    public void close() {
+        refresh.dispose();
+    }
+}
