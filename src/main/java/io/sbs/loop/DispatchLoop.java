@@ -2,6 +2,7 @@ package io.sbs.loop;
 
 import io.sbs.core.Assignment;
 import io.sbs.core.ClusterState;
+import io.sbs.core.DecodeStepEndedEvent;
 import io.sbs.core.DpUnitId;
 import io.sbs.core.DpUnitState;
 import io.sbs.core.ForwardEndedEvent;
@@ -12,6 +13,7 @@ import io.sbs.core.PhaseDispatch;
 import io.sbs.core.PolicyRegistry;
 import io.sbs.core.SchedulingPolicy;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -36,8 +38,8 @@ import reactor.core.scheduler.Schedulers;
  * once for the immediate baselines, at a staggered tick for SBS. With decode instances registered (P/D
  * disaggregation) the prefill assignments of a cycle enter the decode strategy together, so a request's
  * prefill and decode units come from the same window. Engine signals ({@link #onForwardEnded},
- * {@link #onLoadPolled}) and completions go to the cluster state on the same thread and run a dispatch
- * cycle (the fast path). One tick is kept scheduled at the strategies' earliest {@code nextTickAt}. A
+ * {@link #onLoadPolled}, {@link #onDecodeLoadPolled}) and completions go to the cluster state on the same
+ * thread and run a dispatch cycle (the fast path). One tick is kept scheduled at the strategies' earliest {@code nextTickAt}. A
  * request whose client leaves before it is assigned is dropped from the answer; if a strategy assigns it
  * later, its decisions are withdrawn so their capacity is not held.
  *
@@ -64,6 +66,9 @@ public final class DispatchLoop implements AutoCloseable {
     private final Map<Long, MonoSink<Dispatched>> waiting = new HashMap<>();
     /** Requests whose prefill unit is chosen and whose decode unit is not yet. */
     private final Map<Long, Assignment> awaitingDecode = new HashMap<>();
+    /** Per decode unit: requests sent and not yet seen in a load report, as {decision time, KV tokens}. */
+    private final Map<DpUnitId, ArrayDeque<long[]>> decodeUnacknowledged = new HashMap<>();
+    private final Map<String, Long> lastDecodeSample = new HashMap<>();
     private final AtomicInteger pending = new AtomicInteger();
     private final Disposable snapshots;
     private PhaseDispatch prefill;
@@ -193,10 +198,28 @@ public final class DispatchLoop implements AutoCloseable {
         scheduler.schedule(() -> cluster.onPrefillCompleted(unit, promptTokens));
     }
 
-    /** A request's decode ended (its stream finished, failed or was cancelled): its KV leaves the unit. */
-    public void onDecodeFinished(DpUnitId unit, long kvTokens) {
+    /**
+     * A decode instance's polled load, per DP rank: its running batch and KV tokens at {@code sampledAt}.
+     * It goes to the core as a decode step report, as the simulator's engines send them: requests decided
+     * at least {@code τ_net} (with its tail) before the sample count as received and leave the in-flight
+     * account, so finished requests need no release of their own.
+     */
+    public void onDecodeLoadPolled(String instanceId, int[] batch, long[] kvTokens, long sampledAt) {
         scheduler.schedule(() -> {
-            cluster.releaseDecode(unit, kvTokens);
+            int[] received = new int[batch.length];
+            long[] receivedKv = new long[batch.length];
+            long landed = sampledAt - cluster.dispatchLatencyBoundNanos(Phase.PREFILL);
+            for (int d = 0; d < batch.length; d++) {
+                ArrayDeque<long[]> sent = decodeUnacknowledged.get(new DpUnitId(instanceId, d));
+                while (sent != null && !sent.isEmpty() && sent.peekFirst()[0] <= landed) {
+                    received[d]++;
+                    receivedKv[d] += sent.pollFirst()[1];
+                }
+            }
+            Long last = lastDecodeSample.put(instanceId, sampledAt);
+            long duration = last == null || last >= sampledAt ? 1 : sampledAt - last;
+            cluster.onDecodeStepEnded(new DecodeStepEndedEvent(instanceId, sampledAt, duration, batch, kvTokens,
+                    received, receivedKv), clock.getAsLong());
             cycle();
         });
     }
@@ -258,6 +281,10 @@ public final class DispatchLoop implements AutoCloseable {
     }
 
     private void complete(InferenceRequest request, DpUnitId unit, @Nullable DpUnitId decodeUnit, long now) {
+        if (decodeUnit != null) {
+            decodeUnacknowledged.computeIfAbsent(decodeUnit, u -> new ArrayDeque<>())
+                    .addLast(new long[] {now, request.totalTokens()});
+        }
         MonoSink<Dispatched> sink = waiting.remove(request.id());
         pending.decrementAndGet();
         sink.success(new Dispatched(request, unit, decodeUnit, now));

@@ -7,7 +7,9 @@ import io.sbs.core.PolicyRegistry;
 import io.sbs.core.SchedulingPolicy;
 import io.sbs.loop.DispatchLoop;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sbs.engine.EngineLoad;
 import io.sbs.engine.PromptTokens;
+import io.sbs.engine.RankLoad;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -62,7 +64,29 @@ class DispatcherConfiguration {
         return new DemoLoad(properties.embedded().demoQps());
     }
 
-    /** Polls every engine's load; an idle engine is the quiescence signal of the triple check. */
+    /**
+     * A prefill instance's load is the quiescence signal of the triple check; a decode instance's is its
+     * batch and KV per rank (SGLang's {@code num_tokens}, or vLLM's KV usage times the capacity).
+     */
+    private static void report(DispatchLoop loop, EngineCluster.Member m, EngineLoad load, long sampledAt) {
+        if (m.phase() == Phase.PREFILL) {
+            loop.onLoadPolled(m.id(), load.idle(), sampledAt);
+            return;
+        }
+        int[] batch = new int[m.dpUnits()];
+        long[] kv = new long[m.dpUnits()];
+        for (RankLoad r : load.ranks()) {
+            if (r.dpRank() < batch.length) {
+                batch[r.dpRank()] = r.runningRequests() + r.waitingRequests();
+                kv[r.dpRank()] = r.tokens() >= 0 ? r.tokens()
+                        : r.kvUsage() >= 0 && m.kvCapacityTokens() != Long.MAX_VALUE ? (long) (r.kvUsage() * m.kvCapacityTokens())
+                        : 0;
+            }
+        }
+        loop.onDecodeLoadPolled(m.id(), batch, kv, sampledAt);
+    }
+
+    /** Polls every engine's load. */
     @Bean(destroyMethod = "dispose")
     Disposable loadPolling(SbsProperties properties, EngineCluster engines, DispatchLoop loop) {
         Disposable.Composite all = Disposables.composite();
@@ -72,7 +96,7 @@ class DispatcherConfiguration {
                     .concatMap(tick -> {
                         long sampledAt = loop.now();
                         return m.client().load()
-                                .doOnNext(load -> loop.onLoadPolled(m.id(), load.idle(), sampledAt))
+                                .doOnNext(load -> report(loop, m, load, sampledAt))
                                 .onErrorComplete();
                     })
                     .subscribe());

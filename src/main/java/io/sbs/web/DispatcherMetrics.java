@@ -64,9 +64,9 @@ final class DispatcherMetrics implements AutoCloseable {
         unitOutstanding = MultiGauge.builder("sbs.unit.outstanding.tokens")
                 .description("prompt tokens dispatched to each prefill DP unit and not yet answered").register(registry);
         unitBatch = MultiGauge.builder("sbs.unit.batch.size")
-                .description("running requests of each decode DP unit (router-side)").register(registry);
+                .description("running requests of each decode DP unit: last report plus in flight").register(registry);
         unitKv = MultiGauge.builder("sbs.unit.kv.tokens")
-                .description("KV-cache tokens held on each decode DP unit (router-side)").register(registry);
+                .description("KV-cache tokens held on each decode DP unit: last report plus in flight").register(registry);
         refreshUnits(loop.snapshot());
         refresh = Flux.interval(Duration.ofSeconds(1)).subscribe(t -> refreshUnits(loop.snapshot()));
     }

@@ -155,7 +155,7 @@ final class InferenceHandler {
 
     /**
      * One accepted request on its way through the engines, and what the dispatcher must give back when it
-     * ends however it ends: its prompt's outstanding tokens once, its decode unit's KV once.
+     * ends however it ends: its prompt's outstanding tokens, once.
      */
     private final class Call {
         final InferenceRequest request;
@@ -209,13 +209,12 @@ final class InferenceHandler {
             }
         }
 
-        /** The call ended (answered, failed or cancelled): nothing it holds may stay counted. */
+        /**
+         * The call ended (answered, failed or cancelled): its prompt no longer counts. A decode unit's load
+         * comes from the engine's own reports, which drop the request when the engine does.
+         */
         void finished() {
             prefillDone();
-            DispatchLoop.Dispatched d = dispatched;
-            if (d != null && d.decodeUnit() != null) {
-                loop.onDecodeFinished(d.decodeUnit(), request.totalTokens());
-            }
         }
 
         /** The engine answer the client gets: the prefill server's, or with P/D the decode server's. */

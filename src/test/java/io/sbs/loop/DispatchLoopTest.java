@@ -85,7 +85,7 @@ class DispatchLoopTest {
     }
 
     @Test
-    void withDecodeInstances_eachRequestGetsAPrefillAndADecodeUnit_andDecodeFinishedFreesTheKv() {
+    void withDecodeInstances_eachRequestGetsAPrefillAndADecodeUnit_andTheLoadReportAcknowledgesIt() {
         cluster.addInstance("d0", Phase.DECODE, 4, 1, 100_000, 0);
         start();
         DispatchLoop.Dispatched d = loop.submit(new InferenceRequest(1, 300, 10, clock.get())).block(Duration.ofSeconds(5));
@@ -93,11 +93,30 @@ class DispatchLoopTest {
         assertThat(d.decodeUnit()).isNotNull();
         assertThat(d.decodeUnit().instanceId()).isEqualTo("d0");
         assertThat(cluster.unit(d.decodeUnit()).kvTokens()).isEqualTo(310);
-        loop.onDecodeFinished(d.decodeUnit(), 310);
+        // a sample taken before the request could land leaves it in flight
+        int rank = d.decodeUnit().dpRank();
+        loop.onDecodeLoadPolled("d0", new int[4], new long[4], clock.get() - 1);
+        barrier();
+        assertThat(cluster.unit(d.decodeUnit()).kvTokens()).isEqualTo(310);
+        // the engine's report after it landed replaces the router's count
+        clock.addAndGet(10 * MS);
+        int[] batch = new int[4];
+        long[] kv = new long[4];
+        batch[rank] = 1;
+        kv[rank] = 305;
+        loop.onDecodeLoadPolled("d0", batch, kv, clock.get());
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-            assertThat(cluster.unit(d.decodeUnit()).kvTokens()).isZero();
-            assertThat(cluster.unit(d.decodeUnit()).batchSize()).isZero();
+            assertThat(cluster.unit(d.decodeUnit()).kvTokens()).isEqualTo(305);
+            assertThat(cluster.unit(d.decodeUnit()).batchSize()).isEqualTo(1);
         });
+        // and once it finished, the next report is empty
+        loop.onDecodeLoadPolled("d0", new int[4], new long[4], clock.addAndGet(10 * MS));
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(cluster.unit(d.decodeUnit()).kvTokens()).isZero());
+    }
+
+    /** Waits until the loop ran what was handed to it so far (it runs tasks in order). */
+    private void barrier() {
+        loop.snapshotNow().block(Duration.ofSeconds(5));
     }
 
     @Test
