@@ -318,8 +318,8 @@ public final class ClusterState {
     }
 
     /**
-     * A decode request finished, or its decision was withdrawn, where decode steps are not reported: its
-     * {@code kvTokens} leave the unit's router-side account ({@link DpUnitState#releaseDecode}).
+     * A decode decision was withdrawn before it was sent: its {@code kvTokens} and batch slot leave the
+     * unit's in-flight account ({@link DpUnitState#releaseDecode}).
      */
     public void releaseDecode(DpUnitId unit, long kvTokens) {
         if (instances.containsKey(unit.instanceId())) {

@@ -204,10 +204,7 @@ public final class DpUnitState {
         inflightKvTokens = Math.max(0, inflightKvTokens - receivedKvTokens);
     }
 
-    /**
-     * A decode request finished or was withdrawn, where no engine reports decode steps (the live service):
-     * router-side accounting, so its KV and batch slot count from dispatch until this call.
-     */
+    /** A decode decision was withdrawn before it was sent: it leaves the in-flight account. */
     public void releaseDecode(long kvTokensOfRequest) {
         inflightRequests = Math.max(0, inflightRequests - 1);
         inflightKvTokens = Math.max(0, inflightKvTokens - kvTokensOfRequest);
