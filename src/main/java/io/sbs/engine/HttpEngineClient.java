@@ -11,6 +11,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -55,9 +56,17 @@ public final class HttpEngineClient implements EngineClient {
                 VllmMetricsParser::parse, timeout);
     }
 
+    /**
+     * Connections to engines. Every request in flight holds one until its answer ends, so an instance
+     * needs as many as it has requests running and queued; Reactor Netty's default of 16 per host would
+     * queue requests in the client, out of the scheduler's sight.
+     */
+    private static final ConnectionProvider CONNECTIONS = ConnectionProvider.builder("sbs-engines")
+            .maxConnections(4_096).pendingAcquireMaxCount(-1).maxIdleTime(Duration.ofSeconds(60)).build();
+
     /** Reactor Netty underneath, so the request-written event can run {@link EngineClient#ON_SENT}. */
     private static WebClient web(WebClient.Builder builder, String baseUrl) {
-        HttpClient http = HttpClient.create().doAfterRequest((request, connection) -> request.currentContextView()
+        HttpClient http = HttpClient.create(CONNECTIONS).doAfterRequest((request, connection) -> request.currentContextView()
                 .<Runnable>getOrEmpty(ON_SENT).ifPresent(Runnable::run));
         return builder.clientConnector(new ReactorClientHttpConnector(http)).baseUrl(baseUrl).build();
     }

@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
@@ -36,7 +37,9 @@ public final class DecodeSimServer implements AutoCloseable {
     private final int dpUnits;
     private final Duration decodeStep;
     private final DisposableServer server;
-    private final HttpClient bootstrapClient = HttpClient.create();
+    // one KV fetch per running request: the default pool of 16 per host would serialize them
+    private final HttpClient bootstrapClient = HttpClient.create(ConnectionProvider.builder("decode-sim-bootstrap")
+            .maxConnections(4_096).pendingAcquireMaxCount(-1).build());
     private final AtomicLong ids = new AtomicLong();
     private final AtomicIntegerArray running;
     private final AtomicLongArray kvTokens;
@@ -148,5 +151,6 @@ public final class DecodeSimServer implements AutoCloseable {
     @Override
     public void close() {
         server.disposeNow();
+        bootstrapClient.configuration().connectionProvider().dispose();
     }
 }

@@ -161,7 +161,9 @@ public final class DispatchLoop implements AutoCloseable {
             decode = decodeStrategy(name);
             long now = clock.getAsLong();
             if (decode != null) {
-                decodeWindow.forEach(r -> decode.onArrival(r, now));
+                List<Assignment> placed = new ArrayList<>();
+                decodeWindow.forEach(r -> placed.addAll(decode.onArrival(r, now)));
+                deliverDecode(placed);
             }
             for (InferenceRequest r : buffered) {
                 deliverPrefill(prefill.onArrival(r, now));
@@ -249,6 +251,7 @@ public final class DispatchLoop implements AutoCloseable {
             return;
         }
         long now = clock.getAsLong();
+        List<Assignment> decoded = new ArrayList<>();
         for (Assignment a : assignments) {
             if (!waiting.containsKey(a.request().id())) {
                 cluster.withdrawDispatch(a);
@@ -256,11 +259,13 @@ public final class DispatchLoop implements AutoCloseable {
                 complete(a.request(), a.unit(), null, now);
             } else {
                 awaitingDecode.put(a.request().id(), a);
-                decode.onArrival(a.request(), now);
+                // immediate strategies place on arrival; staggered ones buffer for the tick below
+                decoded.addAll(decode.onArrival(a.request(), now));
             }
         }
         if (decode != null && !awaitingDecode.isEmpty()) {
-            deliverDecode(decode.onTick(now));
+            decoded.addAll(decode.onTick(now));
+            deliverDecode(decoded);
         }
         overloaded = prefill.overloaded();
     }

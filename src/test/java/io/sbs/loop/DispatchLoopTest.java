@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import reactor.core.Disposable;
 import reactor.test.StepVerifier;
 
@@ -82,6 +84,18 @@ class DispatchLoopTest {
         loop.onPrefillCompleted(d.unit(), 300);
         await().atMost(Duration.ofSeconds(5))
                 .untilAsserted(() -> assertThat(cluster.unit(d.unit()).outstandingTokens()).isZero());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {PolicyRegistry.SBS, PolicyRegistry.ROUND_ROBIN})
+    void withDecodeInstances_everyPolicy_pairsEachRequest(String policy) {
+        cluster.policy(SchedulingPolicy.defaults(policy));
+        cluster.addInstance("d0", Phase.DECODE, 4, 1, 100_000, 0);
+        start();
+        // immediate strategies place on arrival, staggered ones at the tick: both must come back paired
+        DispatchLoop.Dispatched d = loop.submit(new InferenceRequest(1, 100, 10, clock.get())).block(Duration.ofSeconds(5));
+        assertThat(d.decodeUnit()).isNotNull();
+        assertThat(loop.buffered()).isZero();
     }
 
     @Test
