@@ -202,7 +202,7 @@ public final class ClusterState {
         return intervals.get(phase).meanDispatchLatencyNanos();
     }
 
-    /** {@code τ_net} with its slow tail: mean plus two standard deviations ({@link IntervalEstimator}). */
+    /** {@code τ_net} with its slow tail: the slowest recent dispatch ({@link IntervalEstimator}). */
     public long dispatchLatencyBoundNanos(Phase phase) {
         return intervals.get(phase).dispatchLatencyBoundNanos();
     }

@@ -54,12 +54,14 @@ public final class IntervalEstimator {
     }
 
     /**
-     * A high estimate of {@code τ_net}: its mean plus two standard deviations over the window, 0 before any
-     * sample. A top-up must reach the engine before the pass ends, so the slow tail of the dispatch path
-     * matters, not its mean: a top-up that lands late waits a whole pass on the device.
+     * A high estimate of {@code τ_net}: the slowest dispatch in the window, 0 before any sample. A top-up
+     * must reach the engine before the pass ends, so the slow tail of the dispatch path matters, not its
+     * mean: a top-up that lands late waits a whole pass on the device, while one held back a little waits
+     * only for another instance's boundary. On a loaded host the tail is long and not normal, so mean plus
+     * two deviations still let one top-up in twenty land late where the maximum let one in forty.
      */
     public long dispatchLatencyBoundNanos() {
-        return dispatchLatency.count > 0 ? dispatchLatency.mean() + (long) (2 * dispatchLatency.std()) : 0;
+        return dispatchLatency.count > 0 ? dispatchLatency.max() : 0;
     }
 
     /** {@code T̄_fwd}, or the cold-start stand-in {@code default * N}. */
@@ -93,7 +95,6 @@ public final class IntervalEstimator {
         private int next;
         private int count;
         private long sum;
-        private double sumSquares;
 
         Window(int size) {
             samples = new long[size];
@@ -102,13 +103,11 @@ public final class IntervalEstimator {
         void add(long v) {
             if (count == samples.length) {
                 sum -= samples[next];
-                sumSquares -= (double) samples[next] * samples[next];
             } else {
                 count++;
             }
             samples[next] = v;
             sum += v;
-            sumSquares += (double) v * v;
             next = (next + 1) % samples.length;
         }
 
@@ -116,9 +115,12 @@ public final class IntervalEstimator {
             return sum / count;
         }
 
-        double std() {
-            double mean = (double) sum / count;
-            return Math.sqrt(Math.max(0, sumSquares / count - mean * mean));
+        long max() {
+            long m = 0;
+            for (int i = 0; i < count; i++) {
+                m = Math.max(m, samples[i]);
+            }
+            return m;
         }
     }
 }

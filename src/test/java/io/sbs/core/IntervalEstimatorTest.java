@@ -160,12 +160,22 @@ class IntervalEstimatorTest {
     }
 
     @Test
-    void dispatchLatencyBound_isMeanPlusTwoStandardDeviations_andZeroBeforeSamples() {
+    void dispatchLatencyBound_isTheSlowestInTheWindow_andZeroBeforeSamples() {
         assertThat(e.dispatchLatencyBoundNanos()).isZero();
         e.recordDispatchLatency(10 * MS);
         e.recordDispatchLatency(30 * MS);
+        e.recordDispatchLatency(20 * MS);
         assertThat(e.meanDispatchLatencyNanos()).isEqualTo(20 * MS);
-        assertThat(e.dispatchLatencyBoundNanos()).isEqualTo(40 * MS);
+        assertThat(e.dispatchLatencyBoundNanos()).isEqualTo(30 * MS);
+    }
+
+    @Test
+    void dispatchLatencyBound_forgetsSamplesThatLeftTheWindow() {
+        e.recordDispatchLatency(90 * MS);
+        for (int i = 0; i < 32; i++) {
+            e.recordDispatchLatency(2 * MS);
+        }
+        assertThat(e.dispatchLatencyBoundNanos()).isEqualTo(2 * MS);
     }
 
     @Test
