@@ -1,5 +1,6 @@
 package io.sbs.bench;
 
+import io.sbs.bench.http.HttpBench;
 import io.sbs.bench.io.TraceFormat;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,6 +19,10 @@ public final class BenchCommand {
                       replays a trace through every policy
               scale   [--hours 1] [--qps 100]
                       one hour of virtual time on 384 prefill and 320 decode DP units
+              http    [--rate 2000] [--seconds 20] [--connections 64] [--closed-seconds 5] [--warmup 30]
+                      [--instances 3] [--policy round-robin[,sbs,...]] [--nginx PATH]
+                      the dispatcher's added latency and throughput against nginx, over instant engines
+                      (needs nginx: apt-get install -y nginx-light)
               jmh     [JMH options]   allocation micro-benchmarks (run by app/bench from the test classpath)
             """;
 
@@ -28,7 +33,7 @@ public final class BenchCommand {
         System.exit(run(args));
     }
 
-    /** Runs a suite; returns the process exit code (0 ok, 2 bad usage). */
+    /** Runs a suite; returns the process exit code (0 ok, 1 failed, 2 bad usage). */
     public static int run(String[] args) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("help")) {
             System.out.print(USAGE);
@@ -60,6 +65,28 @@ public final class BenchCommand {
                     BenchOptions o = new BenchOptions(args, 1, Set.of("out", "hours", "qps"));
                     Path out = Path.of(o.require("out"));
                     new ScaleSuite(out, o.getDouble("hours", 1), o.getDouble("qps", 100)).run();
+                    System.out.println("wrote " + out.resolve("summary.json") + " and " + out.resolve("report.md"));
+                }
+                case "http" -> {
+                    BenchOptions o = new BenchOptions(args, 1, Set.of("out", "rate", "seconds", "connections",
+                            "closed-seconds", "warmup", "instances", "policy", "nginx"));
+                    Path out = Path.of(o.require("out"));
+                    List<String> policies = List.of(o.get("policy", "round-robin").split(","));
+                    try {
+                        new HttpBench(new HttpBench.Options(out, o.getDouble("rate", 2000), o.getDouble("seconds", 20),
+                                (int) o.getDouble("connections", 64), o.getDouble("closed-seconds", 5),
+                                o.getDouble("warmup", 30), (int) o.getDouble("instances", 3),
+                                policies.stream().map(String::trim).filter(s -> !s.isEmpty()).toList(),
+                                o.get("nginx", null))).run();
+                    } catch (HttpBench.SetupException e) {
+                        // nginx missing or not starting: say what to do, without a stack trace
+                        System.err.println("app/bench: " + e.getMessage());
+                        return 1;
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        System.err.println("app/bench: interrupted");
+                        return 1;
+                    }
                     System.out.println("wrote " + out.resolve("summary.json") + " and " + out.resolve("report.md"));
                 }
                 case "jmh" -> {
