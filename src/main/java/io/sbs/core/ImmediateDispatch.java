@@ -92,6 +92,11 @@ public final class ImmediateDispatch implements PhaseDispatch {
     }
 
     @Override
+    public boolean cancel(long requestId) {
+        return held.removeIf(r -> r.id() == requestId);
+    }
+
+    @Override
     public List<InferenceRequest> drain() {
         List<InferenceRequest> all = new ArrayList<>(held);
         held.clear();

@@ -28,6 +28,12 @@ public interface PhaseDispatch {
     int buffered();
 
     /**
+     * Forgets a buffered request whose client left, so it neither waits for capacity nor keeps flow control
+     * on; returns whether it was buffered. A request already assigned is not affected.
+     */
+    boolean cancel(long requestId);
+
+    /**
      * Gives up every buffered request, in arrival order, and forgets it: the caller hands them to the
      * strategy that replaces this one when the policy is switched at run time.
      */

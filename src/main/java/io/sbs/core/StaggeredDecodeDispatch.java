@@ -61,6 +61,11 @@ public final class StaggeredDecodeDispatch implements PhaseDispatch {
     }
 
     @Override
+    public boolean cancel(long requestId) {
+        return window.removeIf(r -> r.id() == requestId);
+    }
+
+    @Override
     public List<InferenceRequest> drain() {
         List<InferenceRequest> all = window;
         window = new ArrayList<>();

@@ -185,6 +185,21 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
     }
 
     @Override
+    public boolean cancel(long requestId) {
+        boolean removed = fresh.removeIf(r -> r.id() == requestId) | carried.removeIf(r -> r.id() == requestId);
+        if (failedCycles.remove(requestId) != null) {
+            int limit = cluster.policy().overloadCycles();
+            boolean over = false;
+            for (InferenceRequest r : carried) {
+                long[] f = failedCycles.get(r.id());
+                over |= f != null && f[0] >= limit;
+            }
+            overloaded = over;
+        }
+        return removed;
+    }
+
+    @Override
     public List<InferenceRequest> drain() {
         List<InferenceRequest> all = new ArrayList<>(carried);
         all.addAll(fresh);

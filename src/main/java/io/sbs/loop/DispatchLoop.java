@@ -112,6 +112,16 @@ public final class DispatchLoop implements AutoCloseable {
             sink.onCancel(() -> scheduler.schedule(() -> {
                 if (waiting.remove(request.id()) != null) {
                     pending.decrementAndGet();
+                    // still buffered: forget it, so it neither takes capacity later nor keeps flow control on
+                    if (prefill.cancel(request.id())) {
+                        overloaded = prefill.overloaded();
+                    } else if (decode != null && decode.cancel(request.id())) {
+                        Assignment p = awaitingDecode.remove(request.id());
+                        if (p != null) {
+                            cluster.withdrawDispatch(p);
+                        }
+                    }
+                    reschedule();
                 }
             }));
             scheduler.schedule(() -> {

@@ -254,4 +254,20 @@ class StaggeredPrefillDispatchTest {
         assertThat(dispatch.buffered()).isZero();
         assertThat(dispatch.drain()).isEmpty();
     }
+
+    @Test
+    void cancel_buffered_forgetsIt_andLiftsFlowControlItHeldOn() {
+        // open capacity too small for the prompt: it fails a cycle per interval until flow control turns on
+        unit(0).dispatchPrefill(500, false);
+        unit(1).dispatchPrefill(500, false);
+        dispatch.onArrival(request(7, 900), 0);
+        dispatch.onTick(MS);
+        dispatch.onTick(50 * MS);
+        dispatch.onTick(100 * MS);
+        assertThat(dispatch.overloaded()).isTrue();
+        assertThat(dispatch.cancel(7)).isTrue();
+        assertThat(dispatch.buffered()).isZero();
+        assertThat(dispatch.overloaded()).isFalse();
+        assertThat(dispatch.cancel(7)).isFalse();
+    }
 }

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;
 import reactor.core.Disposable;
@@ -238,9 +237,6 @@ class EngineSignalsIT {
      * wins, so the next request goes to the first unit again only if the abandoned one was released.
      */
     @Test
-    @Disabled("fails on main as of 9b6979d at 'the next request goes where the abandoned one was' (it went to b): "
-            + "the engine sees the cancel, but InferenceHandler.stream/whole release a unit's outstanding tokens only "
-            + "on the first token (loop.onPrefillCompleted), never on cancel; see the wire-tests report")
     void clientCancel_whileEngineHoldsTheAnswer_freesOutstandingTokens() {
         RecordingEngine a = sglang("a");
         RecordingEngine b = sglang("b");
@@ -273,9 +269,6 @@ class EngineSignalsIT {
      * counting against the unit, so the next request goes to the first unit again.
      */
     @Test
-    @Disabled("fails on main as of 9b6979d at 'the next request goes where the failed one was' (it went to b): "
-            + "InferenceHandler.stream/whole release a unit's outstanding tokens only on the first token, never on "
-            + "an engine error or timeout; see the wire-tests report")
     void engineFailure_answers502_andFreesOutstandingTokens() {
         RecordingEngine a = sglang("a");
         RecordingEngine b = sglang("b");
@@ -323,9 +316,6 @@ class EngineSignalsIT {
      * dispatcher answering 429 for requests nobody waits for.
      */
     @Test
-    @Disabled("fails on main as of 9b6979d: a request cancelled while buffered stays in StaggeredPrefillDispatch's "
-            + "fresh/carried lists (DispatchLoop.submit's onCancel only drops the answer sink), so buffered() stays 10 "
-            + "and overloaded() stays true until capacity returns; see the wire-tests report")
     void clientCancel_whileBufferedUnderOverload_emptiesTheBuffer_andLiftsFlowControl() {
         RecordingEngine a = sglang("tiny");
         a.busy(true);
