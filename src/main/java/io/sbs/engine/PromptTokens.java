@@ -109,6 +109,14 @@ public final class PromptTokens implements AutoCloseable {
         return new PromptTokens(Map.of(), null);
     }
 
+    /**
+     * Whether measuring {@code body} would run a tokenizer (it has no token ids and its model, or the
+     * default, has one): callers keep such work off event-loop threads, and only such work.
+     */
+    public boolean tokenizes(JsonNode body) {
+        return (fallback != null || byModel.containsKey(body.path("model").asString(""))) && tokenIds(body) < 0;
+    }
+
     /** Prompt length of {@code body} in tokens, at least 1; see the class comment for how it is obtained. */
     public int count(JsonNode body) {
         return measure(body).tokens();

@@ -16,9 +16,12 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
@@ -63,13 +66,17 @@ public final class DispatchLoop implements AutoCloseable {
     private final PolicyRegistry registry;
     private final LongSupplier clock;
     private final int maxBuffered;
-    private final Map<Long, MonoSink<Dispatched>> waiting = new HashMap<>();
+    private final long maxQueueNanos;
+    /** Accepted requests without an answer yet, oldest first. */
+    private final Map<Long, Waiting> waiting = new LinkedHashMap<>();
+    private volatile long oldestArrival = Long.MAX_VALUE;
     /** Requests whose prefill unit is chosen and whose decode unit is not yet. */
     private final Map<Long, Assignment> awaitingDecode = new HashMap<>();
     /** Per decode unit: requests sent and not yet seen in a load report, as {decision time, KV tokens}. */
     private final Map<DpUnitId, ArrayDeque<long[]>> decodeUnacknowledged = new HashMap<>();
     private final Map<String, Long> lastDecodeSample = new HashMap<>();
     private final AtomicInteger pending = new AtomicInteger();
+    private final Queue<Runnable> deferred = new ConcurrentLinkedQueue<>();
     private final Disposable snapshots;
     private PhaseDispatch prefill;
     private @Nullable PhaseDispatch decode;
@@ -81,14 +88,17 @@ public final class DispatchLoop implements AutoCloseable {
     private volatile LoopSnapshot snapshot;
 
     /**
-     * @param maxBuffered bound of the scheduler-side buffer; beyond it {@link #overloaded()} is true
-     * @param clock       monotonic nanoseconds ({@code System::nanoTime} in production)
+     * @param maxBuffered   bound of the scheduler-side buffer; at it {@link #overloaded()} is true
+     * @param maxQueueNanos bound of the oldest buffered request's wait; beyond it {@link #overloaded()} is true
+     * @param clock         monotonic nanoseconds ({@code System::nanoTime} in production)
      */
-    public DispatchLoop(ClusterState cluster, PolicyRegistry registry, int maxBuffered, LongSupplier clock) {
+    public DispatchLoop(ClusterState cluster, PolicyRegistry registry, int maxBuffered, long maxQueueNanos,
+            LongSupplier clock) {
         this.cluster = cluster;
         this.registry = registry;
         this.clock = clock;
         this.maxBuffered = maxBuffered;
+        this.maxQueueNanos = maxQueueNanos;
         String name = cluster.policy().name();
         this.prefill = registry.prefill(name, cluster, new SplittableRandom(1));
         this.decode = decodeStrategy(name);
@@ -103,8 +113,9 @@ public final class DispatchLoop implements AutoCloseable {
 
     /**
      * Offers a request to the strategies; completes with its DP units when they assign it. The answer is
-     * published on the parallel scheduler: building and sending the engine request must not hold up the
-     * rest of the batch, whose top-ups are racing the same pass end.
+     * delivered on the loop's thread, which goes on to start the engine request (Reactor Netty hands the
+     * write to its event loop): one thread hop fewer per request, at the price of a few tens of
+     * microseconds per request of a batch, which the measured {@code τ_net} includes.
      */
     public Mono<Dispatched> submit(InferenceRequest request) {
         return Mono.<Dispatched>create(sink -> {
@@ -112,6 +123,7 @@ public final class DispatchLoop implements AutoCloseable {
             sink.onCancel(() -> scheduler.schedule(() -> {
                 if (waiting.remove(request.id()) != null) {
                     pending.decrementAndGet();
+                    markOldest();
                     // still buffered: forget it, so it neither takes capacity later nor keeps flow control on
                     if (prefill.cancel(request.id())) {
                         overloaded = prefill.overloaded();
@@ -125,19 +137,33 @@ public final class DispatchLoop implements AutoCloseable {
                 }
             }));
             scheduler.schedule(() -> {
-                waiting.put(request.id(), sink);
+                applyDeferred();
+                waiting.put(request.id(), new Waiting(request, sink));
+                markOldest();
                 deliverPrefill(prefill.onArrival(request, clock.getAsLong()));
                 reschedule();
             });
-        }).publishOn(Schedulers.parallel());
+        });
     }
 
     /**
-     * Whether new requests should be refused (429): the prefill strategy's flow control is on, or the
-     * buffer is at its bound.
+     * Whether new requests should be refused (429): the prefill strategy's flow control is on, the buffer
+     * is at its bound, or its oldest request has waited longer than the bound on queueing. The last
+     * catches what the strategy cannot see: when no instance opens (engines that never report a pass
+     * end), requests fail no allocation, yet wait.
      */
     public boolean overloaded() {
-        return overloaded || pending.get() >= maxBuffered;
+        long oldest = oldestArrival;
+        return overloaded || pending.get() >= maxBuffered
+                || (oldest != Long.MAX_VALUE && clock.getAsLong() - oldest > maxQueueNanos);
+    }
+
+    /** An accepted request and where its answer goes. */
+    private record Waiting(InferenceRequest request, MonoSink<Dispatched> sink) {
+    }
+
+    private void markOldest() {
+        oldestArrival = waiting.isEmpty() ? Long.MAX_VALUE : waiting.values().iterator().next().request().arrivalNanos();
     }
 
     /** Requests accepted and not yet assigned. */
@@ -207,7 +233,7 @@ public final class DispatchLoop implements AutoCloseable {
     }
 
     public void onPrefillCompleted(DpUnitId unit, int promptTokens) {
-        scheduler.schedule(() -> cluster.onPrefillCompleted(unit, promptTokens));
+        deferred.add(() -> cluster.onPrefillCompleted(unit, promptTokens));
     }
 
     /**
@@ -238,7 +264,18 @@ public final class DispatchLoop implements AutoCloseable {
 
     /** {@code τ_net} of one request: from its decision to its engine request written to the connection. */
     public void onDispatchLatency(long nanos) {
-        scheduler.schedule(() -> cluster.recordDispatchLatency(Phase.PREFILL, nanos));
+        deferred.add(() -> cluster.recordDispatchLatency(Phase.PREFILL, nanos));
+    }
+
+    /**
+     * Applies the bookkeeping signals queued since the last loop task. They wake nothing, so rather than a
+     * thread hop each they wait for the loop's next task, which runs them before it decides anything.
+     */
+    private void applyDeferred() {
+        Runnable r;
+        while ((r = deferred.poll()) != null) {
+            r.run();
+        }
     }
 
     /** The current clock reading, for callers that stamp engine signals. */
@@ -247,6 +284,7 @@ public final class DispatchLoop implements AutoCloseable {
     }
 
     private void cycle() {
+        applyDeferred();
         long now = clock.getAsLong();
         deliverPrefill(prefill.onTick(now));
         if (decode != null && decode.buffered() > 0) {
@@ -300,9 +338,10 @@ public final class DispatchLoop implements AutoCloseable {
             decodeUnacknowledged.computeIfAbsent(decodeUnit, u -> new ArrayDeque<>())
                     .addLast(new long[] {now, request.totalTokens()});
         }
-        MonoSink<Dispatched> sink = waiting.remove(request.id());
+        Waiting w = waiting.remove(request.id());
         pending.decrementAndGet();
-        sink.success(new Dispatched(request, unit, decodeUnit, now));
+        markOldest();
+        w.sink().success(new Dispatched(request, unit, decodeUnit, now));
     }
 
     private void reschedule() {
@@ -323,6 +362,7 @@ public final class DispatchLoop implements AutoCloseable {
     }
 
     private LoopSnapshot takeSnapshot() {
+        applyDeferred();
         List<LoopSnapshot.UnitView> units = new ArrayList<>();
         for (Phase phase : Phase.values()) {
             for (InstanceState i : cluster.instances(phase)) {

@@ -39,7 +39,8 @@ class DispatcherConfiguration {
             cluster.addInstance(m.id(), m.phase(), m.dpUnits(), m.phase() == Phase.PREFILL ? m.chunkTokens() : 1,
                     m.phase() == Phase.DECODE ? m.kvCapacityTokens() : Long.MAX_VALUE, 0);
         }
-        DispatchLoop loop = new DispatchLoop(cluster, registry, properties.maxBuffered(), System::nanoTime);
+        DispatchLoop loop = new DispatchLoop(cluster, registry, properties.maxBuffered(),
+                properties.maxQueueTime().toNanos(), System::nanoTime);
         engines.onEndForward(e -> loop.onForwardEnded(new ForwardEndedEvent(e.instanceId(), loop.now(),
                 e.durationNanos(), e.passTokens(), e.receivedTokens(), e.nextPassTokens(), e.backlogTokens())));
         return loop;

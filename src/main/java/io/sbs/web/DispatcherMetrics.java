@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import reactor.core.Disposable;
@@ -35,6 +37,8 @@ final class DispatcherMetrics implements AutoCloseable {
     private final MultiGauge unitBatch;
     private final MultiGauge unitKv;
     private final Disposable refresh;
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
     DispatcherMetrics(MeterRegistry registry, DispatchLoop loop) {
         this.registry = registry;
@@ -124,23 +128,26 @@ final class DispatcherMetrics implements AutoCloseable {
     }
 
     private Timer timer(String name, String description, String policy) {
-        return Timer.builder(name).description(description).tag("policy", policy).publishPercentileHistogram()
+        // looked up on every request: a map hit, not a registry lookup with a fresh meter id
+        return timers.computeIfAbsent(name + '\u0000' + policy, key -> Timer.builder(name).description(description)
+                .tag("policy", policy).publishPercentileHistogram()
                 .serviceLevelObjectives(Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
                         Duration.ofSeconds(1), Duration.ofSeconds(2))
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
-                .register(registry);
+                .register(registry));
     }
 
     /** A request refused before it was accepted: {@code overload} (429), {@code invalid} (400), {@code too-large}. */
     void rejected(String reason) {
-        Counter.builder("sbs.requests.rejected").description("requests refused at the ingress").tag("reason", reason)
-                .register(registry).increment();
+        counters.computeIfAbsent("rejected\u0000" + reason, key -> Counter.builder("sbs.requests.rejected")
+                .description("requests refused at the ingress").tag("reason", reason).register(registry)).increment();
     }
 
     /** How a prompt's length was obtained (token ids, tokenizer or estimate). */
     void promptMeasured(PromptTokens.Source source) {
-        Counter.builder("sbs.prompt.measurements").description("prompt lengths by how they were obtained")
-                .tag("source", source.name().toLowerCase(Locale.ROOT)).register(registry).increment();
+        counters.computeIfAbsent("prompt\u0000" + source, key -> Counter.builder("sbs.prompt.measurements")
+                .description("prompt lengths by how they were obtained")
+                .tag("source", source.name().toLowerCase(Locale.ROOT)).register(registry)).increment();
     }
 
     @Override

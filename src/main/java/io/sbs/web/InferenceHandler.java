@@ -110,8 +110,10 @@ final class InferenceHandler {
                 return invalid("'max_tokens' must be a non-negative integer");
             }
             // a tokenizer may take tens of milliseconds on a long prompt: never on the event loop
-            return Mono.fromCallable(() -> promptTokens.measure(body)).subscribeOn(Schedulers.parallel())
-                    .flatMap(measured -> {
+            Mono<PromptTokens.Measurement> measuring = promptTokens.tokenizes(body)
+                    ? Mono.fromCallable(() -> promptTokens.measure(body)).subscribeOn(Schedulers.parallel())
+                    : Mono.just(promptTokens.measure(body));
+            return measuring.flatMap(measured -> {
                 metrics.promptMeasured(measured.source());
                 int prompt = measured.tokens();
                 if (prompt > properties.maxPromptTokens()) {

@@ -18,6 +18,7 @@ import org.springframework.validation.annotation.Validated;
  * @param engineToken       bearer token engines present on the EndForward push; from the environment
  *                          ({@code SBS_ENGINE_TOKEN}), never logged
  * @param maxBuffered       bound of the scheduler-side buffer; beyond it new requests get 429
+ * @param maxQueueTime      bound of the oldest buffered request's wait; beyond it new requests get 429
  * @param tokenizers        Hugging Face {@code tokenizer.json} per model name, for exact prompt lengths
  * @param defaultTokenizer  the tokenizer for models not in {@code tokenizers}; without one, such prompts
  *                          are estimated at four characters per token
@@ -27,7 +28,8 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties(prefix = SbsProperties.PREFIX)
 public record SbsProperties(String policy, int maxPromptTokens, Duration engineTimeout, Duration pollInterval,
-        @Nullable String engineToken, int maxBuffered, Map<String, Path> tokenizers, @Nullable Path defaultTokenizer,
+        @Nullable String engineToken, int maxBuffered, Duration maxQueueTime, Map<String, Path> tokenizers,
+        @Nullable Path defaultTokenizer,
         List<Instance> instances, Embedded embedded) {
 
     public static final String PREFIX = "sbs";
@@ -38,6 +40,7 @@ public record SbsProperties(String policy, int maxPromptTokens, Duration engineT
         engineTimeout = engineTimeout == null ? Duration.ofSeconds(60) : engineTimeout;
         pollInterval = pollInterval == null ? Duration.ofMillis(200) : pollInterval;
         maxBuffered = maxBuffered <= 0 ? 10_000 : maxBuffered;
+        maxQueueTime = maxQueueTime == null ? Duration.ofSeconds(2) : maxQueueTime;
         tokenizers = tokenizers == null ? Map.of() : Map.copyOf(tokenizers);
         instances = instances == null ? List.of() : List.copyOf(instances);
         embedded = embedded == null ? new Embedded(null, 0) : embedded;

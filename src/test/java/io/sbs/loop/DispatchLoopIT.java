@@ -59,7 +59,7 @@ class DispatchLoopIT {
     @ValueSource(strings = {PolicyRegistry.SBS, PolicyRegistry.ROUND_ROBIN})
     void requests_throughLoopAndEngines_allAnsweredOnTheChosenRanks(String policy) {
         ClusterState cluster = new ClusterState(SchedulingPolicy.defaults(policy));
-        loop = new DispatchLoop(cluster, PolicyRegistry.standard(), 10_000, System::nanoTime);
+        loop = new DispatchLoop(cluster, PolicyRegistry.standard(), 10_000, 2_000_000_000L, System::nanoTime);
         receiver = HttpServer.create().port(0).route(r -> r.post("/end-forward", (req, res) -> req.receive().aggregate()
                 .asString().flatMap(body -> {
                     loop.onForwardEnded(EndForwardPayload.parse(body, loop.now(), 0));
@@ -97,6 +97,8 @@ class DispatchLoopIT {
         assertThat(answers).hasSize(120);
         assertThat(answeredBy).hasSize(120);
         assertThat(loop.buffered()).isZero();
+        // the loop applies its bookkeeping (first tokens) with its next task; a snapshot is one
+        loop.snapshotNow().block(Duration.ofSeconds(5));
         // work went to every instance and EndForward made it back to the cluster state
         assertThat(answeredBy.values().stream().map(u -> u.substring(0, u.indexOf('/'))).distinct()).hasSize(3);
         assertThat(cluster.meanForwardNanos(Phase.PREFILL)).isBetween(40_000_000L, 80_000_000L);

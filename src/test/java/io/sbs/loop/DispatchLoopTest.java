@@ -31,7 +31,7 @@ class DispatchLoopTest {
 
     private DispatchLoop start() {
         cluster.addInstance("p0", Phase.PREFILL, 2, 1000, Long.MAX_VALUE, 0);
-        loop = new DispatchLoop(cluster, PolicyRegistry.standard(), 10_000, clock::get);
+        loop = new DispatchLoop(cluster, PolicyRegistry.standard(), 10_000, 2_000 * MS, clock::get);
         return loop;
     }
 
@@ -147,5 +147,21 @@ class DispatchLoopTest {
         assertThat(loop.snapshot().policy()).isEqualTo(PolicyRegistry.ROUND_ROBIN);
         StepVerifier.create(loop.switchPolicy("fastest")).expectErrorMessage(
                 "unknown policy 'fastest', known: " + PolicyRegistry.standard().names()).verify(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void overloaded_whenTheOldestBufferedRequestWaitedPastTheBound_andNotOnceItIsAnswered() {
+        start();
+        loop.submit(new InferenceRequest(1, 300, 10, clock.get())).block(Duration.ofSeconds(5));
+        // the instance runs a pass and reports nothing: SBS holds the next request
+        var second = loop.submit(new InferenceRequest(2, 300, 10, clock.get())).toFuture();
+        await().atMost(Duration.ofSeconds(5)).until(() -> loop.buffered() == 1);
+        assertThat(loop.overloaded()).isFalse();
+        clock.addAndGet(2_001 * MS);
+        assertThat(loop.overloaded()).isTrue();
+        loop.onForwardEnded(new ForwardEndedEvent("p0", clock.get(), 60 * MS, new long[] {300, 0},
+                new long[] {300, 0}, new long[] {0, 0}, new long[] {0, 0}));
+        await().atMost(Duration.ofSeconds(5)).until(second::isDone);
+        assertThat(loop.overloaded()).isFalse();
     }
 }
