@@ -225,9 +225,7 @@ final class InferenceHandler {
             if (d.decodeUnit() == null) {
                 return engines.get(d.unit().instanceId()).stream(path, body, d.unit().dpRank(), rid).contextWrite(timed());
             }
-            ObjectNode prefillBody = pd(d);
-            Mono<String> prefill = engines.get(d.unit().instanceId()).call(path, prefillBody, d.unit().dpRank(), rid)
-                    .doOnSuccess(answer -> prefillDone()).contextWrite(timed());
+            Mono<String> prefill = prefillOfPair(d);
             Flux<String> decode = engines.get(d.decodeUnit().instanceId()).stream(path, body, d.decodeUnit().dpRank(), rid);
             return Flux.merge(decode, prefill.then(Mono.empty()));
         }
@@ -237,11 +235,15 @@ final class InferenceHandler {
             if (d.decodeUnit() == null) {
                 return engines.get(d.unit().instanceId()).call(path, body, d.unit().dpRank(), rid).contextWrite(timed());
             }
-            ObjectNode prefillBody = pd(d);
-            Mono<String> prefill = engines.get(d.unit().instanceId()).call(path, prefillBody, d.unit().dpRank(), rid)
-                    .doOnSuccess(answer -> prefillDone()).contextWrite(timed());
+            Mono<String> prefill = prefillOfPair(d);
             Mono<String> decode = engines.get(d.decodeUnit().instanceId()).call(path, body, d.decodeUnit().dpRank(), rid);
             return Mono.zip(decode, prefill).map(both -> both.getT1());
+        }
+
+        /** The prefill server's half of a P/D pair: a non-streaming call whose answer marks the prefill done. */
+        private Mono<String> prefillOfPair(DispatchLoop.Dispatched d) {
+            return engines.get(d.unit().instanceId()).call(path, pd(d), d.unit().dpRank(), rid)
+                    .doOnSuccess(answer -> prefillDone()).contextWrite(timed());
         }
 
         /**

@@ -295,10 +295,7 @@ class EngineSignalsIT {
         a.busy(true);
         dispatcher = WireDispatcher.start(List.of(a), CHUNK);
         overloadWithTenBufferedRequests(a);
-
-        clients.forEach(Disposable::dispose);
-        clients.clear();
-        await().atMost(WireDispatcher.WAIT).until(() -> abandonedExchanges() == 10);
+        abandonTheBufferedClients();
 
         a.busy(false);
         assertThat(dispatcher.endForward(WireDispatcher.idleWithBacklog(WireDispatcher.id(0), 1, PASS_MS, 0))
@@ -321,10 +318,7 @@ class EngineSignalsIT {
         a.busy(true);
         dispatcher = WireDispatcher.start(List.of(a), CHUNK);
         overloadWithTenBufferedRequests(a);
-
-        clients.forEach(Disposable::dispose);
-        clients.clear();
-        await().atMost(WireDispatcher.WAIT).until(() -> abandonedExchanges() == 10);
+        abandonTheBufferedClients();
 
         await().atMost(WireDispatcher.WAIT).untilAsserted(() -> {
             assertThat(dispatcher.loop().buffered()).isZero();
@@ -355,5 +349,12 @@ class EngineSignalsIT {
                         && l.contains("status=\"UNKNOWN\""))
                 .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
                 .sum();
+    }
+
+    /** The ten buffered requests' clients go away; waits until the dispatcher has seen every exchange end. */
+    private void abandonTheBufferedClients() {
+        clients.forEach(Disposable::dispose);
+        clients.clear();
+        await().atMost(WireDispatcher.WAIT).until(() -> abandonedExchanges() == 10);
     }
 }
