@@ -31,4 +31,7 @@ public interface EngineClient {
 
     /** The engine's per-rank load (quiescence polling). */
     Mono<EngineLoad> load();
+
+    /** Completes when the engine's health endpoint ({@code GET /health}) answers 2xx; errors otherwise. */
+    Mono<Void> health();
 }

@@ -104,6 +104,11 @@ public final class HttpEngineClient implements EngineClient {
     }
 
     @Override
+    public Mono<Void> health() {
+        return web.get().uri("/health").retrieve().toBodilessEntity().timeout(timeout).then();
+    }
+
+    @Override
     public Mono<EngineLoad> load() {
         return web.get().uri(loadPath).retrieve().bodyToMono(String.class).timeout(timeout).map(loadParser);
     }

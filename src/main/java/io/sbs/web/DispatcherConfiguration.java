@@ -1,15 +1,17 @@
 package io.sbs.web;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.sbs.core.ClusterState;
 import io.sbs.core.ForwardEndedEvent;
 import io.sbs.core.Phase;
 import io.sbs.core.PolicyRegistry;
 import io.sbs.core.SchedulingPolicy;
-import io.sbs.loop.DispatchLoop;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.sbs.engine.EngineLoad;
 import io.sbs.engine.PromptTokens;
 import io.sbs.engine.RankLoad;
+import io.sbs.loop.DispatchLoop;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -23,8 +25,14 @@ import reactor.core.publisher.Flux;
 @EnableConfigurationProperties(SbsProperties.class)
 class DispatcherConfiguration {
 
+    private static final Logger log = LoggerFactory.getLogger(DispatcherConfiguration.class);
+
     @Bean(destroyMethod = "close")
     EngineCluster engineCluster(SbsProperties properties) {
+        if (properties.engineToken() == null && !properties.instances().isEmpty()) {
+            log.warn("sbs.engine-token is not set: POST /internal/v1/end-forward accepts pushes from anyone who can "
+                    + "reach it; set SBS_ENGINE_TOKEN in production");
+        }
         return new EngineCluster(properties, WebClient.builder());
     }
 
@@ -44,6 +52,12 @@ class DispatcherConfiguration {
         engines.onEndForward(e -> loop.onForwardEnded(new ForwardEndedEvent(e.instanceId(), loop.now(),
                 e.durationNanos(), e.passTokens(), e.receivedTokens(), e.nextPassTokens(), e.backlogTokens())));
         return loop;
+    }
+
+    /** {@code engines} in {@code /actuator/health} and the readiness group. */
+    @Bean
+    EnginesHealthIndicator enginesHealthIndicator(EngineCluster engines) {
+        return new EnginesHealthIndicator(engines);
     }
 
     @Bean(destroyMethod = "close")

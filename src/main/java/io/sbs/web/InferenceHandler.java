@@ -179,7 +179,12 @@ final class InferenceHandler {
 
         void decided(DispatchLoop.Dispatched d) {
             dispatched = d;
-            metrics.schedulerQueue(policy, d.decidedAtNanos() - request.arrivalNanos());
+            long queued = d.decidedAtNanos() - request.arrivalNanos();
+            metrics.schedulerQueue(policy, queued);
+            if (log.isDebugEnabled()) {
+                log.debug("request {} ({} prompt tokens): prefill {}, decode {}, {} µs in the buffer", rid,
+                        request.promptTokens(), d.unit(), d.decodeUnit(), queued / 1_000);
+            }
         }
 
         /** Times {@code τ_net} of the prefill request: its decision until its engine request is on the wire. */

@@ -137,7 +137,10 @@ class IngressIT {
         client().get().uri("/actuator/health/liveness").exchange().expectStatus().isOk().expectBody()
                 .jsonPath("$.status").isEqualTo("UP");
         client().get().uri("/actuator/health/readiness").exchange().expectStatus().isOk().expectBody()
-                .jsonPath("$.status").isEqualTo("UP");
+                .jsonPath("$.status").isEqualTo("UP")
+                .jsonPath("$.components.engines.status").isEqualTo("UP")
+                .jsonPath("$.components.engines.details.prefill-2").isEqualTo("UP")
+                .jsonPath("$.components.engines.details.decode-0").isEqualTo("UP");
     }
 
     /** Polls {@code read} until {@code done} holds (gauges refresh every second), at most ten seconds. */
