@@ -12,6 +12,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.resources.LoopResources;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -64,9 +65,16 @@ public final class HttpEngineClient implements EngineClient {
     private static final ConnectionProvider CONNECTIONS = ConnectionProvider.builder("sbs-engines")
             .maxConnections(4_096).pendingAcquireMaxCount(-1).maxIdleTime(Duration.ofSeconds(60)).build();
 
+    /**
+     * Event loops for engine calls, owned here rather than Reactor Netty's global ones, which an
+     * in-process application disposes when it shuts down (Spring's resource factory does).
+     */
+    private static final LoopResources LOOPS = LoopResources.create("sbs-engines", Math.max(2,
+            Runtime.getRuntime().availableProcessors()), true);
+
     /** Reactor Netty underneath, so the request-written event can run {@link EngineClient#ON_SENT}. */
     private static WebClient web(WebClient.Builder builder, String baseUrl) {
-        HttpClient http = HttpClient.create(CONNECTIONS).doAfterRequest((request, connection) -> request.currentContextView()
+        HttpClient http = HttpClient.create(CONNECTIONS).runOn(LOOPS).doAfterRequest((request, connection) -> request.currentContextView()
                 .<Runnable>getOrEmpty(ON_SENT).ifPresent(Runnable::run));
         return builder.clientConnector(new ReactorClientHttpConnector(http)).baseUrl(baseUrl).build();
     }

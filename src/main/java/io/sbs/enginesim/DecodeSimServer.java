@@ -39,7 +39,7 @@ public final class DecodeSimServer implements AutoCloseable {
     private final DisposableServer server;
     // one KV fetch per running request: the default pool of 16 per host would serialize them
     private final HttpClient bootstrapClient = HttpClient.create(ConnectionProvider.builder("decode-sim-bootstrap")
-            .maxConnections(4_096).pendingAcquireMaxCount(-1).build());
+            .maxConnections(4_096).pendingAcquireMaxCount(-1).build()).runOn(OpenAiAnswers.LOOPS);
     private final AtomicLong ids = new AtomicLong();
     private final AtomicIntegerArray running;
     private final AtomicLongArray kvTokens;
@@ -51,7 +51,7 @@ public final class DecodeSimServer implements AutoCloseable {
         this.decodeStep = Duration.ofNanos(Math.max(1, Math.round(profile.decode().t0Ms() * 1_000_000)));
         this.running = new AtomicIntegerArray(dpUnits);
         this.kvTokens = new AtomicLongArray(dpUnits);
-        this.server = HttpServer.create().port(port).route(routes -> routes
+        this.server = HttpServer.create().runOn(OpenAiAnswers.LOOPS).port(port).route(routes -> routes
                 .post("/v1/chat/completions", (req, res) -> generate(req, res, OpenAiAnswers.Api.CHAT))
                 .post("/v1/completions", (req, res) -> generate(req, res, OpenAiAnswers.Api.COMPLETION))
                 .post("/generate", (req, res) -> generate(req, res, OpenAiAnswers.Api.NATIVE))

@@ -38,6 +38,7 @@ public final class EngineSimServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EngineSimServer.class);
     private static final JsonMapper JSON = OpenAiAnswers.JSON;
     private static final PromptTokens PROMPT_TOKENS = OpenAiAnswers.PROMPT_TOKENS;
+    private static final HttpClient PUSH_CLIENT = HttpClient.create().runOn(OpenAiAnswers.LOOPS);
     // A simulated engine has no model weights, hence no tokenizer: token ids or the estimate are enough.
 
     private final RealTimePrefillEngine engine;
@@ -54,7 +55,7 @@ public final class EngineSimServer implements AutoCloseable {
     public EngineSimServer(String instanceId, EngineProfile profile, int port, long seed, @Nullable String endForwardUrl,
             @Nullable String engineToken) {
         this(instanceId, profile, port, seed, endForwardUrl == null ? report -> { }
-                : report -> push(HttpClient.create(), endForwardUrl, engineToken, report));
+                : report -> push(PUSH_CLIENT, endForwardUrl, engineToken, report));
     }
 
     /** An engine whose EndForward reports go to {@code endForward} in process (the embedded default). */
@@ -62,7 +63,7 @@ public final class EngineSimServer implements AutoCloseable {
             java.util.function.Consumer<RealTimePrefillEngine.PassReport> endForward) {
         this.engine = new RealTimePrefillEngine(instanceId, profile.prefill(), seed, endForward);
         this.decodeStep = Duration.ofNanos(Math.max(1, Math.round(profile.decode().t0Ms() * 1_000_000)));
-        this.server = HttpServer.create().port(port).route(routes -> routes
+        this.server = HttpServer.create().runOn(OpenAiAnswers.LOOPS).port(port).route(routes -> routes
                 .post("/v1/chat/completions", (req, res) -> generate(req, res, OpenAiAnswers.Api.CHAT))
                 .post("/v1/completions", (req, res) -> generate(req, res, OpenAiAnswers.Api.COMPLETION))
                 .post("/generate", (req, res) -> generate(req, res, OpenAiAnswers.Api.NATIVE))

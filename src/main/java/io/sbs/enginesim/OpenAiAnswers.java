@@ -8,6 +8,7 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.resources.LoopResources;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -17,6 +18,12 @@ final class OpenAiAnswers {
 
     static final JsonMapper JSON = JsonMapper.builder().build();
     static final PromptTokens PROMPT_TOKENS = PromptTokens.estimateOnly();
+    /**
+     * Event loops of every simulated engine in the process, servers and clients alike. Not Reactor Netty's
+     * global ones: an in-process application that shuts down disposes those (Spring's resource factory
+     * does), which would take down the simulators of another application still running, as in tests.
+     */
+    static final LoopResources LOOPS = LoopResources.create("engine-sim", 2, true);
 
     enum Api { CHAT, COMPLETION, NATIVE }
 

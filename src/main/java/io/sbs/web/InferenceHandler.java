@@ -270,7 +270,8 @@ final class InferenceHandler {
                     call.decided(d);
                     return call.events().doOnNext(data -> call.firstToken());
                 })
-                .doFinally(signal -> call.finished())
+                // before the answer goes out, not after (doFinally): the client may send its next request at once
+                .doOnTerminate(call::finished).doOnCancel(call::finished)
                 .map(data -> ServerSentEvent.builder(data).build())
                 .concatWith(Mono.just(ServerSentEvent.builder("[DONE]").build()))
                 .onErrorResume(e -> {
@@ -287,7 +288,8 @@ final class InferenceHandler {
                     call.decided(d);
                     return call.answer().doOnNext(answer -> call.firstToken());
                 })
-                .doFinally(signal -> call.finished())
+                // before the answer goes out, not after (doFinally): the client may send its next request at once
+                .doOnTerminate(call::finished).doOnCancel(call::finished)
                 .flatMap(answer -> ServerResponse.ok().header("X-Request-Id", call.rid)
                         .contentType(MediaType.APPLICATION_JSON).bodyValue(answer))
                 .onErrorResume(e -> {

@@ -13,6 +13,7 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
+import reactor.netty.resources.LoopResources;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 import tools.jackson.databind.JsonNode;
@@ -31,6 +32,8 @@ import tools.jackson.databind.node.ObjectNode;
  * released, fail answers, fail or ignore polls, or claim to be busy while holding nothing.
  */
 final class RecordingEngine implements AutoCloseable {
+
+    private static final LoopResources LOOPS = LoopResources.create("recording-engine", 1, true);
 
     enum Dialect { SGLANG, VLLM }
 
@@ -73,7 +76,8 @@ final class RecordingEngine implements AutoCloseable {
         this.name = name;
         this.dialect = dialect;
         this.running = IntStream.range(0, dpUnits).mapToObj(i -> new AtomicInteger()).toArray(AtomicInteger[]::new);
-        this.server = HttpServer.create().host("127.0.0.1").port(0).route(r -> r
+        // own event loops: an application closing in this JVM disposes Reactor Netty's global ones
+        this.server = HttpServer.create().runOn(LOOPS).host("127.0.0.1").port(0).route(r -> r
                 .post("/v1/chat/completions", (req, res) -> complete(req, res, true))
                 .post("/v1/completions", (req, res) -> complete(req, res, false))
                 .get(dialect == Dialect.SGLANG ? "/get_load" : "/metrics", this::poll))
