@@ -5,9 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
@@ -20,25 +18,13 @@ class LeaderElectionIT {
             Duration.ofMillis(500), Duration.ofMillis(150));
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private static RedisServer server;
-    private static ReactiveStringRedisTemplate redis;
+    private ReactiveStringRedisTemplate redis;
     private LeaderElection a;
     private LeaderElection b;
 
-    @BeforeAll
-    static void start() throws Exception {
-        server = new RedisServer();
-        redis = server.template();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
-
     @BeforeEach
-    void elect() {
-        redis.execute(c -> c.serverCommands().flushAll()).blockLast(WAIT);
+    void elect() throws Exception {
+        redis = RedisServer.shared().flushed();
         a = new LeaderElection(new LeaderLease(redis, "it", "a", FAST.ttl()), FAST, System::nanoTime).start();
         await().atMost(WAIT).until(a::isLeader);
         b = new LeaderElection(new LeaderLease(redis, "it", "b", FAST.ttl()), FAST, System::nanoTime).start();

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
@@ -15,28 +13,16 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 class LeaderLeaseIT {
 
     private static final Duration WAIT = Duration.ofSeconds(5);
-    private static RedisServer server;
-    private static ReactiveStringRedisTemplate redis;
+    private ReactiveStringRedisTemplate redis;
 
     private final String state = LeaderLease.key("it", "state");
 
-    @BeforeAll
-    static void start() throws Exception {
-        server = new RedisServer();
-        redis = server.template();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
-
     @BeforeEach
-    void clean() {
-        redis.execute(c -> c.serverCommands().flushAll()).blockLast(WAIT);
+    void clean() throws Exception {
+        redis = RedisServer.shared().flushed();
     }
 
-    private static LeaderLease node(String id, Duration ttl) {
+    private LeaderLease node(String id, Duration ttl) {
         return new LeaderLease(redis, "it", id, ttl);
     }
 
