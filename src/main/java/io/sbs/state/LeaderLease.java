@@ -23,7 +23,8 @@ public final class LeaderLease {
     public record Holder(boolean mine, long epoch, String owner) {
     }
 
-    private static final RedisScript<List> LEASE = script("lease.lua", List.class);
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static final RedisScript<List<Object>> LEASE = (RedisScript) script("lease.lua", List.class);
     private static final RedisScript<Long> RELEASE = script("release.lua", Long.class);
     private static final RedisScript<Long> FENCED_HSET = script("fenced-hset.lua", Long.class);
 
