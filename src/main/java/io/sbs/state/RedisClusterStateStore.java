@@ -1,0 +1,79 @@
+package io.sbs.state;
+
+import io.sbs.core.SchedulingPolicy;
+import java.time.Clock;
+import java.util.List;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The shared store in Redis. Every write is a Lua script that checks the writer's {@link Fence} against
+ * the lease first, so a deposed leader's late write is refused ({@link FencedException}) however it got
+ * delayed. Keys share the cluster's hash tag ({@link LeaderLease#key}).
+ */
+public final class RedisClusterStateStore implements ClusterStateStore {
+
+    private static final RedisScript<Long> REPLACE_POLICY = RedisScript.of(new ClassPathResource("redis/policy-replace.lua"),
+            Long.class);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final ReactiveStringRedisTemplate redis;
+    private final Clock clock;
+    private final String lease;
+    private final String policy;
+    private final String policyVersion;
+    private final String policyHistory;
+
+    public RedisClusterStateStore(ReactiveStringRedisTemplate redis, String cluster, Clock clock) {
+        this.redis = redis;
+        this.clock = clock;
+        this.lease = LeaderLease.key(cluster, "lease");
+        this.policy = LeaderLease.key(cluster, "policy");
+        this.policyVersion = LeaderLease.key(cluster, "policy-version");
+        this.policyHistory = LeaderLease.key(cluster, "policy-history");
+    }
+
+    @Override
+    public Mono<PolicyRecord> currentPolicy() {
+        return redis.opsForValue().get(policy).map(RedisClusterStateStore::read);
+    }
+
+    @Override
+    public Mono<PolicyRecord> replacePolicy(SchedulingPolicy next, long expectedVersion, String actor, Fence fence) {
+        PolicyRecord record = new PolicyRecord(next, expectedVersion + 1, actor, clock.millis());
+        return redis.execute(REPLACE_POLICY, List.of(lease, policy, policyVersion, policyHistory),
+                        List.of(fence.nodeId(), Long.toString(fence.epoch()), Long.toString(expectedVersion),
+                                JSON.writeValueAsString(record), Integer.toString(InMemoryClusterStateStore.HISTORY)))
+                .next()
+                .thenReturn(record)
+                .onErrorMap(e -> translate(e, expectedVersion));
+    }
+
+    @Override
+    public Flux<PolicyRecord> policyHistory(int limit) {
+        return redis.opsForList().range(policyHistory, 0, limit - 1L).map(RedisClusterStateStore::read);
+    }
+
+    private static PolicyRecord read(String json) {
+        return JSON.readValue(json, PolicyRecord.class);
+    }
+
+    private static Throwable translate(Throwable e, long expectedVersion) {
+        if (FencedException.isFenced(e)) {
+            return new FencedException(e);
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            int at = m == null ? -1 : m.indexOf("CONFLICT ");
+            if (at >= 0) {
+                String rest = m.substring(at + "CONFLICT ".length()).trim().split("\\s")[0];
+                return new VersionConflictException(expectedVersion, Long.parseLong(rest));
+            }
+        }
+        return e;
+    }
+}

@@ -1,0 +1,63 @@
+package io.sbs.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sbs.core.PolicyRegistry;
+import io.sbs.core.SchedulingPolicy;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+
+/** What every {@link ClusterStateStore} must do; subclasses supply the store and a fence that holds. */
+abstract class ClusterStateStoreContract {
+
+    static final Duration WAIT = Duration.ofSeconds(5);
+    static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-23T12:00:00Z"), ZoneOffset.UTC);
+
+    abstract ClusterStateStore store();
+
+    /** A fence the store accepts (for Redis: the lease holder at its epoch). */
+    abstract Fence fence();
+
+    @Test
+    void noPolicyYet_isEmpty() {
+        assertThat(store().currentPolicy().blockOptional(WAIT)).isEmpty();
+        assertThat(store().policyHistory(10).collectList().block(WAIT)).isEmpty();
+    }
+
+    @Test
+    void replacements_countVersions_andTheWholePolicyRoundTrips() {
+        SchedulingPolicy tuned = SchedulingPolicy.defaults(PolicyRegistry.SBS).toBuilder()
+                .pinnedInterval(Duration.ofMillis(37)).watchdogFactor(4.5).iqrKappa(1.25).build();
+        PolicyRecord first = store().replacePolicy(SchedulingPolicy.defaults(PolicyRegistry.ROUND_ROBIN), 0, "startup", fence())
+                .block(WAIT);
+        assertThat(first.version()).isEqualTo(1);
+        PolicyRecord second = store().replacePolicy(tuned, 1, "alice", fence()).block(WAIT);
+        assertThat(second).isEqualTo(new PolicyRecord(tuned, 2, "alice", CLOCK.millis()));
+        assertThat(store().currentPolicy().block(WAIT)).isEqualTo(second);
+    }
+
+    @Test
+    void aStaleVersion_isAConflict_andChangesNothing() {
+        store().replacePolicy(SchedulingPolicy.defaults(PolicyRegistry.SBS), 0, "startup", fence()).block(WAIT);
+        assertThatThrownBy(() -> store().replacePolicy(SchedulingPolicy.defaults(PolicyRegistry.ROUND_ROBIN), 0, "bob",
+                fence()).block(WAIT)).isInstanceOfSatisfying(VersionConflictException.class,
+                        e -> assertThat(e.currentVersion()).isEqualTo(1));
+        assertThat(store().currentPolicy().block(WAIT).policy().name()).isEqualTo(PolicyRegistry.SBS);
+        assertThat(store().policyHistory(10).collectList().block(WAIT)).hasSize(1);
+    }
+
+    @Test
+    void history_isNewestFirst_andLimited() {
+        String[] names = {PolicyRegistry.SBS, PolicyRegistry.ROUND_ROBIN, PolicyRegistry.POWER_OF_TWO};
+        for (int i = 0; i < names.length; i++) {
+            store().replacePolicy(SchedulingPolicy.defaults(names[i]), i, "op-" + i, fence()).block(WAIT);
+        }
+        assertThat(store().policyHistory(2).collectList().block(WAIT))
+                .extracting(r -> r.policy().name() + "@" + r.version() + " by " + r.actor())
+                .containsExactly("power-of-two@3 by op-2", "round-robin@2 by op-1");
+    }
+}
