@@ -4,13 +4,17 @@ import io.sbs.core.SchedulingPolicy;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * The store of the embedded default: one node, nothing shared, so there is nobody to fence; versions and
- * the audit trail behave as in Redis.
+ * The store of the embedded default: one node, nothing shared, so there is nobody to fence (a single
+ * node keeps one epoch, 1 or more, and claims still count per epoch, as in Redis); versions, the audit trail
+ * and the buffer behave as in Redis.
  */
 public final class InMemoryClusterStateStore implements ClusterStateStore {
 
@@ -19,6 +23,9 @@ public final class InMemoryClusterStateStore implements ClusterStateStore {
     private final Clock clock;
     private final Deque<PolicyRecord> history = new ArrayDeque<>();
     private PolicyRecord current;
+    /** Entry sequence number to {request, epoch claimed at (0 for none)}. */
+    private final TreeMap<Long, Object[]> accepted = new TreeMap<>();
+    private long nextEntry = 1;
 
     public InMemoryClusterStateStore(Clock clock) {
         this.clock = clock;
@@ -45,6 +52,41 @@ public final class InMemoryClusterStateStore implements ClusterStateStore {
                 return current;
             }
         });
+    }
+
+    @Override
+    public synchronized Mono<String> accept(AcceptedRequest request) {
+        long id = nextEntry++;
+        accepted.put(id, new Object[] {request, 0L});
+        return Mono.just(Long.toString(id));
+    }
+
+    @Override
+    public Flux<AcceptedRequest.Entry> claimAccepted(Fence fence, String afterEntryId, int count) {
+        List<AcceptedRequest.Entry> out = new ArrayList<>();
+        synchronized (this) {
+            long after = afterEntryId.equals("-") ? 0 : Long.parseLong(afterEntryId);
+            for (Map.Entry<Long, Object[]> e : accepted.tailMap(after, false).entrySet()) {
+                if (out.size() == count) {
+                    break;
+                }
+                if ((long) e.getValue()[1] < fence.epoch()) {
+                    e.getValue()[1] = fence.epoch();
+                    out.add(new AcceptedRequest.Entry(Long.toString(e.getKey()), (AcceptedRequest) e.getValue()[0]));
+                }
+            }
+        }
+        return Flux.fromIterable(out);
+    }
+
+    @Override
+    public synchronized Mono<Boolean> finishAccepted(Fence fence, String entryId) {
+        return Mono.just(accepted.remove(Long.parseLong(entryId)) != null);
+    }
+
+    @Override
+    public synchronized Mono<Long> acceptedCount() {
+        return Mono.just((long) accepted.size());
     }
 
     @Override

@@ -2,8 +2,11 @@ package io.sbs.state;
 
 import io.sbs.core.SchedulingPolicy;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.springframework.core.io.ClassPathResource;
+import org.springframework.data.redis.connection.stream.RecordId;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 import reactor.core.publisher.Flux;
@@ -19,6 +22,11 @@ public final class RedisClusterStateStore implements ClusterStateStore {
 
     private static final RedisScript<Long> REPLACE_POLICY = RedisScript.of(new ClassPathResource("redis/policy-replace.lua"),
             Long.class);
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static final RedisScript<List<Object>> CLAIM = (RedisScript) RedisScript.of(
+            new ClassPathResource("redis/accepted-claim.lua"), List.class);
+    private static final RedisScript<Long> FINISH = RedisScript.of(new ClassPathResource("redis/accepted-finish.lua"),
+            Long.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final ReactiveStringRedisTemplate redis;
@@ -27,6 +35,8 @@ public final class RedisClusterStateStore implements ClusterStateStore {
     private final String policy;
     private final String policyVersion;
     private final String policyHistory;
+    private final String acceptedStream;
+    private final String claims;
 
     public RedisClusterStateStore(ReactiveStringRedisTemplate redis, String cluster, Clock clock) {
         this.redis = redis;
@@ -35,6 +45,8 @@ public final class RedisClusterStateStore implements ClusterStateStore {
         this.policy = LeaderLease.key(cluster, "policy");
         this.policyVersion = LeaderLease.key(cluster, "policy-version");
         this.policyHistory = LeaderLease.key(cluster, "policy-history");
+        this.acceptedStream = LeaderLease.key(cluster, "accepted");
+        this.claims = LeaderLease.key(cluster, "accepted-claims");
     }
 
     @Override
@@ -56,6 +68,41 @@ public final class RedisClusterStateStore implements ClusterStateStore {
     @Override
     public Flux<PolicyRecord> policyHistory(int limit) {
         return redis.opsForList().range(policyHistory, 0, limit - 1L).map(RedisClusterStateStore::read);
+    }
+
+    @Override
+    public Mono<String> accept(AcceptedRequest request) {
+        return redis.opsForStream().add(acceptedStream, Map.of("request", JSON.writeValueAsString(request)))
+                .map(RecordId::getValue);
+    }
+
+    @Override
+    public Flux<AcceptedRequest.Entry> claimAccepted(Fence fence, String afterEntryId, int count) {
+        return redis.execute(CLAIM, List.of(lease, acceptedStream, claims),
+                        List.of(fence.nodeId(), Long.toString(fence.epoch()), afterEntryId, Integer.toString(count)))
+                .next()
+                .flatMapMany(flat -> {
+                    List<AcceptedRequest.Entry> out = new ArrayList<>(flat.size() / 2);
+                    for (int i = 0; i + 1 < flat.size(); i += 2) {
+                        out.add(new AcceptedRequest.Entry(String.valueOf(flat.get(i)),
+                                JSON.readValue(String.valueOf(flat.get(i + 1)), AcceptedRequest.class)));
+                    }
+                    return Flux.fromIterable(out);
+                })
+                .onErrorMap(e -> FencedException.isFenced(e) ? new FencedException(e) : e);
+    }
+
+    @Override
+    public Mono<Boolean> finishAccepted(Fence fence, String entryId) {
+        return redis.execute(FINISH, List.of(lease, acceptedStream, claims),
+                        List.of(fence.nodeId(), Long.toString(fence.epoch()), entryId))
+                .next().map(removed -> removed == 1)
+                .onErrorMap(e -> FencedException.isFenced(e) ? new FencedException(e) : e);
+    }
+
+    @Override
+    public Mono<Long> acceptedCount() {
+        return redis.opsForStream().size(acceptedStream);
     }
 
     private static PolicyRecord read(String json) {

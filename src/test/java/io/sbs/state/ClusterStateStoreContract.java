@@ -60,4 +60,40 @@ abstract class ClusterStateStoreContract {
                 .extracting(r -> r.policy().name() + "@" + r.version() + " by " + r.actor())
                 .containsExactly("power-of-two@3 by op-2", "round-robin@2 by op-1");
     }
+
+    private static AcceptedRequest request(String id) {
+        return new AcceptedRequest(id, "/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"" + id
+                + "\"}]}", 7, CLOCK.millis());
+    }
+
+    private static Fence at(Fence f, long epoch) {
+        return new Fence(f.nodeId(), epoch);
+    }
+
+    @Test
+    void accepted_areClaimedInOrder_oncePerEpoch_andLeaveWhenFinished() {
+        for (String id : new String[] {"r1", "r2", "r3"}) {
+            assertThat(store().accept(request(id)).block(WAIT)).isNotBlank();
+        }
+        var first = store().claimAccepted(fence(), "-", 2).collectList().block(WAIT);
+        assertThat(first).extracting(e -> e.request().requestId()).containsExactly("r1", "r2");
+        assertThat(first.get(0).request()).isEqualTo(request("r1"));
+        // from the start again at the same epoch: only what is left unclaimed
+        assertThat(store().claimAccepted(fence(), "-", 10).collectList().block(WAIT))
+                .extracting(e -> e.request().requestId()).containsExactly("r3");
+        assertThat(store().claimAccepted(fence(), "-", 10).collectList().block(WAIT)).isEmpty();
+        assertThat(store().finishAccepted(fence(), first.get(0).entryId()).block(WAIT)).isTrue();
+        assertThat(store().finishAccepted(fence(), first.get(0).entryId()).block(WAIT)).isFalse();
+        assertThat(store().acceptedCount().block(WAIT)).isEqualTo(2);
+    }
+
+    @Test
+    void accepted_cursorSkipsWhatWasAlreadyRead() {
+        store().accept(request("r1")).block(WAIT);
+        store().accept(request("r2")).block(WAIT);
+        var one = store().claimAccepted(fence(), "-", 1).blockFirst(WAIT);
+        store().accept(request("r3")).block(WAIT);
+        assertThat(store().claimAccepted(fence(), one.entryId(), 10).collectList().block(WAIT))
+                .extracting(e -> e.request().requestId()).containsExactly("r2", "r3");
+    }
 }

@@ -11,6 +11,6 @@ class InMemoryClusterStateStoreTest extends ClusterStateStoreContract {
 
     @Override
     Fence fence() {
-        return new Fence("only-node", 0);
+        return new Fence("only-node", 1);
     }
 }

@@ -53,4 +53,32 @@ class RedisClusterStateStoreIT extends ClusterStateStoreContract {
         RedisClusterStateStore standby = new RedisClusterStateStore(redis, "it", CLOCK);
         assertThat(standby.currentPolicy().block(WAIT).policy().name()).isEqualTo(PolicyRegistry.POWER_OF_TWO);
     }
+
+    @Test
+    void aNewLeader_reclaimsWhatItsPredecessorClaimedAndNeverFinished_exactlyOnce() {
+        store.accept(new AcceptedRequest("r1", "/v1/completions", "{\"prompt\":\"a\"}", 1, 0)).block(WAIT);
+        store.accept(new AcceptedRequest("r2", "/v1/completions", "{\"prompt\":\"b\"}", 1, 0)).block(WAIT);
+        var claimedByOld = store.claimAccepted(fence, "-", 10).collectList().block(WAIT);
+        store.finishAccepted(fence, claimedByOld.get(0).entryId()).block(WAIT);
+        // the leader dies with r2 claimed; its lease goes, a standby takes over at the next epoch
+        redis.delete(LeaderLease.key("it", "lease")).block(WAIT);
+        LeaderLease.Holder next = new LeaderLease(redis, "it", "standby", Duration.ofSeconds(30)).acquire().block(WAIT);
+        Fence successor = new Fence("standby", next.epoch());
+        assertThat(store.claimAccepted(successor, "-", 10).collectList().block(WAIT))
+                .extracting(e -> e.request().requestId()).containsExactly("r2");
+        assertThat(store.claimAccepted(successor, "-", 10).collectList().block(WAIT)).isEmpty();
+        // and the old leader, if it comes back, can neither claim nor finish
+        assertThatThrownBy(() -> store.claimAccepted(fence, "-", 10).blockLast(WAIT)).isInstanceOf(FencedException.class);
+        assertThatThrownBy(() -> store.finishAccepted(fence, claimedByOld.get(1).entryId()).block(WAIT))
+                .isInstanceOf(FencedException.class);
+        assertThat(store.acceptedCount().block(WAIT)).isEqualTo(1);
+    }
+
+    @Test
+    void aStandbyAccepts_intoTheSameBuffer() {
+        RedisClusterStateStore standby = new RedisClusterStateStore(redis, "it", CLOCK);
+        standby.accept(new AcceptedRequest("from-standby", "/v1/completions", "{}", 1, 0)).block(WAIT);
+        assertThat(store.claimAccepted(fence, "-", 10).collectList().block(WAIT))
+                .extracting(e -> e.request().requestId()).containsExactly("from-standby");
+    }
 }
