@@ -1,17 +1,10 @@
+-- Runs after fence.lua, which the service prepends: KEYS[1] is the lease, ARGV[1] and ARGV[2] the writer.
 -- The leader takes accepted requests to dispatch: entries of the accepted stream after ARGV[3] that no
 -- node has claimed at the current epoch. Entries a deposed leader claimed but never finished are claimed
 -- again by its successor (reconciliation), each once per epoch.
 -- KEYS[1] lease hash; KEYS[2] accepted stream; KEYS[3] claims hash (entry id -> epoch)
 -- ARGV[1] node id; ARGV[2] epoch; ARGV[3] exclusive start id ('-' for the beginning); ARGV[4] count
 -- Returns a flat list: id, payload, id, payload, ...; or the error FENCED.
-local owner = redis.call('HGET', KEYS[1], 'owner')
-local epoch = redis.call('HGET', KEYS[1], 'epoch')
-if not owner then
-  return redis.error_reply('FENCED no lease is held')
-end
-if owner ~= ARGV[1] or epoch ~= ARGV[2] then
-  return redis.error_reply('FENCED lease held by ' .. owner .. ' at epoch ' .. epoch)
-end
 local start = ARGV[3]
 if start ~= '-' then
   start = '(' .. start

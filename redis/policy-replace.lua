@@ -1,17 +1,10 @@
+-- Runs after fence.lua, which the service prepends: KEYS[1] is the lease, ARGV[1] and ARGV[2] the writer.
 -- Replaces the scheduling policy: fenced (only the lease holder at its epoch), versioned (only if the
 -- caller saw the current version) and audited (the record goes to the head of the history, capped).
 -- KEYS[1] lease hash; KEYS[2] current policy record; KEYS[3] its version; KEYS[4] history list
 -- ARGV[1] node id; ARGV[2] epoch; ARGV[3] expected version; ARGV[4] the new record (JSON, carrying
 -- version ARGV[3] + 1); ARGV[5] history length kept
 -- Returns the new version, or the errors FENCED and CONFLICT <current version>.
-local owner = redis.call('HGET', KEYS[1], 'owner')
-local epoch = redis.call('HGET', KEYS[1], 'epoch')
-if not owner then
-  return redis.error_reply('FENCED no lease is held')
-end
-if owner ~= ARGV[1] or epoch ~= ARGV[2] then
-  return redis.error_reply('FENCED lease held by ' .. owner .. ' at epoch ' .. epoch)
-end
 local version = tonumber(redis.call('GET', KEYS[3]) or '0')
 if version ~= tonumber(ARGV[3]) then
   return redis.error_reply('CONFLICT ' .. version)

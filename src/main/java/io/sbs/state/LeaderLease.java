@@ -3,7 +3,6 @@ package io.sbs.state;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 import reactor.core.publisher.Mono;
@@ -24,9 +23,9 @@ public final class LeaderLease {
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private static final RedisScript<List<Object>> LEASE = (RedisScript) script("lease.lua", List.class);
-    private static final RedisScript<Long> RELEASE = script("release.lua", Long.class);
-    private static final RedisScript<Long> FENCED_HSET = script("fenced-hset.lua", Long.class);
+    private static final RedisScript<List<Object>> LEASE = (RedisScript) LuaScripts.plain("lease.lua", List.class);
+    private static final RedisScript<Long> RELEASE = LuaScripts.plain("release.lua", Long.class);
+    private static final RedisScript<Long> FENCED_HSET = LuaScripts.fenced("fenced-hset.lua", Long.class);
 
     private final ReactiveStringRedisTemplate redis;
     private final String nodeId;
@@ -50,10 +49,6 @@ public final class LeaderLease {
     /** A key of {@code cluster}: {@code sbs:{cluster}:name}. */
     public static String key(String cluster, String name) {
         return "sbs:{" + cluster + "}:" + name;
-    }
-
-    private static <T> RedisScript<T> script(String file, Class<T> type) {
-        return RedisScript.of(new ClassPathResource("redis/" + file), type);
     }
 
     public String nodeId() {

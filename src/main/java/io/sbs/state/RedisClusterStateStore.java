@@ -5,7 +5,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.data.redis.connection.stream.RecordId;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
@@ -20,13 +19,11 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class RedisClusterStateStore implements ClusterStateStore {
 
-    private static final RedisScript<Long> REPLACE_POLICY = RedisScript.of(new ClassPathResource("redis/policy-replace.lua"),
-            Long.class);
+    private static final RedisScript<Long> REPLACE_POLICY = LuaScripts.fenced("policy-replace.lua", Long.class);
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private static final RedisScript<List<Object>> CLAIM = (RedisScript) RedisScript.of(
-            new ClassPathResource("redis/accepted-claim.lua"), List.class);
-    private static final RedisScript<Long> FINISH = RedisScript.of(new ClassPathResource("redis/accepted-finish.lua"),
-            Long.class);
+    private static final RedisScript<List<Object>> CLAIM = (RedisScript) LuaScripts.fenced("accepted-claim.lua",
+            List.class);
+    private static final RedisScript<Long> FINISH = LuaScripts.fenced("accepted-finish.lua", Long.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final ReactiveStringRedisTemplate redis;
