@@ -202,9 +202,14 @@ public final class ClusterState {
         return intervals.get(phase).meanDispatchLatencyNanos();
     }
 
-    /** {@code τ_net} with its slow tail: the slowest recent dispatch ({@link IntervalEstimator}). */
+    /**
+     * {@code τ_net} with its slow tail: the slowest recent dispatch ({@link IntervalEstimator}), at most
+     * half of {@code T̄_fwd}. One outlier (a pause of the dispatcher's process) would otherwise push every
+     * top-up window a whole outlier ahead of the pass ends for a window of samples; a dispatch path slower
+     * than half a pass cannot be staggered against pass ends anyway.
+     */
     public long dispatchLatencyBoundNanos(Phase phase) {
-        return intervals.get(phase).dispatchLatencyBoundNanos();
+        return Math.min(intervals.get(phase).dispatchLatencyBoundNanos(), meanForwardNanos(phase) / 2);
     }
 
     long watchdogTimeout(Phase phase) {

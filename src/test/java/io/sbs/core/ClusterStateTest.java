@@ -230,4 +230,14 @@ class ClusterStateTest {
         dispatch(1, 0, 300, 0);
         assertThat(p0.watchdogDeadlineNanos()).isEqualTo(500 * MS);
     }
+
+    @Test
+    void dispatchLatencyBound_oneOutlier_isCappedAtHalfAMeanPass() {
+        cluster.onForwardEnded(Fixtures.endedIdle("p0", 2, 100 * MS, 100 * MS), 100 * MS);
+        cluster.recordDispatchLatency(Phase.PREFILL, 2 * MS);
+        assertThat(cluster.dispatchLatencyBoundNanos(Phase.PREFILL)).isEqualTo(2 * MS);
+        cluster.recordDispatchLatency(Phase.PREFILL, 5_000 * MS);
+        assertThat(cluster.dispatchLatencyBoundNanos(Phase.PREFILL)).isEqualTo(50 * MS);
+        assertThat(cluster.dispatchHorizonNanos(Phase.PREFILL)).isLessThan(100 * MS);
+    }
 }
