@@ -82,6 +82,11 @@ public final class ClusterState {
         instances.remove(id);
     }
 
+    /** Whether an instance of this id is registered (signals may still come from removed ones). */
+    public boolean contains(String id) {
+        return instances.containsKey(id);
+    }
+
     public InstanceState instance(String id) {
         InstanceState inst = instances.get(id);
         if (inst == null) {

@@ -212,9 +212,8 @@ public final class DispatchLoop implements AutoCloseable {
 
     public void onForwardEnded(ForwardEndedEvent event) {
         scheduler.schedule(() -> {
-            InstanceState inst = cluster.instances(Phase.PREFILL).stream()
-                    .filter(i -> i.id().equals(event.instanceId())).findFirst().orElse(null);
-            if (inst != null) {
+            InstanceState inst = cluster.contains(event.instanceId()) ? cluster.instance(event.instanceId()) : null;
+            if (inst != null && inst.phase() == Phase.PREFILL) {
                 for (int d = 0; d < event.passTokens().length && d < inst.units().size(); d++) {
                     passTokens += event.passTokens()[d];
                     passCapacity += inst.units().get(d).chunkCapacity();
@@ -285,21 +284,17 @@ public final class DispatchLoop implements AutoCloseable {
 
     private void cycle() {
         applyDeferred();
-        long now = clock.getAsLong();
-        deliverPrefill(prefill.onTick(now));
-        if (decode != null && decode.buffered() > 0) {
-            deliverDecode(decode.onTick(now));
-        }
+        deliverPrefill(prefill.onTick(clock.getAsLong()));
         reschedule();
     }
 
+    /**
+     * Hands out a cycle's prefill decisions. With decode instances, they enter the decode strategy, which
+     * then ticks once for them and for whatever its window still holds, so the pairs come from one window.
+     */
     private void deliverPrefill(List<Assignment> assignments) {
-        if (assignments.isEmpty()) {
-            overloaded = prefill.overloaded();
-            return;
-        }
         long now = clock.getAsLong();
-        List<Assignment> decoded = new ArrayList<>();
+        List<Assignment> decoded = new ArrayList<>(0);
         for (Assignment a : assignments) {
             if (!waiting.containsKey(a.request().id())) {
                 cluster.withdrawDispatch(a);
@@ -311,10 +306,10 @@ public final class DispatchLoop implements AutoCloseable {
                 decoded.addAll(decode.onArrival(a.request(), now));
             }
         }
-        if (decode != null && !awaitingDecode.isEmpty()) {
+        if (decode != null && decode.buffered() > 0) {
             decoded.addAll(decode.onTick(now));
-            deliverDecode(decoded);
         }
+        deliverDecode(decoded);
         overloaded = prefill.overloaded();
     }
 

@@ -196,6 +196,11 @@ final class InferenceHandler {
             });
         }
 
+        /**
+         * The prefill is done, or the call ended however it ended (answered, failed, cancelled): its prompt
+         * no longer counts, once. A decode unit's load comes from the engine's own reports, which drop the
+         * request when the engine does.
+         */
         void prefillDone() {
             if (dispatched != null && prefillReleased.compareAndSet(false, true)) {
                 loop.onPrefillCompleted(dispatched.unit(), request.promptTokens());
@@ -214,14 +219,6 @@ final class InferenceHandler {
                     prefillDone();
                 }
             }
-        }
-
-        /**
-         * The call ended (answered, failed or cancelled): its prompt no longer counts. A decode unit's load
-         * comes from the engine's own reports, which drop the request when the engine does.
-         */
-        void finished() {
-            prefillDone();
         }
 
         /** The engine answer the client gets: the prefill server's, or with P/D the decode server's. */
@@ -271,7 +268,7 @@ final class InferenceHandler {
                     return call.events().doOnNext(data -> call.firstToken());
                 })
                 // before the answer goes out, not after (doFinally): the client may send its next request at once
-                .doOnTerminate(call::finished).doOnCancel(call::finished)
+                .doOnTerminate(call::prefillDone).doOnCancel(call::prefillDone)
                 .map(data -> ServerSentEvent.builder(data).build())
                 .concatWith(Mono.just(ServerSentEvent.builder("[DONE]").build()))
                 .onErrorResume(e -> {
@@ -289,7 +286,7 @@ final class InferenceHandler {
                     return call.answer().doOnNext(answer -> call.firstToken());
                 })
                 // before the answer goes out, not after (doFinally): the client may send its next request at once
-                .doOnTerminate(call::finished).doOnCancel(call::finished)
+                .doOnTerminate(call::prefillDone).doOnCancel(call::prefillDone)
                 .flatMap(answer -> ServerResponse.ok().header("X-Request-Id", call.rid)
                         .contentType(MediaType.APPLICATION_JSON).bodyValue(answer))
                 .onErrorResume(e -> {
