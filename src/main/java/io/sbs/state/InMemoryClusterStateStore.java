@@ -23,8 +23,7 @@ public final class InMemoryClusterStateStore implements ClusterStateStore {
     private final Clock clock;
     private final Deque<PolicyRecord> history = new ArrayDeque<>();
     private PolicyRecord current;
-    /** Entry sequence number to {request, epoch claimed at (0 for none)}. */
-    private final TreeMap<Long, Object[]> accepted = new TreeMap<>();
+    private final TreeMap<Long, Slot> accepted = new TreeMap<>();
     private long nextEntry = 1;
 
     public InMemoryClusterStateStore(Clock clock) {
@@ -57,7 +56,7 @@ public final class InMemoryClusterStateStore implements ClusterStateStore {
     @Override
     public synchronized Mono<String> accept(AcceptedRequest request) {
         long id = nextEntry++;
-        accepted.put(id, new Object[] {request, 0L});
+        accepted.put(id, new Slot(request));
         return Mono.just(Long.toString(id));
     }
 
@@ -66,13 +65,13 @@ public final class InMemoryClusterStateStore implements ClusterStateStore {
         List<AcceptedRequest.Entry> out = new ArrayList<>();
         synchronized (this) {
             long after = afterEntryId.equals("-") ? 0 : Long.parseLong(afterEntryId);
-            for (Map.Entry<Long, Object[]> e : accepted.tailMap(after, false).entrySet()) {
+            for (Map.Entry<Long, Slot> e : accepted.tailMap(after, false).entrySet()) {
                 if (out.size() == count) {
                     break;
                 }
-                if ((long) e.getValue()[1] < fence.epoch()) {
-                    e.getValue()[1] = fence.epoch();
-                    out.add(new AcceptedRequest.Entry(Long.toString(e.getKey()), (AcceptedRequest) e.getValue()[0]));
+                if (e.getValue().claimedAt < fence.epoch()) {
+                    e.getValue().claimedAt = fence.epoch();
+                    out.add(new AcceptedRequest.Entry(Long.toString(e.getKey()), e.getValue().request));
                 }
             }
         }
@@ -96,5 +95,15 @@ public final class InMemoryClusterStateStore implements ClusterStateStore {
             copy = history.stream().limit(limit).toList();
         }
         return Flux.fromIterable(copy);
+    }
+
+    /** A buffered request and the epoch it was last claimed at (0 for never). */
+    private static final class Slot {
+        final AcceptedRequest request;
+        long claimedAt;
+
+        Slot(AcceptedRequest request) {
+            this.request = request;
+        }
     }
 }
