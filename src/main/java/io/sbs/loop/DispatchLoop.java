@@ -182,19 +182,27 @@ public final class DispatchLoop implements AutoCloseable {
     }
 
     /**
-     * Switches the active policy by registry name. Buffered requests move to the new strategies in arrival
-     * order; decisions already taken stand. Unknown names are refused with {@link IllegalArgumentException}.
+     * Switches the active policy by registry name, keeping its other settings. Unknown names are refused
+     * with {@link IllegalArgumentException}.
      */
     public Mono<SchedulingPolicy> switchPolicy(String name) {
         if (!registry.contains(name)) {
             return Mono.error(new IllegalArgumentException("unknown policy '" + name + "', known: " + registry.names()));
         }
+        return Mono.defer(() -> applyPolicy(cluster.policy().toBuilder().name(name).build()));
+    }
+
+    /**
+     * Makes {@code next} the active policy at the loop's next task, so before its next tick. Buffered
+     * requests move to the new strategies in arrival order; decisions already taken stand.
+     */
+    public Mono<SchedulingPolicy> applyPolicy(SchedulingPolicy next) {
         return Mono.fromCallable(() -> {
-            cluster.policy(cluster.policy().toBuilder().name(name).build());
+            cluster.policy(next);
             List<InferenceRequest> buffered = prefill.drain();
             List<InferenceRequest> decodeWindow = decode == null ? List.of() : decode.drain();
-            prefill = registry.prefill(name, cluster, new SplittableRandom(1));
-            decode = decodeStrategy(name);
+            prefill = registry.prefill(next.name(), cluster, new SplittableRandom(1));
+            decode = decodeStrategy(next.name());
             long now = clock.getAsLong();
             if (decode != null) {
                 List<Assignment> placed = new ArrayList<>();
@@ -370,7 +378,7 @@ public final class DispatchLoop implements AutoCloseable {
         double utilization = passCapacity == 0 ? Double.NaN : (double) passTokens / passCapacity;
         passTokens = 0;
         passCapacity = 0;
-        return new LoopSnapshot(cluster.policy().name(), clock.getAsLong(), pending.get(), overloaded,
+        return new LoopSnapshot(cluster.policy().name(), cluster.policy(), clock.getAsLong(), pending.get(), overloaded,
                 phaseView(Phase.PREFILL), decode == null ? null : phaseView(Phase.DECODE), List.copyOf(units),
                 utilization);
     }

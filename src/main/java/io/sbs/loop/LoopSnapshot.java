@@ -1,6 +1,7 @@
 package io.sbs.loop;
 
 import io.sbs.core.Phase;
+import io.sbs.core.SchedulingPolicy;
 import java.util.List;
 
 /**
@@ -8,6 +9,7 @@ import java.util.List;
  * threads (metrics, later the admin API and dashboard), which must never touch the core's mutable state.
  *
  * @param policy            active policy name
+ * @param activePolicy      active policy, every setting
  * @param takenAtNanos      loop clock when taken
  * @param buffered          requests accepted and not yet assigned (both phases)
  * @param overloaded        flow control on (new requests get 429)
@@ -17,7 +19,7 @@ import java.util.List;
  * @param chunkUtilization  new prompt tokens over chunk capacity, summed over the passes reported
  *                          since the previous snapshot; {@code NaN} when none was
  */
-public record LoopSnapshot(String policy, long takenAtNanos, int buffered, boolean overloaded, PhaseView prefill,
+public record LoopSnapshot(String policy, SchedulingPolicy activePolicy, long takenAtNanos, int buffered, boolean overloaded, PhaseView prefill,
         PhaseView decode, List<UnitView> units, double chunkUtilization) {
 
     /**

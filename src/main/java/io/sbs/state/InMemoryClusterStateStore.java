@@ -43,7 +43,7 @@ public final class InMemoryClusterStateStore implements ClusterStateStore {
                 if (version != expectedVersion) {
                     throw new VersionConflictException(expectedVersion, version);
                 }
-                current = new PolicyRecord(next, version + 1, actor, clock.millis());
+                current = new PolicyRecord(next, version + 1, actor, clock.millis(), fence.epoch());
                 history.addFirst(current);
                 while (history.size() > HISTORY) {
                     history.removeLast();

@@ -19,13 +19,9 @@ import reactor.core.publisher.Mono;
  * stall demotes itself on time even if its renewal loop never runs again. A {@link FencedException} on
  * any write demotes at once ({@link #fenced}).
  */
-public final class LeaderElection implements AutoCloseable {
+public final class LeaderElection implements Leadership, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LeaderElection.class);
-
-    /** This node's view: whether it leads, at which epoch, and who leads (null when unknown). */
-    public record Status(boolean leader, long epoch, String leaderId) {
-    }
 
     private final LeaderLease lease;
     private final LeaseTimings timings;
@@ -77,17 +73,24 @@ public final class LeaderElection implements AutoCloseable {
                 });
     }
 
-    /** Whether this node may act as leader now. */
+    @Override
+    public String nodeId() {
+        return lease.nodeId();
+    }
+
+    @Override
     public boolean isLeader() {
         return holding && clock.getAsLong() - renewedAt < timings.demotionDeadline().toNanos();
     }
 
+    @Override
     public Status status() {
         boolean leader = isLeader();
-        return new Status(leader, epoch, leader ? lease.nodeId() : leaderId);
+        return new Status(lease.nodeId(), leader, epoch, leader ? lease.nodeId() : leaderId);
     }
 
-    /** A write was fenced: another node leads now. Demotes at once, before the next renewal says so. */
+    /** Demotes at once, before the next renewal says so. */
+    @Override
     public void fenced() {
         holding = false;
         log.warn("{}: a write was fenced at epoch {}; standing down", lease.nodeId(), epoch);

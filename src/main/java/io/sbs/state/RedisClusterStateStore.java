@@ -53,7 +53,7 @@ public final class RedisClusterStateStore implements ClusterStateStore {
 
     @Override
     public Mono<PolicyRecord> replacePolicy(SchedulingPolicy next, long expectedVersion, String actor, Fence fence) {
-        PolicyRecord record = new PolicyRecord(next, expectedVersion + 1, actor, clock.millis());
+        PolicyRecord record = new PolicyRecord(next, expectedVersion + 1, actor, clock.millis(), fence.epoch());
         return redis.execute(REPLACE_POLICY, List.of(lease, policy, policyVersion, policyHistory),
                         List.of(fence.nodeId(), Long.toString(fence.epoch()), Long.toString(expectedVersion),
                                 JSON.writeValueAsString(record), Integer.toString(InMemoryClusterStateStore.HISTORY)))

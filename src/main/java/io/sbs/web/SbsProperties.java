@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import io.sbs.state.LeaseTimings;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.annotation.Validated;
@@ -24,13 +25,14 @@ import org.springframework.validation.annotation.Validated;
  *                          are estimated at four characters per token
  * @param instances         engines to dispatch to; when empty, the embedded simulated cluster starts
  * @param embedded          the embedded default's simulated cluster
+ * @param state             where the shared state lives, and this node's part in active-standby
  */
 @Validated
 @ConfigurationProperties(prefix = SbsProperties.PREFIX)
 public record SbsProperties(String policy, int maxPromptTokens, Duration engineTimeout, Duration pollInterval,
         @Nullable String engineToken, int maxBuffered, Duration maxQueueTime, Map<String, Path> tokenizers,
         @Nullable Path defaultTokenizer,
-        List<Instance> instances, Embedded embedded) {
+        List<Instance> instances, Embedded embedded, State state) {
 
     public static final String PREFIX = "sbs";
 
@@ -44,6 +46,7 @@ public record SbsProperties(String policy, int maxPromptTokens, Duration engineT
         tokenizers = tokenizers == null ? Map.of() : Map.copyOf(tokenizers);
         instances = instances == null ? List.of() : List.copyOf(instances);
         embedded = embedded == null ? new Embedded(null, 0) : embedded;
+        state = state == null ? new State(null, null, null, null, null, null, null, 0, null, null) : state;
     }
 
     /**
@@ -80,6 +83,57 @@ public record SbsProperties(String policy, int maxPromptTokens, Duration engineT
 
         public Embedded {
             profile = profile == null ? "divided" : profile;
+        }
+    }
+
+    /**
+     * Shared state and leadership ({@code sbs.state.*}).
+     *
+     * @param store            {@code memory} (the embedded default: one node, always leader) or {@code redis}
+     *                         (active-standby through the lease; connection from {@code spring.data.redis.*})
+     * @param cluster          the cluster's name, the hash tag of its Redis keys
+     * @param nodeId           this replica's identity, unique in the cluster; the host name by default
+     * @param leaseTtl         lease TTL; with the three below, demotion + command timeout must stay under it
+     * @param renewPeriod      how often the lease is renewed or tried
+     * @param demotionDeadline a leader that has not renewed for this long stops acting as leader
+     * @param commandTimeout   timeout of every lease and fenced command
+     * @param waitReplicas     replicas that must acknowledge an accepted request before it counts as accepted
+     *                         (Redis {@code WAIT}); 0 acknowledges on the master's write alone
+     * @param waitTimeout      how long an acceptance waits for those replicas
+     * @param policySync       how often every node reads the stored policy, so a standby runs the current one
+     */
+    public record State(@Nullable String store, @Nullable String cluster, @Nullable String nodeId,
+            @Nullable Duration leaseTtl, @Nullable Duration renewPeriod, @Nullable Duration demotionDeadline,
+            @Nullable Duration commandTimeout, int waitReplicas, @Nullable Duration waitTimeout,
+            @Nullable Duration policySync) {
+
+        public State {
+            store = store == null ? "memory" : store;
+            if (!store.equals("memory") && !store.equals("redis")) {
+                throw new IllegalArgumentException("sbs.state.store must be memory or redis, was " + store);
+            }
+            cluster = cluster == null ? "sbs" : cluster;
+            nodeId = nodeId == null || nodeId.isBlank() ? defaultNodeId() : nodeId;
+            leaseTtl = leaseTtl == null ? LeaseTimings.DEFAULTS.ttl() : leaseTtl;
+            renewPeriod = renewPeriod == null ? LeaseTimings.DEFAULTS.renewPeriod() : renewPeriod;
+            demotionDeadline = demotionDeadline == null ? LeaseTimings.DEFAULTS.demotionDeadline() : demotionDeadline;
+            commandTimeout = commandTimeout == null ? LeaseTimings.DEFAULTS.commandTimeout() : commandTimeout;
+            if (waitReplicas < 0) {
+                throw new IllegalArgumentException("sbs.state.wait-replicas must not be negative");
+            }
+            waitTimeout = waitTimeout == null ? Duration.ofMillis(200) : waitTimeout;
+            policySync = policySync == null ? Duration.ofSeconds(1) : policySync;
+        }
+
+        public LeaseTimings timings() {
+            return new LeaseTimings(leaseTtl, renewPeriod, demotionDeadline, commandTimeout);
+        }
+
+        // HOSTNAME is the pod name under Kubernetes; the suffix keeps two processes on one host apart
+        private static String defaultNodeId() {
+            String host = System.getenv("HOSTNAME");
+            String suffix = Long.toString(ProcessHandle.current().pid());
+            return (host == null || host.isBlank() ? "node" : host) + "-" + suffix;
         }
     }
 }

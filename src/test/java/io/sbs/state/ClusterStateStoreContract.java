@@ -36,7 +36,7 @@ abstract class ClusterStateStoreContract {
                 .block(WAIT);
         assertThat(first.version()).isEqualTo(1);
         PolicyRecord second = store().replacePolicy(tuned, 1, "alice", fence()).block(WAIT);
-        assertThat(second).isEqualTo(new PolicyRecord(tuned, 2, "alice", CLOCK.millis()));
+        assertThat(second).isEqualTo(new PolicyRecord(tuned, 2, "alice", CLOCK.millis(), fence().epoch()));
         assertThat(store().currentPolicy().block(WAIT)).isEqualTo(second);
     }
 

@@ -39,7 +39,7 @@ class LeaderElectionIT {
 
     @Test
     void oneLeader_theOtherStandsBy_andKnowsWho() {
-        assertThat(a.status()).isEqualTo(new LeaderElection.Status(true, 1, "a"));
+        assertThat(a.status()).isEqualTo(new Leadership.Status("a", true, 1, "a"));
         assertThat(b.isLeader()).isFalse();
         assertThat(b.status().leaderId()).isEqualTo("a");
     }
