@@ -2,6 +2,7 @@ package io.sbs.state;
 
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +32,7 @@ public final class LeaderElection implements Leadership, AutoCloseable {
     private volatile long epoch;
     private volatile String leaderId;
     private volatile boolean holding;
+    private final AtomicLong fencedWrites = new AtomicLong();
 
     /** @param clock monotonic nanoseconds ({@code System::nanoTime}) */
     public LeaderElection(LeaderLease lease, LeaseTimings timings, LongSupplier clock) {
@@ -92,8 +94,14 @@ public final class LeaderElection implements Leadership, AutoCloseable {
     /** Demotes at once, before the next renewal says so. */
     @Override
     public void fenced() {
+        fencedWrites.incrementAndGet();
         holding = false;
         log.warn("{}: a write was fenced at epoch {}; standing down", lease.nodeId(), epoch);
+    }
+
+    @Override
+    public long fencedWrites() {
+        return fencedWrites.get();
     }
 
     /** Stops renewing without giving the lease up, as a stopped or cut-off process would. */
