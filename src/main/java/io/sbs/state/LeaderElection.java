@@ -61,6 +61,10 @@ public final class LeaderElection implements Leadership, AutoCloseable {
                     holding = h.mine();
                     if (h.mine()) {
                         renewedAt = sentAt;
+                    } else if (h.expiresInMs() >= 0 && h.expiresInMs() < timings.renewPeriod().toMillis()) {
+                        // the lease runs out before the next renewal tick: try the moment it does, which takes
+                        // up to a renew period off a takeover
+                        Mono.delay(Duration.ofMillis(h.expiresInMs() + 1)).flatMap(t -> attempt()).subscribe();
                     }
                     if (was != isLeader()) {
                         log.info("{} is now {} (epoch {}, leader {})", lease.nodeId(), isLeader() ? "leader" : "standby",
