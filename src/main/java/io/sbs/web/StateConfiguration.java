@@ -6,6 +6,7 @@ import io.sbs.control.LocalAdmission;
 import io.sbs.control.PolicyService;
 import io.sbs.control.SharedAdmission;
 import io.sbs.core.SchedulingPolicy;
+import io.sbs.engine.EndForwardPayload;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.state.ClusterStateStore;
 import io.sbs.state.InMemoryClusterStateStore;
@@ -79,8 +80,10 @@ class StateConfiguration {
         // a heartbeat older than four renewals marks a node dead: its entries go before a takeover completes
         Duration ttl = state.renewPeriod().multipliedBy(4).compareTo(state.leaseTtl()) < 0
                 ? state.renewPeriod().multipliedBy(4) : state.leaseTtl();
-        return new SharedAdmission(store, leadership, loop, properties.maxBuffered(), state.decisionTimeout(),
-                state.renewPeriod(), ttl).start();
+        SharedAdmission shared = new SharedAdmission(store, leadership, loop, properties.maxBuffered(),
+                state.decisionTimeout(), state.renewPeriod(), ttl);
+        shared.onRelayedEndForward(payload -> loop.onForwardEnded(EndForwardPayload.parse(payload, loop.now(), 0)));
+        return shared.start();
     }
 
     /**

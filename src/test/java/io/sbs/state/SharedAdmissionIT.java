@@ -172,4 +172,16 @@ class SharedAdmissionIT {
                 });
         ticket.finished();
     }
+
+    @Test
+    void aStandbyRelaysEndForwardToTheLeader_andTheLeaderTakesItItself() {
+        List<String> relayed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        a.admission.onRelayedEndForward(relayed::add);
+        b.admission.onRelayedEndForward(relayed::add);
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(b.admission.relayEndForward("{\"instance_id\":\"p0\"}")).isTrue();
+            assertThat(relayed).contains("{\"instance_id\":\"p0\"}");
+        });
+        assertThat(a.admission.relayEndForward("{}")).isFalse();
+    }
 }
