@@ -55,6 +55,9 @@ public interface ClusterStateStore {
      */
     Mono<Void> assign(Fence fence, String entryId, String acceptedBy, String assignment);
 
+    /** Whether the entry is still in the buffer (the leader drops entries of nodes it believes dead). */
+    Mono<Boolean> buffered(String entryId);
+
     /** An entry's stored assignment, for a node that may have missed its notice; empty when none. */
     Mono<String> assignment(String entryId);
 

@@ -136,6 +136,11 @@ public final class InMemoryClusterStateStore implements ClusterStateStore {
     }
 
     @Override
+    public synchronized Mono<Boolean> buffered(String entryId) {
+        return Mono.just(accepted.containsKey(Long.parseLong(entryId)));
+    }
+
+    @Override
     public synchronized Mono<String> assignment(String entryId) {
         Slot slot = accepted.get(Long.parseLong(entryId));
         return Mono.justOrEmpty(slot == null ? null : slot.assignment);

@@ -188,6 +188,11 @@ public final class RedisClusterStateStore implements ClusterStateStore {
     }
 
     @Override
+    public Mono<Boolean> buffered(String entryId) {
+        return redis.opsForStream().range(acceptedStream, Range.closed(entryId, entryId)).hasElements();
+    }
+
+    @Override
     public Mono<String> assignment(String entryId) {
         return redis.<String, String>opsForHash().get(assignments, entryId);
     }

@@ -59,7 +59,7 @@ class SharedAdmissionIT {
             loop = new DispatchLoop(cluster, PolicyRegistry.standard(), 10_000, Duration.ofSeconds(30).toNanos(),
                     System::nanoTime);
             admission = new SharedAdmission(store, election, loop, 10_000, Duration.ofSeconds(10),
-                    FAST.renewPeriod(), Duration.ofMillis(400)).start();
+                    FAST.renewPeriod(), Duration.ofMillis(800)).start();
             view = new ClusterView(store, election, loop, Duration.ofHours(1), 10, Clock.systemUTC());
         }
 
@@ -183,5 +183,16 @@ class SharedAdmissionIT {
             assertThat(relayed).contains("{\"instance_id\":\"p0\"}");
         });
         assertThat(a.admission.relayEndForward("{}")).isFalse();
+    }
+
+    @Test
+    void aClientThatLeavesAtOnce_leavesNothingInTheBuffer_andHoldsNoCapacity() {
+        for (int i = 0; i < 20; i++) {
+            // gone before its acceptance is even written, or while it waits for the decision
+            b.admit("gone-" + i).decided().subscribe().dispose();
+            a.admit("gone-on-leader-" + i).decided().subscribe().dispose();
+        }
+        await().atMost(WAIT).until(() -> a.store.acceptedCount().block(WAIT) == 0);
+        await().atMost(WAIT).until(() -> a.outstanding() == 0);
     }
 }
