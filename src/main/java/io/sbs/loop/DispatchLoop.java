@@ -348,6 +348,9 @@ public final class DispatchLoop implements AutoCloseable {
     }
 
     private void reschedule() {
+        if (scheduler.isDisposed()) {
+            return; // closed while a task was queued
+        }
         long now = clock.getAsLong();
         long next = prefill.nextTickAt(now);
         if (decode != null && decode.buffered() > 0) {

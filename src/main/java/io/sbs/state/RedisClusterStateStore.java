@@ -2,9 +2,12 @@ package io.sbs.state;
 
 import io.sbs.core.SchedulingPolicy;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.springframework.data.domain.Range;
+import org.springframework.data.redis.connection.Limit;
 import org.springframework.data.redis.connection.stream.RecordId;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
@@ -24,6 +27,8 @@ public final class RedisClusterStateStore implements ClusterStateStore {
     private static final RedisScript<List<Object>> CLAIM = (RedisScript) LuaScripts.fenced("accepted-claim.lua",
             List.class);
     private static final RedisScript<Long> FINISH = LuaScripts.fenced("accepted-finish.lua", Long.class);
+    private static final RedisScript<Long> ASSIGN = LuaScripts.fenced("accepted-assign.lua", Long.class);
+    private static final RedisScript<Long> RELEASE = LuaScripts.plain("accepted-release.lua", Long.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final ReactiveStringRedisTemplate redis;
@@ -34,6 +39,8 @@ public final class RedisClusterStateStore implements ClusterStateStore {
     private final String policyHistory;
     private final String acceptedStream;
     private final String claims;
+    private final String assignments;
+    private final String cluster;
 
     public RedisClusterStateStore(ReactiveStringRedisTemplate redis, String cluster, Clock clock) {
         this.redis = redis;
@@ -44,6 +51,8 @@ public final class RedisClusterStateStore implements ClusterStateStore {
         this.policyHistory = LeaderLease.key(cluster, "policy-history");
         this.acceptedStream = LeaderLease.key(cluster, "accepted");
         this.claims = LeaderLease.key(cluster, "accepted-claims");
+        this.assignments = LeaderLease.key(cluster, "accepted-assignments");
+        this.cluster = cluster;
     }
 
     @Override
@@ -64,7 +73,9 @@ public final class RedisClusterStateStore implements ClusterStateStore {
 
     @Override
     public Flux<PolicyRecord> policyHistory(int limit) {
-        return redis.opsForList().range(policyHistory, 0, limit - 1L).map(RedisClusterStateStore::read);
+        // whole, for the reason given in peekAccepted
+        return redis.opsForList().range(policyHistory, 0, limit - 1L).map(RedisClusterStateStore::read)
+                .collectList().flatMapIterable(records -> records);
     }
 
     @Override
@@ -91,7 +102,7 @@ public final class RedisClusterStateStore implements ClusterStateStore {
 
     @Override
     public Mono<Boolean> finishAccepted(Fence fence, String entryId) {
-        return redis.execute(FINISH, List.of(lease, acceptedStream, claims),
+        return redis.execute(FINISH, List.of(lease, acceptedStream, claims, assignments),
                         List.of(fence.nodeId(), Long.toString(fence.epoch()), entryId))
                 .next().map(removed -> removed == 1)
                 .onErrorMap(e -> FencedException.isFenced(e) ? new FencedException(e) : e);
@@ -100,6 +111,66 @@ public final class RedisClusterStateStore implements ClusterStateStore {
     @Override
     public Mono<Long> acceptedCount() {
         return redis.opsForStream().size(acceptedStream);
+    }
+
+    @Override
+    public Flux<AcceptedRequest.Entry> peekAccepted(String afterEntryId, int count) {
+        Range<String> range = afterEntryId.equals("-") ? Range.unbounded()
+                : Range.of(Range.Bound.exclusive(afterEntryId), Range.Bound.unbounded());
+        // read to the end before handing out: Lettuce stops reading the shared connection while a reply
+        // waits for demand, so a caller issuing commands per element would wait on itself until a timeout
+        return redis.opsForStream().range(acceptedStream, range, Limit.limit().count(count))
+                .map(r -> new AcceptedRequest.Entry(r.getId().getValue(),
+                        JSON.readValue(String.valueOf(r.getValue().get("request")), AcceptedRequest.class)))
+                .collectList().flatMapIterable(entries -> entries);
+    }
+
+    @Override
+    public Mono<Void> assign(Fence fence, String entryId, String acceptedBy, String assignment) {
+        return redis.execute(ASSIGN, List.of(lease, acceptedStream, assignments),
+                        List.of(fence.nodeId(), Long.toString(fence.epoch()), entryId, channel(acceptedBy), assignment))
+                .then()
+                .onErrorMap(e -> FencedException.isFenced(e) ? new FencedException(e) : e);
+    }
+
+    @Override
+    public Mono<String> assignment(String entryId) {
+        return redis.<String, String>opsForHash().get(assignments, entryId);
+    }
+
+    @Override
+    public Flux<String> assignments(String nodeId) {
+        return redis.listenToChannel(channel(nodeId)).map(m -> m.getMessage());
+    }
+
+    @Override
+    public Mono<Boolean> release(String entryId) {
+        return redis.execute(RELEASE, List.of(acceptedStream, claims, assignments), List.of(entryId)).next()
+                .map(removed -> removed == 1);
+    }
+
+    @Override
+    public Mono<Void> noticeLeader(String notice) {
+        return redis.convertAndSend(LeaderLease.key(cluster, "leader-notices"), notice).then();
+    }
+
+    @Override
+    public Flux<String> leaderNotices() {
+        return redis.listenToChannel(LeaderLease.key(cluster, "leader-notices")).map(m -> m.getMessage());
+    }
+
+    @Override
+    public Mono<Void> heartbeat(String nodeId, Duration ttl) {
+        return redis.opsForValue().set(LeaderLease.key(cluster, "node:" + nodeId), "1", ttl).then();
+    }
+
+    @Override
+    public Mono<Boolean> alive(String nodeId) {
+        return redis.hasKey(LeaderLease.key(cluster, "node:" + nodeId));
+    }
+
+    private String channel(String nodeId) {
+        return LeaderLease.key(cluster, "assignments:" + nodeId);
     }
 
     private static PolicyRecord read(String json) {

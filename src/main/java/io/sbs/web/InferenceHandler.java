@@ -1,11 +1,13 @@
 package io.sbs.web;
 
-import io.sbs.core.DpUnitId;
+import io.sbs.control.Admission;
+import io.sbs.control.SharedAdmission;
 import io.sbs.core.InferenceRequest;
 import io.sbs.engine.EndForwardPayload;
 import io.sbs.engine.EngineClient;
 import io.sbs.engine.PromptTokens;
 import io.sbs.loop.DispatchLoop;
+import io.sbs.state.AcceptedRequest;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -54,6 +56,8 @@ final class InferenceHandler {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final DispatchLoop loop;
+    private final Admission admission;
+    private final String nodeId;
     private final Map<String, EngineClient> engines;
     private final EngineCluster cluster;
     private final SbsProperties properties;
@@ -61,9 +65,11 @@ final class InferenceHandler {
     private final DispatcherMetrics metrics;
     private final AtomicLong ids = new AtomicLong();
 
-    InferenceHandler(DispatchLoop loop, EngineCluster cluster, SbsProperties properties, PromptTokens promptTokens,
-            DispatcherMetrics metrics) {
+    InferenceHandler(DispatchLoop loop, Admission admission, EngineCluster cluster, SbsProperties properties,
+            PromptTokens promptTokens, DispatcherMetrics metrics) {
         this.loop = loop;
+        this.admission = admission;
+        this.nodeId = properties.state().nodeId();
         this.cluster = cluster;
         this.engines = cluster.clients();
         this.properties = properties;
@@ -120,7 +126,7 @@ final class InferenceHandler {
                     return invalid("the prompt has " + (measured.source() == PromptTokens.Source.ESTIMATE ? "about " : "")
                             + prompt + " tokens, more than the " + properties.maxPromptTokens() + " this service accepts");
                 }
-                if (loop.overloaded()) {
+                if (admission.overloaded()) {
                     metrics.rejected("overload");
                     return ServerResponse.status(HttpStatus.TOO_MANY_REQUESTS).header("Retry-After", "1")
                             .contentType(MediaType.APPLICATION_PROBLEM_JSON)
@@ -131,7 +137,10 @@ final class InferenceHandler {
                 String rid = requestId != null && !requestId.isBlank() ? requestId : "req-" + id;
                 int output = maxTokens == null || maxTokens.isNull() ? 256
                         : (int) Math.min(Integer.MAX_VALUE, maxTokens.asLong());
-                Call call = new Call(new InferenceRequest(id, prompt, output, loop.now()), rid, path, body);
+                InferenceRequest inference = new InferenceRequest(id, prompt, output, loop.now());
+                Admission.Ticket ticket = admission.admit(inference, () -> new AcceptedRequest(rid, nodeId, path,
+                        body.toString(), prompt, output, System.currentTimeMillis()));
+                Call call = new Call(inference, ticket, rid, path, body);
                 return body.path("stream").asBoolean(false) ? stream(call) : whole(call);
             });
         }).onErrorResume(TooLarge.class, e -> {
@@ -156,22 +165,23 @@ final class InferenceHandler {
     }
 
     /**
-     * One accepted request on its way through the engines, and what the dispatcher must give back when it
-     * ends however it ends: its prompt's outstanding tokens, once.
+     * One accepted request on its way through the engines; its ticket gives back what the dispatcher
+     * counted for it when it ends, however it ends.
      */
     private final class Call {
         final InferenceRequest request;
+        final Admission.Ticket ticket;
         final String rid;
         final String path;
         final ObjectNode body;
         final String policy = loop.snapshot().policy();
-        final AtomicBoolean prefillReleased = new AtomicBoolean();
         final AtomicBoolean firstTokenSeen = new AtomicBoolean();
         final AtomicLong sentAt = new AtomicLong(Long.MIN_VALUE);
         volatile DispatchLoop.Dispatched dispatched;
 
-        Call(InferenceRequest request, String rid, String path, ObjectNode body) {
+        Call(InferenceRequest request, Admission.Ticket ticket, String rid, String path, ObjectNode body) {
             this.request = request;
+            this.ticket = ticket;
             this.rid = rid;
             this.path = path;
             this.body = body;
@@ -196,15 +206,14 @@ final class InferenceHandler {
             });
         }
 
-        /**
-         * The prefill is done, or the call ended however it ended (answered, failed, cancelled): its prompt
-         * no longer counts, once. A decode unit's load comes from the engine's own reports, which drop the
-         * request when the engine does.
-         */
+        /** The prefill is done: its prompt no longer counts on its DP unit. */
         void prefillDone() {
-            if (dispatched != null && prefillReleased.compareAndSet(false, true)) {
-                loop.onPrefillCompleted(dispatched.unit(), request.promptTokens());
-            }
+            ticket.prefillDone();
+        }
+
+        /** The call ended however it ended (answered, failed, cancelled). */
+        void finished() {
+            ticket.finished();
         }
 
         void firstToken() {
@@ -262,13 +271,13 @@ final class InferenceHandler {
     }
 
     private Mono<ServerResponse> stream(Call call) {
-        Flux<ServerSentEvent<String>> events = loop.submit(call.request)
+        Flux<ServerSentEvent<String>> events = call.ticket.decided()
                 .flatMapMany(d -> {
                     call.decided(d);
                     return call.events().doOnNext(data -> call.firstToken());
                 })
                 // before the answer goes out, not after (doFinally): the client may send its next request at once
-                .doOnTerminate(call::prefillDone).doOnCancel(call::prefillDone)
+                .doOnTerminate(call::finished).doOnCancel(call::finished)
                 .map(data -> ServerSentEvent.builder(data).build())
                 .concatWith(Mono.just(ServerSentEvent.builder("[DONE]").build()))
                 .onErrorResume(e -> {
@@ -280,13 +289,13 @@ final class InferenceHandler {
     }
 
     private Mono<ServerResponse> whole(Call call) {
-        return loop.submit(call.request)
+        return call.ticket.decided()
                 .flatMap(d -> {
                     call.decided(d);
                     return call.answer().doOnNext(answer -> call.firstToken());
                 })
                 // before the answer goes out, not after (doFinally): the client may send its next request at once
-                .doOnTerminate(call::prefillDone).doOnCancel(call::prefillDone)
+                .doOnTerminate(call::finished).doOnCancel(call::finished)
                 .flatMap(answer -> ServerResponse.ok().header("X-Request-Id", call.rid)
                         .contentType(MediaType.APPLICATION_JSON).bodyValue(answer))
                 .onErrorResume(e -> {
@@ -317,6 +326,9 @@ final class InferenceHandler {
     }
 
     private static HttpStatusCode statusOf(Throwable e) {
+        if (e instanceof SharedAdmission.NoDecisionException) {
+            return HttpStatus.SERVICE_UNAVAILABLE;
+        }
         if (e instanceof WebClientResponseException) {
             return HttpStatus.BAD_GATEWAY;
         }
@@ -330,6 +342,9 @@ final class InferenceHandler {
     }
 
     private static String detailOf(Throwable e) {
+        if (e instanceof SharedAdmission.NoDecisionException) {
+            return e.getMessage();
+        }
         if (e instanceof WebClientResponseException w) {
             return "engine answered " + w.getStatusCode().value() + ": " + w.getResponseBodyAsString();
         }

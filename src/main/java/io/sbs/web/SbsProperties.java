@@ -46,7 +46,7 @@ public record SbsProperties(String policy, int maxPromptTokens, Duration engineT
         tokenizers = tokenizers == null ? Map.of() : Map.copyOf(tokenizers);
         instances = instances == null ? List.of() : List.copyOf(instances);
         embedded = embedded == null ? new Embedded(null, 0) : embedded;
-        state = state == null ? new State(null, null, null, null, null, null, null, 0, null, null) : state;
+        state = state == null ? new State(null, null, null, null, null, null, null, 0, null, null, null) : state;
     }
 
     /**
@@ -101,11 +101,13 @@ public record SbsProperties(String policy, int maxPromptTokens, Duration engineT
      *                         (Redis {@code WAIT}); 0 acknowledges on the master's write alone
      * @param waitTimeout      how long an acceptance waits for those replicas
      * @param policySync       how often every node reads the stored policy, so a standby runs the current one
+     * @param decisionTimeout  how long an accepted request waits for a leader's decision before it is answered
+     *                         with 503; it must cover a takeover (lease TTL plus a renewal)
      */
     public record State(@Nullable String store, @Nullable String cluster, @Nullable String nodeId,
             @Nullable Duration leaseTtl, @Nullable Duration renewPeriod, @Nullable Duration demotionDeadline,
             @Nullable Duration commandTimeout, int waitReplicas, @Nullable Duration waitTimeout,
-            @Nullable Duration policySync) {
+            @Nullable Duration policySync, @Nullable Duration decisionTimeout) {
 
         public State {
             store = store == null ? "memory" : store;
@@ -123,6 +125,7 @@ public record SbsProperties(String policy, int maxPromptTokens, Duration engineT
             }
             waitTimeout = waitTimeout == null ? Duration.ofMillis(200) : waitTimeout;
             policySync = policySync == null ? Duration.ofSeconds(1) : policySync;
+            decisionTimeout = decisionTimeout == null ? Duration.ofSeconds(10) : decisionTimeout;
         }
 
         public LeaseTimings timings() {

@@ -1,6 +1,9 @@
 package io.sbs.web;
 
+import io.sbs.control.Admission;
+import io.sbs.control.LocalAdmission;
 import io.sbs.control.PolicyService;
+import io.sbs.control.SharedAdmission;
 import io.sbs.core.SchedulingPolicy;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.state.ClusterStateStore;
@@ -11,6 +14,7 @@ import io.sbs.state.Leadership;
 import io.sbs.state.RedisClusterStateStore;
 import io.sbs.state.SoleNode;
 import java.time.Clock;
+import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -47,6 +51,20 @@ class StateConfiguration {
         LeaderLease lease = new LeaderLease(new ReactiveStringRedisTemplate(connections.getObject()), state.cluster(),
                 state.nodeId(), state.leaseTtl());
         return new LeaderElection(lease, state.timings(), System::nanoTime).start();
+    }
+
+    /** How requests get their DP units: this node's loop alone, or the leader's through the shared buffer. */
+    @Bean
+    Admission admission(SbsProperties properties, ClusterStateStore store, Leadership leadership, DispatchLoop loop) {
+        if (!redis(properties)) {
+            return new LocalAdmission(loop);
+        }
+        SbsProperties.State state = properties.state();
+        // a heartbeat older than four renewals marks a node dead: its entries go before a takeover completes
+        Duration ttl = state.renewPeriod().multipliedBy(4).compareTo(state.leaseTtl()) < 0
+                ? state.renewPeriod().multipliedBy(4) : state.leaseTtl();
+        return new SharedAdmission(store, leadership, loop, properties.maxBuffered(), state.decisionTimeout(),
+                state.renewPeriod(), ttl).start();
     }
 
     /** {@code leadership} in {@code /actuator/health}. */

@@ -56,8 +56,8 @@ class RedisClusterStateStoreIT extends ClusterStateStoreContract {
 
     @Test
     void aNewLeader_reclaimsWhatItsPredecessorClaimedAndNeverFinished_exactlyOnce() {
-        store.accept(new AcceptedRequest("r1", "/v1/completions", "{\"prompt\":\"a\"}", 1, 0)).block(WAIT);
-        store.accept(new AcceptedRequest("r2", "/v1/completions", "{\"prompt\":\"b\"}", 1, 0)).block(WAIT);
+        store.accept(new AcceptedRequest("r1", "old", "/v1/completions", "{\"prompt\":\"a\"}", 1, 1, 0)).block(WAIT);
+        store.accept(new AcceptedRequest("r2", "old", "/v1/completions", "{\"prompt\":\"b\"}", 1, 1, 0)).block(WAIT);
         var claimedByOld = store.claimAccepted(fence, "-", 10).collectList().block(WAIT);
         store.finishAccepted(fence, claimedByOld.get(0).entryId()).block(WAIT);
         // the leader dies with r2 claimed; its lease goes, a standby takes over at the next epoch
@@ -71,13 +71,16 @@ class RedisClusterStateStoreIT extends ClusterStateStoreContract {
         assertThatThrownBy(() -> store.claimAccepted(fence, "-", 10).blockLast(WAIT)).isInstanceOf(FencedException.class);
         assertThatThrownBy(() -> store.finishAccepted(fence, claimedByOld.get(1).entryId()).block(WAIT))
                 .isInstanceOf(FencedException.class);
+        assertThatThrownBy(() -> store.assign(fence, claimedByOld.get(1).entryId(), "old", "stale").block(WAIT))
+                .isInstanceOf(FencedException.class);
+        assertThat(store.assignment(claimedByOld.get(1).entryId()).blockOptional(WAIT)).isEmpty();
         assertThat(store.acceptedCount().block(WAIT)).isEqualTo(1);
     }
 
     @Test
     void aStandbyAccepts_intoTheSameBuffer() {
         RedisClusterStateStore standby = new RedisClusterStateStore(redis, "it", CLOCK);
-        standby.accept(new AcceptedRequest("from-standby", "/v1/completions", "{}", 1, 0)).block(WAIT);
+        standby.accept(new AcceptedRequest("from-standby", "standby", "/v1/completions", "{}", 1, 1, 0)).block(WAIT);
         assertThat(store.claimAccepted(fence, "-", 10).collectList().block(WAIT))
                 .extracting(e -> e.request().requestId()).containsExactly("from-standby");
     }
