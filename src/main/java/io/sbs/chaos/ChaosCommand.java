@@ -36,12 +36,13 @@ public final class ChaosCommand {
             return 2;
         }
         try (Harness harness = new Harness(options, launcher)) {
-            DrillReport report = switch (options.drill()) {
-                case "failover" -> new FailoverDrill(harness, options).run();
-                case "fence" -> new FenceDrill(harness, options).run();
-                case "sentinel" -> new SentinelDrill(harness, options).run();
+            Drill drill = switch (options.drill()) {
+                case "failover" -> new FailoverDrill(harness, options);
+                case "fence" -> new FenceDrill(harness, options);
+                case "sentinel" -> new SentinelDrill(harness, options);
                 default -> throw new IllegalArgumentException("unknown drill " + options.drill());
             };
+            DrillReport report = drill.run();
             report.write(options.out(), options);
             System.out.print(report.markdown(options));
             System.out.println("wrote " + options.out().resolve("summary.json") + " and summary.md; logs in "

@@ -1,12 +1,14 @@
 package io.sbs.chaos;
 
 import io.sbs.bench.BenchOptions;
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One drill's settings.
@@ -16,6 +18,7 @@ import java.util.Set;
  * @param seed           seeds the moments of the faults
  * @param qps            client requests per second, over both dispatchers
  * @param policy         the dispatchers' {@code sbs.policy}
+ * @param out            where {@code summary.json}, {@code summary.md} and {@code logs/} go
  * @param after          how long the load goes on after the service recovered
  * @param timeout        a client request without an answer by then is lost
  * @param redisConfigs   the repository's {@code redis/} directory (the sentinel drill's configurations)
@@ -66,9 +69,9 @@ record ChaosOptions(String drill, int runs, long seed, double qps, String policy
      */
     static Path defaultRedisConfigs() {
         String classPath = System.getProperty("java.class.path", "");
-        if (classPath.endsWith(".jar") && !classPath.contains(java.io.File.pathSeparator)) {
+        if (classPath.endsWith(".jar") && !classPath.contains(File.pathSeparator)) {
             Path jarDir = Path.of(classPath).toAbsolutePath().getParent();
-            Path beside = jarDir == null || jarDir.getParent() == null ? null : jarDir.getParent().resolve("redis");
+            @Nullable Path beside = jarDir == null || jarDir.getParent() == null ? null : jarDir.getParent().resolve("redis");
             if (beside != null && Files.isDirectory(beside)) {
                 return beside;
             }

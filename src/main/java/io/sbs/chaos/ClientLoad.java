@@ -59,7 +59,6 @@ final class ClientLoad {
     private volatile boolean stopping;
     private @Nullable Thread pacer;
     private long startedNanos;
-    private long stoppedNanos;
 
     private record Pending(String requestId, String node, long sentNanos, CompletableFuture<Result> result) {
     }
@@ -154,21 +153,12 @@ final class ClientLoad {
             LockSupport.unpark(pacer);
             pacer.join();
         }
-        stoppedNanos = System.nanoTime();
-        return stoppedNanos;
+        return System.nanoTime();
     }
 
     /** When the latest completion so far arrived ({@link System#nanoTime}); {@code Long.MIN_VALUE} before any. */
     long lastCompletedNanos() {
         return lastCompleted.get();
-    }
-
-    long startedNanos() {
-        return startedNanos;
-    }
-
-    long stoppedNanos() {
-        return stoppedNanos;
     }
 
     /**

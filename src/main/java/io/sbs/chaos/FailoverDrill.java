@@ -5,39 +5,27 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.jspecify.annotations.Nullable;
 
 /**
  * {@code failover}: {@code SIGKILL} the leader at a random moment under load, and measure how long the
- * standby takes to lead ({@code takeover_ms}, {@link Takeover}) and what the clients saw. Each run then starts the killed node again,
- * as the next run's standby; Redis and the engines live across runs, which keeps a run to seconds (the
- * store's keys outlive runs, as they outlive a dispatcher in production).
+ * standby takes to lead ({@code takeover_ms}, {@link Takeover}) and what the clients saw. Each run then
+ * starts the killed node again, as the next run's standby; Redis and the engines live across runs, which
+ * keeps a run to seconds (the store's keys outlive runs, as they outlive a dispatcher in production).
  */
-final class FailoverDrill {
-
-    /** The kill falls uniformly in this window after the load starts, so it hits every phase of the lease. */
-    static final Duration KILL_EARLIEST = Duration.ofSeconds(1);
-    static final Duration KILL_LATEST = Duration.ofSeconds(3);
-
-    private final Harness h;
-    private final ChaosOptions o;
-    private final SplittableRandom random;
+final class FailoverDrill extends Drill {
 
     FailoverDrill(Harness harness, ChaosOptions options) {
-        this.h = harness;
-        this.o = options;
-        this.random = new SplittableRandom(options.seed());
+        super(harness, options);
     }
 
+    @Override
     DrillReport run() throws Exception {
         h.startRedis(false);
         h.startService();
         List<Map<String, @Nullable Object>> runs = new ArrayList<>();
         List<@Nullable Double> takeovers = new ArrayList<>();
         List<@Nullable Double> firstCompletions = new ArrayList<>();
-        Tally total = Tally.ZERO;
-        long bufferLeft = 0;
         List<String> notes = new ArrayList<>();
         for (int run = 1; run <= o.runs(); run++) {
             Harness.Leaders before = h.awaitOneLeader(Duration.ofSeconds(30));
@@ -45,18 +33,16 @@ final class FailoverDrill {
             DispatcherNode survivor = before.standby();
             ClientLoad load = h.load("failover-" + run, h.nodes());
             long started = load.start();
-            long killAfter = KILL_EARLIEST.toNanos()
-                    + random.nextLong(KILL_LATEST.toNanos() - KILL_EARLIEST.toNanos());
+            long killAfter = h.nextFaultAfterNanos();
             Wait.untilNanos(started + killAfter);
             long killed = leader.kill();
             load.route(Harness.targets(List.of(survivor)));
             Takeover after = Takeover.await(survivor, killed, before.epoch());
             Double takeover = after == null ? null : Tally.ms(after.atNanos() - killed);
             Wait.untilNanos((after == null ? System.nanoTime() : after.atNanos()) + o.after().toNanos());
-            long stopped = load.stop();
-            List<ClientLoad.Result> results = load.results();
-            Long left = h.bufferLeft(Duration.ofSeconds(5));
-            Tally tally = Tally.of(results);
+            Ended ended = end(load);
+            List<ClientLoad.Result> results = ended.results();
+            Tally tally = ended.tally();
             Double firstCompletion = Tally.firstCompletionAfterMs(results, killed);
 
             Map<String, @Nullable Object> r = new LinkedHashMap<>();
@@ -68,19 +54,15 @@ final class FailoverDrill {
             r.put("epoch_after", after == null ? null : after.epoch());
             r.put("takeover_ms", takeover);
             r.put("first_completion_after_kill_ms", firstCompletion);
-            r.put("longest_pause_ms", Tally.longestPauseMs(results, stopped));
-            r.putAll(tally.toMap());
-            r.put("buffer_left", left);
+            ended.into(r);
             runs.add(r);
             System.out.printf(java.util.Locale.ROOT, "failover run %d: killed %s, takeover %s ms, first completion "
                     + "after kill %s ms, sent %d, completed %d, failed_with_error %d, lost %d, buffer_left %s%n", run,
                     leader.id(), takeover, firstCompletion, tally.sent(), tally.completed(), tally.failedWithError(),
-                    tally.lost(), left);
+                    tally.lost(), ended.bufferLeft());
 
             takeovers.add(takeover);
             firstCompletions.add(firstCompletion);
-            total = total.plus(tally);
-            bufferLeft += left == null ? 0 : left;
             if (after == null) {
                 notes.add("run " + run + ": " + survivor.id() + " did not lead within " + Takeover.LIMIT.toSeconds()
                         + " s of the kill, so the drill stopped there; see logs/" + survivor.logName() + ".log");
@@ -93,8 +75,7 @@ final class FailoverDrill {
         Map<String, @Nullable Object> overall = new LinkedHashMap<>();
         overall.put("takeover_ms", Tally.spread(takeovers));
         overall.put("first_completion_after_kill_ms", Tally.spread(firstCompletions));
-        overall.putAll(total.toMap());
-        overall.put("buffer_left", bufferLeft);
+        totalsInto(overall);
         return new DrillReport("failover", runs, overall, notes);
     }
 }

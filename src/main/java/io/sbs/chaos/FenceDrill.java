@@ -22,7 +22,7 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code sbs_state_fenced_writes_total} (writes Redis refused with {@code FENCED}) rose. A run leaves
  * both nodes up: the resumed one stands by for the next run.
  */
-final class FenceDrill {
+final class FenceDrill extends Drill {
 
     /** Longer than the lease TTL (3 s by default) plus the standby's next attempt. */
     static final Duration STOP = Duration.ofSeconds(5);
@@ -32,12 +32,8 @@ final class FenceDrill {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    private final Harness h;
-    private final ChaosOptions o;
-
     FenceDrill(Harness harness, ChaosOptions options) {
-        this.h = harness;
-        this.o = options;
+        super(harness, options);
     }
 
     /** What the write attempts through the old leader got: answers by HTTP status ({@code none}: no answer). */
@@ -48,17 +44,16 @@ final class FenceDrill {
         }
     }
 
+    @Override
     DrillReport run() throws Exception {
         h.startRedis(false);
         h.startService();
         List<Map<String, @Nullable Object>> runs = new ArrayList<>();
         List<@Nullable Double> takeovers = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        Tally total = Tally.ZERO;
         long accepted = 0;
         Long rejected = 0L;
         Long conflicts = 0L;
-        long bufferLeft = 0;
         for (int run = 1; run <= o.runs(); run++) {
             Harness.Leaders before = h.awaitOneLeader(Duration.ofSeconds(30));
             DispatcherNode old = before.leader();
@@ -75,14 +70,12 @@ final class FenceDrill {
             Writes writes = tryWrites(old);
             DispatcherNode.Leadership oldView = old.leadership();
             Wait.untilNanos(resumed + o.after().toNanos());
-            long loadStopped = load.stop();
-            List<ClientLoad.Result> results = load.results();
-            Long left = h.bufferLeft(Duration.ofSeconds(5));
+            Ended ended = end(load);
             Double fencedAfter = old.meter(FENCED_METER);
             // without a takeover every write of the old leader was legitimate
             Long stale = takeover == null ? null : staleWritesAccepted(versionAtTakeover, takeover.epoch());
             Long fenced = fencedBefore == null || fencedAfter == null ? null : Math.round(fencedAfter - fencedBefore);
-            Tally tally = Tally.of(results);
+            Tally tally = ended.tally();
 
             Map<String, @Nullable Object> r = new LinkedHashMap<>();
             r.put("run", run);
@@ -97,20 +90,16 @@ final class FenceDrill {
             r.put("stale_write_answers", writes == null ? null : writes.answers());
             r.put("stale_writes_accepted", stale);
             r.put("stale_writes_rejected", fenced);
-            r.put("longest_pause_ms", Tally.longestPauseMs(results, loadStopped));
-            r.putAll(tally.toMap());
-            r.put("buffer_left", left);
+            ended.into(r);
             runs.add(r);
             System.out.printf(java.util.Locale.ROOT, "fence run %d: stopped %s, takeover %s ms, stale writes accepted %s, "
                     + "rejected %s, write answers %s, lost %d%n", run, old.id(), r.get("takeover_ms"), stale, fenced,
                     writes == null ? null : writes.answers(), tally.lost());
 
             takeovers.add((Double) r.get("takeover_ms"));
-            total = total.plus(tally);
             accepted += stale == null ? 0 : stale;
             rejected = rejected == null || fenced == null ? null : rejected + fenced;
             conflicts = conflicts == null || writes == null ? null : conflicts + writes.conflicts();
-            bufferLeft += left == null ? 0 : left;
             if (takeover == null) {
                 notes.add("run " + run + ": " + standby.id() + " did not lead within " + Takeover.LIMIT.toSeconds()
                         + " s of the stop, so the drill stopped there");
@@ -131,8 +120,7 @@ final class FenceDrill {
         overall.put("stale_writes_rejected", rejected);
         overall.put("write_conflicts_409", conflicts);
         overall.put("takeover_ms", Tally.spread(takeovers));
-        overall.putAll(total.toMap());
-        overall.put("buffer_left", bufferLeft);
+        totalsInto(overall);
         return new DrillReport("fence", runs, overall, notes);
     }
 

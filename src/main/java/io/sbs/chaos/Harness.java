@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
@@ -42,7 +44,12 @@ final class Harness implements AutoCloseable {
     record Leaders(DispatcherNode leader, DispatcherNode standby, long epoch) {
     }
 
+    /** Faults fall uniformly in this window after a run's load starts, so they hit every phase of the lease. */
+    static final Duration FAULT_EARLIEST = Duration.ofSeconds(1);
+    static final Duration FAULT_LATEST = Duration.ofSeconds(3);
+
     private final ChaosOptions options;
+    private final SplittableRandom random;
     private final Path work;
     private final ProcessGroup group;
     private final Credentials credentials = Credentials.random();
@@ -55,17 +62,15 @@ final class Harness implements AutoCloseable {
 
     Harness(ChaosOptions options, JvmLauncher launcher) throws IOException {
         this.options = options;
+        this.random = new SplittableRandom(options.seed());
         this.launcher = launcher;
         this.work = Files.createTempDirectory("sbs-chaos");
         this.group = new ProcessGroup(options.out().resolve("logs"));
     }
 
-    Path work() {
-        return work;
-    }
-
-    ProcessGroup group() {
-        return group;
+    /** When the next fault falls after its run's load starts, in nanoseconds (seeded by {@code --seed}). */
+    long nextFaultAfterNanos() {
+        return FAULT_EARLIEST.toNanos() + random.nextLong(FAULT_LATEST.toNanos() - FAULT_EARLIEST.toNanos());
     }
 
     RedisProcesses redis() {
@@ -201,7 +206,7 @@ final class Harness implements AutoCloseable {
             if ((left != null && left == 0) || System.nanoTime() - deadline > 0) {
                 return left;
             }
-            Thread.sleep(100);
+            TimeUnit.MILLISECONDS.sleep(100);
         }
     }
 

@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -82,16 +84,19 @@ final class ProcessGroup implements AutoCloseable {
     }
 
     private void killAll() {
-        for (Process p : processes) {
+        // newest first, each gone before the next: dispatchers before the engines and Redis they use, so
+        // their logs end without a burst of errors about processes the drill itself removed
+        List<Process> all = new ArrayList<>(processes);
+        Collections.reverse(all);
+        for (Process p : all) {
             // a stopped process still dies of SIGKILL, so a drill interrupted mid-SIGSTOP leaves nothing behind
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
-        }
-        for (Process p : processes) {
             try {
                 p.waitFor(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                all.forEach(Process::destroyForcibly);
                 return;
             }
         }

@@ -5,34 +5,26 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.jspecify.annotations.Nullable;
 
 /**
  * {@code sentinel}: under load, {@code SIGKILL} the Redis master of a master, two replicas and three
  * Sentinels, and measure: how long the Sentinels take to name a new master ({@code redis_failover_ms}),
  * how long until one dispatcher leads again and both agree ({@code leader_again_ms}), the longest pause
- * between client completions ({@code pause_ms}), the time until a request sent after the kill completes
+ * between client completions ({@code longest_pause_ms}), the time until a request sent after the kill completes
  * ({@code resume_ms}), and what the clients saw. The load runs until completions resume after the new
  * master is named, then {@code --after} more seconds. Between runs the killed server comes back as a
  * replica of the new master.
  */
-final class SentinelDrill {
+final class SentinelDrill extends Drill {
 
-    static final Duration KILL_EARLIEST = Duration.ofSeconds(1);
-    static final Duration KILL_LATEST = Duration.ofSeconds(3);
     static final Duration LIMIT = Duration.ofSeconds(60);
 
-    private final Harness h;
-    private final ChaosOptions o;
-    private final SplittableRandom random;
-
     SentinelDrill(Harness harness, ChaosOptions options) {
-        this.h = harness;
-        this.o = options;
-        this.random = new SplittableRandom(options.seed());
+        super(harness, options);
     }
 
+    @Override
     DrillReport run() throws Exception {
         h.startRedis(true);
         h.startService();
@@ -43,15 +35,12 @@ final class SentinelDrill {
         List<@Nullable Double> pauses = new ArrayList<>();
         List<@Nullable Double> resumes = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        Tally total = Tally.ZERO;
-        long bufferLeft = 0;
         for (int run = 1; run <= o.runs(); run++) {
             Harness.Leaders before = h.awaitOneLeader(LIMIT);
             int oldMaster = redis.masterPort();
             ClientLoad load = h.load("sentinel-" + run, h.nodes());
             long started = load.start();
-            long killAfter = KILL_EARLIEST.toNanos()
-                    + random.nextLong(KILL_LATEST.toNanos() - KILL_EARLIEST.toNanos());
+            long killAfter = h.nextFaultAfterNanos();
             Wait.untilNanos(started + killAfter);
             long killed = redis.killMaster();
             Long promotedAt = null;
@@ -90,13 +79,12 @@ final class SentinelDrill {
                 notes.add("run " + run + ": the Sentinels named no new master within " + LIMIT.toSeconds() + " s");
             }
             Wait.untilNanos(Math.max(System.nanoTime(), resumedAt == null ? 0 : resumedAt) + o.after().toNanos());
-            long stopped = load.stop();
-            List<ClientLoad.Result> results = load.results();
-            Long left = h.bufferLeft(Duration.ofSeconds(5));
-            Tally tally = Tally.of(results);
+            Ended ended = end(load);
+            List<ClientLoad.Result> results = ended.results();
+            Tally tally = ended.tally();
             Double failover = promotedAt == null ? null : Tally.ms(promotedAt - killed);
             Double leader = againAt == null ? null : Tally.ms(againAt - killed);
-            double pause = Tally.longestPauseMs(results, stopped);
+            double pause = ended.longestPauseMs();
             Double resume = Tally.firstCompletionAfterMs(results, killed);
 
             Map<String, @Nullable Object> r = new LinkedHashMap<>();
@@ -109,10 +97,8 @@ final class SentinelDrill {
             r.put("epoch_after", again == null ? null : again.epoch());
             r.put("leader_after", again == null ? null : again.leader().id());
             r.put("leader_again_ms", leader);
-            r.put("pause_ms", pause);
             r.put("resume_ms", resume);
-            r.putAll(tally.toMap());
-            r.put("buffer_left", left);
+            ended.into(r);
             runs.add(r);
             System.out.printf(java.util.Locale.ROOT, "sentinel run %d: master %d -> %s in %s ms, one leader again after "
                     + "%s ms, pause %.1f ms, resume %s ms, sent %d, completed %d, failed_with_error %d, lost %d%n", run,
@@ -123,8 +109,6 @@ final class SentinelDrill {
             leaderAgain.add(leader);
             pauses.add(pause);
             resumes.add(resume);
-            total = total.plus(tally);
-            bufferLeft += left == null ? 0 : left;
             if (promotedAt == null || again == null) {
                 notes.add("run " + run + ": the drill stopped after this run; see logs/");
                 break;
@@ -134,12 +118,11 @@ final class SentinelDrill {
             }
         }
         Map<String, @Nullable Object> overall = new LinkedHashMap<>();
-        overall.put("pause_ms", Tally.spread(pauses));
+        overall.put("longest_pause_ms", Tally.spread(pauses));
         overall.put("resume_ms", Tally.spread(resumes));
         overall.put("redis_failover_ms", Tally.spread(failovers));
         overall.put("leader_again_ms", Tally.spread(leaderAgain));
-        overall.putAll(total.toMap());
-        overall.put("buffer_left", bufferLeft);
+        totalsInto(overall);
         return new DrillReport("sentinel", runs, overall, notes);
     }
 }
