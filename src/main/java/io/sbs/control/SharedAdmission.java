@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -45,6 +46,7 @@ public final class SharedAdmission implements Admission, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SharedAdmission.class);
     private static final String ACCEPTED = "accepted";
     private static final String PREFILL_DONE = "prefill-done";
+    private static final String END_FORWARD = "end-forward ";
     private static final int CLAIM_BATCH = 256;
 
     private final ClusterStateStore store;
@@ -65,6 +67,7 @@ public final class SharedAdmission implements Admission, AutoCloseable {
     private final Sinks.Many<Boolean> claimNudges = Sinks.many().unicast().onBackpressureBuffer();
     private final AtomicBoolean nudged = new AtomicBoolean();
     private Disposable running = Disposables.disposed();
+    private volatile Consumer<String> relayedEndForwards = payload -> { };
     private String cursor = "-";
     private long cursorEpoch = -1;
     private long ledAt = -1;
@@ -117,6 +120,24 @@ public final class SharedAdmission implements Admission, AutoCloseable {
     @Override
     public boolean overloaded() {
         return leadership.isLeader() ? loop.overloaded() : waiting.size() >= maxBuffered;
+    }
+
+    /**
+     * Engines push EndForward to whichever replica their address reaches (a Service picks one): only the
+     * leader's loop uses pass ends, so a standby relays them.
+     */
+    @Override
+    public boolean relayEndForward(String payload) {
+        if (leadership.isLeader()) {
+            return false;
+        }
+        store.noticeLeader(END_FORWARD + payload).onErrorResume(this::warn).subscribe();
+        return true;
+    }
+
+    /** Where the leader hands EndForward payloads relayed by other nodes. */
+    public void onRelayedEndForward(Consumer<String> consumer) {
+        relayedEndForwards = consumer;
     }
 
     @Override
@@ -254,6 +275,12 @@ public final class SharedAdmission implements Admission, AutoCloseable {
     // ---- the leader's side ----
 
     private void onNotice(String text) {
+        if (text.startsWith(END_FORWARD)) {
+            if (leadership.isLeader()) {
+                relayedEndForwards.accept(text.substring(END_FORWARD.length()));
+            }
+            return;
+        }
         if (text.equals(ACCEPTED)) {
             if (leadership.isLeader() && nudged.compareAndSet(false, true)) {
                 claimNudges.tryEmitNext(true);

@@ -81,4 +81,17 @@ public interface ClusterStateStore {
 
     /** Whether {@code nodeId}'s last heartbeat is still fresh. */
     Mono<Boolean> alive(String nodeId);
+
+    /**
+     * The leader publishes its view of the cluster (DP-unit state vectors, instance readiness and watchdog
+     * state, {@code Δ}, {@code T̄_fwd}, {@code N}) as JSON, and appends {@code sample} (a few figures, not
+     * the units) to the interval history, which keeps the last {@code historyLength}. Fenced.
+     */
+    Mono<Void> publishView(Fence fence, String view, String sample, int historyLength);
+
+    /** The leader's last published view; empty before the first. */
+    Mono<String> leaderView();
+
+    /** The interval history's samples, newest first, at most {@code limit}. */
+    Flux<String> intervalHistory(int limit);
 }
