@@ -24,7 +24,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class FenceDrill extends Drill {
 
-    /** Longer than the lease TTL (3 s by default) plus the standby's next attempt. */
+    /** Twice the default lease TTL (2.5 s): the standby surely leads before the old leader resumes. */
     static final Duration STOP = Duration.ofSeconds(5);
     static final Duration LOAD_BEFORE_STOP = Duration.ofSeconds(1);
     static final int WRITE_ATTEMPTS = 5;
