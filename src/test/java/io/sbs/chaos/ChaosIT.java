@@ -20,7 +20,7 @@ import tools.jackson.databind.json.JsonMapper;
 class ChaosIT {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    /** The lease TTL (3 s) plus one renewal period (0.5 s), with room for a machine busy with other builds. */
+    /** About the lease TTL (2.5 s by default), with room for a machine busy with other builds. */
     private static final double TAKEOVER_BOUND_MS = 10_000;
 
     private static boolean onPath(String binary) {
