@@ -22,6 +22,12 @@ public interface Admission {
      */
     Ticket admit(InferenceRequest request, Supplier<AcceptedRequest> accepted);
 
+    /**
+     * An engine pushed EndForward to this node: if another node decides, it is relayed there and this
+     * answers true; false means this node's loop should take it.
+     */
+    boolean relayEndForward(String payload);
+
     /** One admitted request. */
     interface Ticket {
 

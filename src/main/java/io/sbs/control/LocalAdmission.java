@@ -22,6 +22,11 @@ public final class LocalAdmission implements Admission {
     }
 
     @Override
+    public boolean relayEndForward(String payload) {
+        return false;
+    }
+
+    @Override
     public Ticket admit(InferenceRequest request, Supplier<AcceptedRequest> accepted) {
         return new LocalTicket(request);
     }

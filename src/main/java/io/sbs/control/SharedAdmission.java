@@ -10,10 +10,12 @@ import io.sbs.state.FencedException;
 import io.sbs.state.Leadership;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -45,6 +47,7 @@ public final class SharedAdmission implements Admission, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SharedAdmission.class);
     private static final String ACCEPTED = "accepted";
     private static final String PREFILL_DONE = "prefill-done";
+    private static final String END_FORWARD = "end-forward ";
     private static final int CLAIM_BATCH = 256;
 
     private final ClusterStateStore store;
@@ -65,6 +68,7 @@ public final class SharedAdmission implements Admission, AutoCloseable {
     private final Sinks.Many<Boolean> claimNudges = Sinks.many().unicast().onBackpressureBuffer();
     private final AtomicBoolean nudged = new AtomicBoolean();
     private Disposable running = Disposables.disposed();
+    private volatile Consumer<String> relayedEndForwards = payload -> { };
     private String cursor = "-";
     private long cursorEpoch = -1;
     private long ledAt = -1;
@@ -104,7 +108,10 @@ public final class SharedAdmission implements Admission, AutoCloseable {
                         .concatMap(t -> claim().onErrorResume(this::warn), 1)
                         .subscribe(),
                 Flux.interval(Duration.ofMillis(500)).onBackpressureDrop()
-                        .concatMap(t -> Mono.when(recoverMissedAssignments(), sweep()).onErrorResume(this::warn))
+                        .concatMap(t -> recoverMissedAssignments().onErrorResume(this::warn))
+                        .subscribe(),
+                Flux.interval(Duration.ofSeconds(1)).onBackpressureDrop()
+                        .concatMap(t -> sweep().onErrorResume(this::warn))
                         .subscribe());
         return this;
     }
@@ -117,6 +124,24 @@ public final class SharedAdmission implements Admission, AutoCloseable {
     @Override
     public boolean overloaded() {
         return leadership.isLeader() ? loop.overloaded() : waiting.size() >= maxBuffered;
+    }
+
+    /**
+     * Engines push EndForward to whichever replica their address reaches (a Service picks one): only the
+     * leader's loop uses pass ends, so a standby relays them.
+     */
+    @Override
+    public boolean relayEndForward(String payload) {
+        if (leadership.isLeader()) {
+            return false;
+        }
+        store.noticeLeader(END_FORWARD + payload).onErrorResume(this::warn).subscribe();
+        return true;
+    }
+
+    /** Where the leader hands EndForward payloads relayed by other nodes. */
+    public void onRelayedEndForward(Consumer<String> consumer) {
+        relayedEndForwards = consumer;
     }
 
     @Override
@@ -139,6 +164,8 @@ public final class SharedAdmission implements Admission, AutoCloseable {
         private final AtomicBoolean prefillReleased = new AtomicBoolean();
         private final AtomicBoolean released = new AtomicBoolean();
         private volatile @Nullable String entryId;
+        /** The client left: whatever is still to come is given back at once. */
+        private volatile boolean gone;
         private volatile @Nullable MonoSink<DispatchLoop.Dispatched> sink;
         private volatile Disposable local = Disposables.disposed();
         private volatile DispatchLoop.@Nullable Dispatched dispatched;
@@ -152,8 +179,18 @@ public final class SharedAdmission implements Admission, AutoCloseable {
 
         @Override
         public Mono<DispatchLoop.Dispatched> decided() {
-            return Mono.defer(() -> store.accept(accepted.get())).flatMap(id -> Mono.<DispatchLoop.Dispatched>create(s -> {
-                entryId = id;
+            return Mono.defer(() -> {
+                // the write goes on even if the client leaves meanwhile (Redis runs what was sent), so it is
+                // not cancelled with the client: the entry is then released as soon as its id is known
+                CompletableFuture<String> stored = store.accept(accepted.get()).toFuture();
+                stored.thenAccept(id -> {
+                    entryId = id;
+                    if (gone) {
+                        finished();
+                    }
+                });
+                return Mono.fromFuture(stored, true);
+            }).flatMap(id -> Mono.<DispatchLoop.Dispatched>create(s -> {
                 sink = s;
                 s.onCancel(this::withdraw);
                 waiting.put(id, this);
@@ -163,7 +200,25 @@ public final class SharedAdmission implements Admission, AutoCloseable {
                     store.noticeLeader(ACCEPTED).onErrorResume(SharedAdmission.this::warn).subscribe();
                 }
             })).timeout(decisionTimeout, Mono.error(() -> new NoDecisionException(decisionTimeout)))
+                    .doOnCancel(this::withdraw)
                     .doOnError(e -> finished());
+        }
+
+        /** The leader dropped this request's entry while it waited: it goes into the buffer again. */
+        Mono<Void> acceptAgain(String dropped) {
+            if (decidedOnce.get() || !waiting.remove(dropped, this)) {
+                return Mono.empty();
+            }
+            log.warn("{}: the leader dropped waiting entry {}; accepting it again", node, dropped);
+            return store.accept(accepted.get()).doOnNext(id -> {
+                entryId = id;
+                if (gone) {
+                    finished();
+                    return;
+                }
+                waiting.put(id, this);
+                store.noticeLeader(ACCEPTED).onErrorResume(SharedAdmission.this::warn).subscribe();
+            }).then();
         }
 
         void decideLocally() {
@@ -195,6 +250,7 @@ public final class SharedAdmission implements Admission, AutoCloseable {
         }
 
         private void withdraw() {
+            gone = true;
             local.dispose();
             finished();
         }
@@ -238,22 +294,35 @@ public final class SharedAdmission implements Admission, AutoCloseable {
         }
     }
 
-    /** Assignments published while this node's subscription was reconnecting: read them from the store. */
+    /**
+     * Assignments published while this node's subscription was reconnecting are read from the store; an
+     * entry the leader dropped meanwhile (it took this node for dead: a pause longer than the heartbeat
+     * TTL) is accepted again, so the request is not left waiting for a decision that cannot come.
+     */
     private Mono<Void> recoverMissedAssignments() {
         long now = loop.now();
         return Flux.fromIterable(waiting.entrySet())
                 .filter(e -> now - e.getValue().request.arrivalNanos() > Duration.ofMillis(500).toNanos())
-                .concatMap(e -> store.assignment(e.getKey()).doOnNext(a -> {
-                    if (waiting.containsKey(e.getKey())) {
-                        onAssignment(a);
-                    }
-                }))
+                .concatMap(e -> store.assignment(e.getKey())
+                        .doOnNext(a -> {
+                            if (waiting.containsKey(e.getKey())) {
+                                onAssignment(a);
+                            }
+                        })
+                        .switchIfEmpty(store.buffered(e.getKey()).flatMap(buffered -> buffered ? Mono.empty()
+                                : e.getValue().acceptAgain(e.getKey()).then(Mono.empty()))))
                 .then();
     }
 
     // ---- the leader's side ----
 
     private void onNotice(String text) {
+        if (text.startsWith(END_FORWARD)) {
+            if (leadership.isLeader()) {
+                relayedEndForwards.accept(text.substring(END_FORWARD.length()));
+            }
+            return;
+        }
         if (text.equals(ACCEPTED)) {
             if (leadership.isLeader() && nudged.compareAndSet(false, true)) {
                 claimNudges.tryEmitNext(true);

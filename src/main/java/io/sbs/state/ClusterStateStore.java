@@ -55,6 +55,9 @@ public interface ClusterStateStore {
      */
     Mono<Void> assign(Fence fence, String entryId, String acceptedBy, String assignment);
 
+    /** Whether the entry is still in the buffer (the leader drops entries of nodes it believes dead). */
+    Mono<Boolean> buffered(String entryId);
+
     /** An entry's stored assignment, for a node that may have missed its notice; empty when none. */
     Mono<String> assignment(String entryId);
 
@@ -81,4 +84,17 @@ public interface ClusterStateStore {
 
     /** Whether {@code nodeId}'s last heartbeat is still fresh. */
     Mono<Boolean> alive(String nodeId);
+
+    /**
+     * The leader publishes its view of the cluster (DP-unit state vectors, instance readiness and watchdog
+     * state, {@code Δ}, {@code T̄_fwd}, {@code N}) as JSON, and appends {@code sample} (a few figures, not
+     * the units) to the interval history, which keeps the last {@code historyLength}. Fenced.
+     */
+    Mono<Void> publishView(Fence fence, String view, String sample, int historyLength);
+
+    /** The leader's last published view; empty before the first. */
+    Mono<String> leaderView();
+
+    /** The interval history's samples, newest first, at most {@code limit}. */
+    Flux<String> intervalHistory(int limit);
 }

@@ -32,6 +32,8 @@ public final class InMemoryClusterStateStore implements ClusterStateStore {
     /** Published notices: to a node (assignments), or to the leader ({@code to} null); at most once, as in Redis. */
     private final Sinks.Many<Notice> notices = Sinks.many().multicast().directBestEffort();
     private final Map<String, Long> alive = new ConcurrentHashMap<>();
+    private final Deque<String> samples = new ArrayDeque<>();
+    private @Nullable String view;
 
     private void emit(Notice notice) {
         // several threads publish; the sink wants one at a time, as Redis serializes PUBLISH
@@ -134,6 +136,11 @@ public final class InMemoryClusterStateStore implements ClusterStateStore {
     }
 
     @Override
+    public synchronized Mono<Boolean> buffered(String entryId) {
+        return Mono.just(accepted.containsKey(Long.parseLong(entryId)));
+    }
+
+    @Override
     public synchronized Mono<String> assignment(String entryId) {
         Slot slot = accepted.get(Long.parseLong(entryId));
         return Mono.justOrEmpty(slot == null ? null : slot.assignment);
@@ -171,6 +178,33 @@ public final class InMemoryClusterStateStore implements ClusterStateStore {
             Long until = alive.get(nodeId);
             return until != null && until - System.nanoTime() > 0;
         });
+    }
+
+    @Override
+    public Mono<Void> publishView(Fence fence, String view, String sample, int historyLength) {
+        return Mono.fromRunnable(() -> {
+            synchronized (samples) {
+                this.view = view;
+                samples.addFirst(sample);
+                while (samples.size() > historyLength) {
+                    samples.removeLast();
+                }
+            }
+        });
+    }
+
+    @Override
+    public Mono<String> leaderView() {
+        synchronized (samples) {
+            return Mono.justOrEmpty(view);
+        }
+    }
+
+    @Override
+    public Flux<String> intervalHistory(int limit) {
+        synchronized (samples) {
+            return Flux.fromIterable(samples.stream().limit(limit).toList());
+        }
     }
 
     @Override

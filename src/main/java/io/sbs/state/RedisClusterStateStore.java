@@ -5,14 +5,26 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.data.domain.Range;
 import org.springframework.data.redis.connection.Limit;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.output.IntegerOutput;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnection;
+import org.springframework.data.redis.connection.stream.MapRecord;
+import org.springframework.data.redis.core.RedisCallback;
+import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.connection.stream.RecordId;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -29,6 +41,7 @@ public final class RedisClusterStateStore implements ClusterStateStore {
     private static final RedisScript<Long> FINISH = LuaScripts.fenced("accepted-finish.lua", Long.class);
     private static final RedisScript<Long> ASSIGN = LuaScripts.fenced("accepted-assign.lua", Long.class);
     private static final RedisScript<Long> RELEASE = LuaScripts.plain("accepted-release.lua", Long.class);
+    private static final RedisScript<Long> PUBLISH_VIEW = LuaScripts.fenced("view-publish.lua", Long.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final ReactiveStringRedisTemplate redis;
@@ -41,8 +54,29 @@ public final class RedisClusterStateStore implements ClusterStateStore {
     private final String claims;
     private final String assignments;
     private final String cluster;
+    private final int waitReplicas;
+    private final Duration waitTimeout;
+    private final AtomicLong unreplicated = new AtomicLong();
+    private final @Nullable StringRedisTemplate replicated;
 
     public RedisClusterStateStore(ReactiveStringRedisTemplate redis, String cluster, Clock clock) {
+        this(redis, cluster, clock, null, 0, Duration.ZERO);
+    }
+
+    /**
+     * @param blocking     the same server's blocking connections, for {@code WAIT} (null when
+     *                     {@code waitReplicas} is 0)
+     * @param waitReplicas replicas that must hold an accepted request before {@link #accept} completes
+     *                     (Redis {@code WAIT}); 0 completes on the master's write
+     * @param waitTimeout  how long {@code WAIT} waits; when fewer replicas acknowledge in time the request is
+     *                     accepted anyway and counted in {@link #unreplicatedAccepts()}
+     */
+    public RedisClusterStateStore(ReactiveStringRedisTemplate redis, String cluster, Clock clock,
+            @Nullable RedisConnectionFactory blocking, int waitReplicas, Duration waitTimeout) {
+        this.replicated = waitReplicas > 0 ? new StringRedisTemplate(Objects.requireNonNull(blocking,
+                "WAIT needs the blocking connection factory")) : null;
+        this.waitReplicas = waitReplicas;
+        this.waitTimeout = waitTimeout;
         this.redis = redis;
         this.clock = clock;
         this.lease = LeaderLease.key(cluster, "lease");
@@ -80,8 +114,28 @@ public final class RedisClusterStateStore implements ClusterStateStore {
 
     @Override
     public Mono<String> accept(AcceptedRequest request) {
-        return redis.opsForStream().add(acceptedStream, Map.of("request", JSON.writeValueAsString(request)))
-                .map(RecordId::getValue);
+        String json = JSON.writeValueAsString(request);
+        if (replicated == null) {
+            return redis.opsForStream().add(acceptedStream, Map.of("request", json)).map(RecordId::getValue);
+        }
+        // WAIT counts the writes its own connection sent before it, so both go on one connection; Spring's
+        // reactive API has no WAIT, hence the blocking one, off the event loops
+        return Mono.fromCallable(() -> replicated.execute((RedisCallback<String>) c -> {
+            RecordId id = c.streamCommands().xAdd(MapRecord.create(acceptedStream.getBytes(StandardCharsets.UTF_8),
+                    Map.of("request".getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8))));
+            Object acked = ((LettuceConnection) c).execute("WAIT", new IntegerOutput<>(ByteArrayCodec.INSTANCE),
+                    Integer.toString(waitReplicas).getBytes(StandardCharsets.UTF_8),
+                    Long.toString(waitTimeout.toMillis()).getBytes(StandardCharsets.UTF_8));
+            if (!(acked instanceof Number n) || n.intValue() < waitReplicas) {
+                unreplicated.incrementAndGet();
+            }
+            return id.getValue();
+        }, true)).subscribeOn(Schedulers.boundedElastic());
+    }
+
+    /** Accepted requests fewer than {@code waitReplicas} replicas acknowledged in time. */
+    public long unreplicatedAccepts() {
+        return unreplicated.get();
     }
 
     @Override
@@ -134,6 +188,11 @@ public final class RedisClusterStateStore implements ClusterStateStore {
     }
 
     @Override
+    public Mono<Boolean> buffered(String entryId) {
+        return redis.opsForStream().range(acceptedStream, Range.closed(entryId, entryId)).hasElements();
+    }
+
+    @Override
     public Mono<String> assignment(String entryId) {
         return redis.<String, String>opsForHash().get(assignments, entryId);
     }
@@ -167,6 +226,28 @@ public final class RedisClusterStateStore implements ClusterStateStore {
     @Override
     public Mono<Boolean> alive(String nodeId) {
         return redis.hasKey(LeaderLease.key(cluster, "node:" + nodeId));
+    }
+
+    @Override
+    public Mono<Void> publishView(Fence fence, String view, String sample, int historyLength) {
+        return redis.execute(PUBLISH_VIEW, List.of(lease, LeaderLease.key(cluster, "view"),
+                        LeaderLease.key(cluster, "interval-history")),
+                        List.of(fence.nodeId(), Long.toString(fence.epoch()), view, sample,
+                                Integer.toString(historyLength)))
+                .then()
+                .onErrorMap(e -> FencedException.isFenced(e) ? new FencedException(e) : e);
+    }
+
+    @Override
+    public Mono<String> leaderView() {
+        return redis.opsForValue().get(LeaderLease.key(cluster, "view"));
+    }
+
+    @Override
+    public Flux<String> intervalHistory(int limit) {
+        // whole, for the reason given in peekAccepted
+        return redis.opsForList().range(LeaderLease.key(cluster, "interval-history"), 0, limit - 1L)
+                .collectList().flatMapIterable(views -> views);
     }
 
     private String channel(String nodeId) {

@@ -309,7 +309,10 @@ final class InferenceHandler {
     Mono<ServerResponse> endForward(ServerRequest request) {
         return request.bodyToMono(String.class).defaultIfEmpty("").flatMap(text -> {
             try {
-                loop.onForwardEnded(EndForwardPayload.parse(text, loop.now(), 0));
+                var ended = EndForwardPayload.parse(text, loop.now(), 0);
+                if (!admission.relayEndForward(text)) {
+                    loop.onForwardEnded(ended);
+                }
                 return ServerResponse.noContent().build();
             } catch (IllegalArgumentException e) {
                 return problem(HttpStatus.BAD_REQUEST, e.getMessage());

@@ -2,6 +2,7 @@ package io.sbs.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.sbs.core.PolicyRegistry;
 import io.sbs.core.SchedulingPolicy;
@@ -83,5 +84,28 @@ class RedisClusterStateStoreIT extends ClusterStateStoreContract {
         standby.accept(new AcceptedRequest("from-standby", "standby", "/v1/completions", "{}", 1, 1, 0)).block(WAIT);
         assertThat(store.claimAccepted(fence, "-", 10).collectList().block(WAIT))
                 .extracting(e -> e.request().requestId()).containsExactly("from-standby");
+    }
+
+    @Test
+    void acceptingWaitsForAReplica_andCountsWhatNoReplicaAcknowledgedInTime() throws Exception {
+        AcceptedRequest r = new AcceptedRequest("r1", "a", "/v1/completions", "{}", 1, 1, 0);
+        // no replica: WAIT gives up after its timeout, the request is accepted anyway and counted
+        RedisClusterStateStore alone = new RedisClusterStateStore(redis, "it", CLOCK, RedisServer.shared().connections(),
+                1, Duration.ofMillis(100));
+        assertThat(alone.accept(r).block(WAIT)).isNotBlank();
+        assertThat(alone.unreplicatedAccepts()).isEqualTo(1);
+        try (RedisServer master = new RedisServer(); RedisServer replica = new RedisServer(master)) {
+            RedisClusterStateStore replicated = new RedisClusterStateStore(master.template(), "it", CLOCK,
+                    master.connections(), 1, Duration.ofSeconds(1));
+            // the replica first has to finish its initial sync
+            await().atMost(Duration.ofSeconds(60)).until(() -> String.valueOf(replica.template()
+                    .execute(c -> c.serverCommands().info("replication")).blockFirst(WAIT))
+                    .contains("master_link_status=up"));
+            replicated.accept(r).block(WAIT);
+            assertThat(replicated.unreplicatedAccepts()).isZero();
+            long onMaster = master.template().opsForStream().size(LeaderLease.key("it", "accepted")).block(WAIT);
+            assertThat(replica.template().opsForStream().size(LeaderLease.key("it", "accepted")).block(WAIT))
+                    .isEqualTo(onMaster);
+        }
     }
 }

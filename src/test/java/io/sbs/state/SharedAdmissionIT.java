@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.sbs.control.Admission;
+import io.sbs.control.ClusterView;
 import io.sbs.control.SharedAdmission;
 import io.sbs.core.ClusterState;
 import io.sbs.core.InferenceRequest;
@@ -47,6 +48,7 @@ class SharedAdmissionIT {
         final RedisClusterStateStore store;
         final DispatchLoop loop;
         final SharedAdmission admission;
+        final ClusterView view;
 
         Node(String id) {
             this.id = id;
@@ -57,7 +59,8 @@ class SharedAdmissionIT {
             loop = new DispatchLoop(cluster, PolicyRegistry.standard(), 10_000, Duration.ofSeconds(30).toNanos(),
                     System::nanoTime);
             admission = new SharedAdmission(store, election, loop, 10_000, Duration.ofSeconds(10),
-                    FAST.renewPeriod(), Duration.ofMillis(400)).start();
+                    FAST.renewPeriod(), Duration.ofMillis(800)).start();
+            view = new ClusterView(store, election, loop, Duration.ofHours(1), 10, Clock.systemUTC());
         }
 
         Node lead() {
@@ -150,5 +153,46 @@ class SharedAdmissionIT {
         await().atMost(WAIT).until(() -> b.store.acceptedCount().block(WAIT) == 5);
         assertThat(b.store.peekAccepted("-", 10).collectList().block(WAIT))
                 .allMatch(e -> e.request().acceptedBy().equals("b"));
+    }
+
+    @Test
+    void theStandbyReadsTheLeadersView_andTheIntervalHistory() {
+        Admission.Ticket ticket = b.admit("r1");
+        ticket.decided().block(WAIT);
+        a.loop.snapshotNow().block(WAIT);
+        a.view.publish().block(WAIT);
+        b.view.publish().block(WAIT); // a standby publishes nothing
+        LoopSnapshot seen = b.view.current().block(WAIT);
+        assertThat(seen).isEqualTo(a.loop.snapshot());
+        assertThat(seen.units().stream().mapToLong(LoopSnapshot.UnitView::outstandingTokens).sum()).isEqualTo(100);
+        assertThat(b.view.intervalHistory(10).collectList().block(WAIT)).singleElement()
+                .satisfies(sample -> {
+                    assertThat(sample.leaderId()).isEqualTo("a");
+                    assertThat(sample.prefill()).isEqualTo(seen.prefill());
+                });
+        ticket.finished();
+    }
+
+    @Test
+    void aStandbyRelaysEndForwardToTheLeader_andTheLeaderTakesItItself() {
+        List<String> relayed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        a.admission.onRelayedEndForward(relayed::add);
+        b.admission.onRelayedEndForward(relayed::add);
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(b.admission.relayEndForward("{\"instance_id\":\"p0\"}")).isTrue();
+            assertThat(relayed).contains("{\"instance_id\":\"p0\"}");
+        });
+        assertThat(a.admission.relayEndForward("{}")).isFalse();
+    }
+
+    @Test
+    void aClientThatLeavesAtOnce_leavesNothingInTheBuffer_andHoldsNoCapacity() {
+        for (int i = 0; i < 20; i++) {
+            // gone before its acceptance is even written, or while it waits for the decision
+            b.admit("gone-" + i).decided().subscribe().dispose();
+            a.admit("gone-on-leader-" + i).decided().subscribe().dispose();
+        }
+        await().atMost(WAIT).until(() -> a.store.acceptedCount().block(WAIT) == 0);
+        await().atMost(WAIT).until(() -> a.outstanding() == 0);
     }
 }
