@@ -84,6 +84,18 @@
     }, extra);
   };
 
+  /** Options shared by the charts with a bar per DP unit: one category each, zoomable. */
+  SBS.unitChart = function (extra) {
+    return Object.assign({
+      animation: false,
+      grid: {left: 56, right: 16, top: 36, bottom: 48},
+      legend: {top: 0},
+      tooltip: {trigger: 'axis', axisPointer: {type: 'shadow'}},
+      xAxis: {type: 'category', data: []},
+      dataZoom: [{type: 'inside'}, {type: 'slider', height: 16, bottom: 4}]
+    }, extra);
+  };
+
   const status = () => document.getElementById('live-status');
   function setStatus(state, text) {
     const el = status();

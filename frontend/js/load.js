@@ -34,37 +34,25 @@
   heatDecode.setOption(heatBase('decode', {min: 0, max: 1, text: ['k high', 'k low'],
     inRange: {color: ['#eef2fb', '#93b4f0', '#2563eb', '#1e2f6b']}}));
 
-  const zoom = [{type: 'inside'}, {type: 'slider', height: 16, bottom: 4}];
-  barsPrefill.setOption({
-    animation: false,
-    grid: {left: 56, right: 16, top: 36, bottom: 48},
-    legend: {top: 0},
-    tooltip: {trigger: 'axis', axisPointer: {type: 'shadow'}},
-    xAxis: {type: 'category', data: []},
+  barsPrefill.setOption(SBS.unitChart({
     yAxis: {type: 'value', name: 'tokens'},
-    dataZoom: zoom,
     color: ['#2563eb', '#f59e0b', '#d1fae5'],
     series: [
       {name: 'T_inflight', type: 'bar', stack: 'c', data: [], barCategoryGap: '10%'},
       {name: 'Q_device', type: 'bar', stack: 'c', data: []},
       {name: 'C_avail', type: 'bar', stack: 'c', data: [], itemStyle: {borderColor: '#86c9a5', borderWidth: 0.5}}
     ]
-  });
-  barsDecode.setOption({
-    animation: false,
+  }));
+  barsDecode.setOption(SBS.unitChart({
     grid: {left: 56, right: 48, top: 36, bottom: 48},
-    legend: {top: 0},
-    tooltip: {trigger: 'axis', axisPointer: {type: 'shadow'}},
-    xAxis: {type: 'category', data: []},
     yAxis: [{type: 'value', name: 'k tokens'}, {type: 'value', name: 'b', minInterval: 1, splitLine: {show: false}}],
-    dataZoom: zoom,
     series: [
       {name: 'KV load k', type: 'bar', data: [], barCategoryGap: '10%',
         itemStyle: {color: p => units && units.decode && units.decode.masked[p.dataIndex] ? '#dc2626' : '#2563eb'}},
       {name: 'batch size b', type: 'line', yAxisIndex: 1, showSymbol: false, step: 'middle', data: [],
         lineStyle: {width: 1.2}, color: '#16a34a'}
     ]
-  });
+  }));
 
   function tip(phase, i) {
     if (!units) {
