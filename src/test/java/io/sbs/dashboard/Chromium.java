@@ -1,15 +1,22 @@
 package io.sbs.dashboard;
 
 import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
-import java.util.Map;
+import java.util.List;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.PageLoadStrategy;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -26,6 +33,8 @@ final class Chromium implements AutoCloseable {
     static final Path DRIVER = Path.of("/usr/bin/chromedriver");
     static final Path SCREENSHOTS = Path.of("target", "screenshots");
     private static final int WIDTH = 1440;
+    // taller than the tallest page (the DP load page at 1,000 units), so screenshots need no resizing
+    private static final int HEIGHT = 2100;
 
     private final Path profile;
     private final ChromeDriver driver;
@@ -44,7 +53,13 @@ final class Chromium implements AutoCloseable {
         options.setBinary(BINARY.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--window-size=" + WIDTH + ",1000");
+                "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--window-size=" + WIDTH + "," + HEIGHT,
+                // Chrome deprioritizes and throttles the renderer of a window it takes for hidden, as a
+                // headless one may be; on a busy machine the renderer needs all the share it can get
+                "--disable-renderer-backgrounding", "--disable-background-timer-throttling",
+                "--disable-backgrounding-occluded-windows");
+        // the tests wait for what they expect on a page, not for every image and stream of it to settle
+        options.setPageLoadStrategy(PageLoadStrategy.EAGER);
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile())
                 .usingAnyFreePort().build();
         driver = new ChromeDriver(service, options);
@@ -56,28 +71,48 @@ final class Chromium implements AutoCloseable {
         return driver;
     }
 
+    /**
+     * Clicks {@code button}, which submits a form, and waits at most 30 s for {@code done}. The click is
+     * dispatched in the page: chromedriver's own click also waits for the navigation it starts, and on a busy
+     * machine that wait now and then never ended although the server had answered every request of the new
+     * page; here the test waits for the outcome it expects instead.
+     */
+    void submit(By button, Callable<Boolean> done) {
+        script("arguments[0].click();", driver.findElement(button));
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(done);
+    }
+
     Object script(String js, Object... args) {
         return ((JavascriptExecutor) driver).executeScript(js, args);
     }
 
     /**
-     * The whole page as {@code target/screenshots/<name>.png}: Chrome captures beyond the viewport, clipped
-     * to the content's size. (Stretching the viewport with a device-metrics override instead, as Puppeteer
-     * does, left the next click's navigation waiting for the renderer until it timed out.)
+     * The page as {@code target/screenshots/<name>.png}, cut to its content. The window is taller than any
+     * page, so the picture needs no resizing and the page under test sees none (its charts would redraw).
      */
-    @SuppressWarnings("unchecked")
     Path screenshot(String name) {
-        Map<String, Object> metrics = driver.executeCdpCommand("Page.getLayoutMetrics", Map.of());
-        Map<String, Object> content = (Map<String, Object>) metrics.get("cssContentSize");
-        double height = Math.min(6000, Math.ceil(((Number) content.get("height")).doubleValue()));
-        double width = Math.ceil(((Number) content.get("width")).doubleValue());
-        Map<String, Object> shot = driver.executeCdpCommand("Page.captureScreenshot", Map.of("format", "png",
-                "captureBeyondViewport", true,
-                "clip", Map.of("x", 0, "y", 0, "width", width, "height", height, "scale", 1)));
+        // the body's own height: the document's is at least the window's
+        long height = ((Number) script("return Math.ceil(document.body.getBoundingClientRect().height)")).longValue();
+        return save(name, 0, height);
+    }
+
+    /** The band of the page around the element {@code selector}, {@code margin} pixels above and below it. */
+    Path screenshotAround(String name, String selector, int margin) {
+        @SuppressWarnings("unchecked")
+        List<Number> box = (List<Number>) script("const r = document.querySelector(arguments[0]).getBoundingClientRect();"
+                + "return [r.top, r.bottom];", selector);
+        long top = Math.max(0, box.get(0).longValue() - margin);
+        return save(name, top, box.get(1).longValue() + margin - top);
+    }
+
+    private Path save(String name, long top, long height) {
         try {
+            BufferedImage shot = ImageIO.read(new ByteArrayInputStream(driver.getScreenshotAs(OutputType.BYTES)));
+            int y = (int) Math.min(top, shot.getHeight() - 1);
+            BufferedImage part = shot.getSubimage(0, y, shot.getWidth(), (int) Math.min(shot.getHeight() - y, height));
             Files.createDirectories(SCREENSHOTS);
             Path target = SCREENSHOTS.resolve(name + ".png");
-            Files.write(target, Base64.getDecoder().decode((String) shot.get("data")));
+            ImageIO.write(part, "png", target.toFile());
             return target;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

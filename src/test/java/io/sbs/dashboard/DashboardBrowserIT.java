@@ -20,6 +20,7 @@ import org.openqa.selenium.WebElement;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
 
 /**
  * The dashboard in a real browser (headless Chromium) against the embedded default with its demo load:
@@ -27,6 +28,9 @@ import org.springframework.boot.test.web.server.LocalServerPort;
  * the audit trail, be refused as a viewer, without a CSRF token and with a stale version. Every page is
  * saved to {@code target/screenshots/} (docs/img/ holds copies for the README).
  */
+// its own context (no other class shares these settings), running a simulated cluster under load: closed after
+// the class, so it does not keep loading the event loops every context in the JVM shares
+@DirtiesContext
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "SBS_VIEWER_PASSWORD=" + DashboardBrowserIT.VIEWER_PASSWORD,
     "SBS_OPERATOR_PASSWORD=" + DashboardBrowserIT.OPERATOR_PASSWORD,
@@ -76,13 +80,11 @@ class DashboardBrowserIT {
         assertThat(driver.findElement(By.name("_csrf")).getDomAttribute("value")).isNotBlank();
         driver.findElement(By.id("username")).sendKeys(user);
         driver.findElement(By.id("password")).sendKeys(password);
-        driver.findElement(By.id("login-submit")).click();
-        await().atMost(Duration.ofSeconds(10)).until(() -> driver.getCurrentUrl().endsWith("/dashboard"));
+        chromium.submit(By.id("login-submit"), () -> driver.getCurrentUrl().endsWith("/dashboard"));
     }
 
     private void logOut() {
-        driver.findElement(By.cssSelector(".session form button")).click();
-        await().atMost(Duration.ofSeconds(10)).until(() -> driver.getCurrentUrl().contains("/login"));
+        chromium.submit(By.cssSelector(".session form button"), () -> driver.getCurrentUrl().contains("/login"));
     }
 
     private String live(String key) {
@@ -112,11 +114,10 @@ class DashboardBrowserIT {
     void logIn_wrongPassword_staysOnLoginWithMessage() {
         driver.get(url("/dashboard"));
         assertThat(driver.getCurrentUrl()).endsWith("/login");
-        chromium.screenshot("login");
+        chromium.screenshotAround("login", ".login-card", 160);
         driver.findElement(By.id("username")).sendKeys("operator");
         driver.findElement(By.id("password")).sendKeys("not-the-password");
-        driver.findElement(By.id("login-submit")).click();
-        await().atMost(Duration.ofSeconds(10)).until(() -> !driver.findElements(By.id("login-error")).isEmpty());
+        chromium.submit(By.id("login-submit"), () -> !driver.findElements(By.id("login-error")).isEmpty());
         assertThat(driver.getCurrentUrl()).contains("/login?error");
     }
 
@@ -150,6 +151,9 @@ class DashboardBrowserIT {
 
         driver.get(url("/dashboard/iqr"));
         awaitLive("theta");
+        // half a minute of the band over time, so the picture shows how it moves
+        await().atMost(Duration.ofSeconds(45)).ignoreExceptions().until(() -> Integer.parseInt(
+                String.valueOf(driver.findElement(By.tagName("body")).getDomAttribute("data-points"))) >= 30);
         assertThat(live("maskedDetail")).isEqualTo("of 32 decode DP units");
         chromium.screenshot("iqr-bands");
 
@@ -167,8 +171,7 @@ class DashboardBrowserIT {
         driver.get(url("/dashboard/policies"));
         type("iqrKappa", "-1");
         type("windowSamples", "many");
-        driver.findElement(By.id("save-policy")).click();
-        await().atMost(Duration.ofSeconds(10)).until(() -> !driver.findElements(By.id("message")).isEmpty());
+        chromium.submit(By.id("save-policy"), () -> !driver.findElements(By.id("message")).isEmpty());
         assertThat(status()).isEqualTo(400);
         assertThat(driver.findElement(By.cssSelector("[data-field='iqrKappa'] .error")).getText())
                 .contains("must be between 0.0 and 100.0");
@@ -187,8 +190,7 @@ class DashboardBrowserIT {
         driver.get(url("/dashboard/policies"));
         type("iqrKappa", "2.5");
         type("watchdogFactor", "4");
-        driver.findElement(By.id("save-policy")).click();
-        await().atMost(Duration.ofSeconds(10)).until(() -> driver.getCurrentUrl().contains("saved="));
+        chromium.submit(By.id("save-policy"), () -> driver.getCurrentUrl().contains("saved="));
         assertThat(driver.findElement(By.id("message")).getText()).isEqualTo("Saved as version " + (before + 1) + ".");
         assertThat(stored().version()).isEqualTo(before + 1);
         assertThat(stored().actor()).isEqualTo("operator");
@@ -207,16 +209,14 @@ class DashboardBrowserIT {
     void interval_pinThenRelease_asOperator_areVersionedChanges() {
         driver.get(url("/dashboard/interval"));
         type("pinnedMs", "20");
-        driver.findElement(By.id("pin")).click();
-        await().atMost(Duration.ofSeconds(10)).until(() -> driver.getCurrentUrl().contains("saved="));
+        chromium.submit(By.id("pin"), () -> driver.getCurrentUrl().contains("saved="));
         assertThat(driver.findElement(By.id("pin-state")).getText()).contains("pinned at 20 ms");
         assertThat(stored().policy().pinnedInterval()).isEqualTo(Duration.ofMillis(20));
         // the loop runs it: Δ shows the pinned value once the next frame arrives
         await().atMost(LIVE).until(() -> live("mode").equals("pinned by an operator") && live("prefillInterval").equals("20 ms"));
         chromium.screenshot("interval-pinned");
 
-        driver.findElement(By.id("release")).click();
-        await().atMost(Duration.ofSeconds(10)).until(() -> driver.findElement(By.id("pin-state")).getText().contains("adaptive"));
+        chromium.submit(By.id("release"), () -> driver.findElement(By.id("pin-state")).getText().contains("adaptive"));
         assertThat(stored().policy().pinnedInterval()).isZero();
         assertThat(stored().actor()).isEqualTo("operator");
     }
@@ -229,8 +229,7 @@ class DashboardBrowserIT {
         policies.replace(seen.policy().toBuilder().overloadCycles(9).build(), seen.version(), "someone-else")
                 .block(Duration.ofSeconds(5));
         type("iqrKappa", "3");
-        driver.findElement(By.id("save-policy")).click();
-        await().atMost(Duration.ofSeconds(10)).until(() -> !driver.findElements(By.id("message")).isEmpty());
+        chromium.submit(By.id("save-policy"), () -> !driver.findElements(By.id("message")).isEmpty());
         assertThat(status()).isEqualTo(409);
         assertThat(driver.findElement(By.id("message")).getText())
                 .contains("changed since this page was loaded", "version " + (seen.version() + 1) + " by someone-else");

@@ -15,6 +15,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseCookie;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
@@ -26,6 +27,9 @@ import org.springframework.web.reactive.function.BodyInserters;
  * policy form with a message that names the leader, and the page says it is standby before anyone tries.
  * Driven over HTTP as a browser would: session cookie, the CSRF token from each page's form.
  */
+// its own context (no other class shares these settings), running a simulated cluster: closed after the class,
+// so it does not keep loading the event loops every context in the JVM shares
+@DirtiesContext
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "SBS_VIEWER_PASSWORD=viewer-standby-test",
     "SBS_OPERATOR_PASSWORD=" + DashboardStandbyIT.PASSWORD,
