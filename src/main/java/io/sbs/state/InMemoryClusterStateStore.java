@@ -121,17 +121,17 @@ public final class InMemoryClusterStateStore implements ClusterStateStore {
     }
 
     @Override
-    public Mono<Void> assign(Fence fence, String entryId, String acceptedBy, String assignment) {
-        return Mono.defer(() -> {
+    public Mono<Boolean> assign(Fence fence, String entryId, String acceptedBy, String assignment) {
+        return Mono.fromCallable(() -> {
             synchronized (this) {
                 Slot slot = accepted.get(Long.parseLong(entryId));
                 if (slot == null) {
-                    return Mono.empty();
+                    return false;
                 }
                 slot.assignment = assignment;
             }
             emit(new Notice(acceptedBy, assignment));
-            return Mono.empty();
+            return true;
         });
     }
 
