@@ -26,6 +26,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 import reactor.core.publisher.Sinks;
+import reactor.util.retry.Retry;
 
 /**
  * Active-standby admission through the shared buffer: every node accepts requests, the leader decides.
@@ -290,7 +291,10 @@ public final class SharedAdmission implements Admission, AutoCloseable {
             String id = entryId;
             if (id != null && released.compareAndSet(false, true)) {
                 waiting.remove(id);
-                store.release(id).onErrorResume(SharedAdmission.this::warn).subscribe();
+                // a release lost to a Redis outage would leave the entry for good (only dead nodes' entries
+                // are swept): retry it across a Sentinel failover's few seconds
+                store.release(id).retryWhen(Retry.backoff(8, Duration.ofMillis(250)).maxBackoff(Duration.ofSeconds(2)))
+                        .onErrorResume(SharedAdmission.this::warn).subscribe();
             }
         }
     }
