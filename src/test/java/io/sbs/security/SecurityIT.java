@@ -32,14 +32,14 @@ class SecurityIT {
 
     @Test
     void ingress_anonymous_isOpen() {
-        client().get().uri("/v1/models").exchange().expectStatus().isOk();
+        client().get().uri("/v1/models").exchange().expectStatus().isOk().expectBody().returnResult();
     }
 
     @Test
     void actuator_healthInfoPrometheus_areOpen_butHealthDetailsOnlyForViewersAndOperators() {
-        client().get().uri("/actuator/info").exchange().expectStatus().isOk();
-        client().get().uri("/actuator/prometheus").exchange().expectStatus().isOk();
-        client().get().uri("/actuator/health/readiness").exchange().expectStatus().isOk();
+        client().get().uri("/actuator/info").exchange().expectStatus().isOk().expectBody().returnResult();
+        client().get().uri("/actuator/prometheus").exchange().expectStatus().isOk().expectBody().returnResult();
+        client().get().uri("/actuator/health/readiness").exchange().expectStatus().isOk().expectBody().returnResult();
         client().get().uri("/actuator/health").exchange().expectStatus().isOk().expectBody()
                 .jsonPath("$.status").isEqualTo("UP").jsonPath("$.components").doesNotExist();
         Caller.ENGINE.as(client().get().uri("/actuator/health")).exchange().expectStatus().isOk().expectBody()
@@ -56,9 +56,11 @@ class SecurityIT {
 
     @Test
     void actuator_endpointsNotExposed_areRefused() {
-        client().get().uri("/actuator/env").exchange().expectStatus().isUnauthorized();
-        Caller.OPERATOR.as(client().get().uri("/actuator/env")).exchange().expectStatus().isForbidden();
-        Caller.OPERATOR.as(client().get().uri("/actuator/beans")).exchange().expectStatus().isForbidden();
+        client().get().uri("/actuator/env").exchange().expectStatus().isUnauthorized().expectBody().returnResult();
+        Caller.OPERATOR.as(client().get().uri("/actuator/env")).exchange().expectStatus().isForbidden()
+                .expectBody().returnResult();
+        Caller.OPERATOR.as(client().get().uri("/actuator/beans")).exchange().expectStatus().isForbidden()
+                .expectBody().returnResult();
     }
 
     @Test
@@ -71,17 +73,18 @@ class SecurityIT {
                 .expectBody().jsonPath("$.status").isEqualTo(401)
                 .jsonPath("$.detail").isEqualTo("a valid engine token is required");
         client().post().uri("/internal/v1/end-forward").contentType(MediaType.APPLICATION_JSON).bodyValue(bad)
-                .header(HttpHeaders.AUTHORIZATION, "Bearer not-the-engine-token").exchange().expectStatus().isUnauthorized();
+                .header(HttpHeaders.AUTHORIZATION, "Bearer not-the-engine-token").exchange().expectStatus().isUnauthorized()
+                        .expectBody().returnResult();
         client().post().uri("/internal/v1/end-forward").contentType(MediaType.APPLICATION_JSON).bodyValue(bad)
                 .header(HttpHeaders.AUTHORIZATION, "Bearer " + SecuredPlatform.VIEWER_API_TOKEN).exchange()
-                .expectStatus().isForbidden();
+                .expectStatus().isForbidden().expectBody().returnResult();
         Caller.OPERATOR.as(client().post().uri("/internal/v1/end-forward").contentType(MediaType.APPLICATION_JSON)
                 .bodyValue(bad)).exchange().expectStatus().isForbidden()
                 .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
                 .expectBody().jsonPath("$.status").isEqualTo(403);
         // past security, the handler judges the body
         Caller.ENGINE.as(client().post().uri("/internal/v1/end-forward").contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(bad)).exchange().expectStatus().isBadRequest();
+                .bodyValue(bad)).exchange().expectStatus().isBadRequest().expectBody().returnResult();
     }
 
     @Test
@@ -108,50 +111,51 @@ class SecurityIT {
 
     @Test
     void openApiDocument_isPublic() {
-        client().get().uri("/v3/api-docs").exchange().expectStatus().isOk();
+        client().get().uri("/v3/api-docs").exchange().expectStatus().isOk().expectBody().returnResult();
     }
 
     @Test
     void dashboard_anonymous_isSentToTheLoginPage() {
         client().get().uri("/dashboard").exchange().expectStatus().isFound()
-                .expectHeader().valueEquals(HttpHeaders.LOCATION, "/login");
+                .expectHeader().valueEquals(HttpHeaders.LOCATION, "/login").expectBody().returnResult();
     }
 
     @Test
     void dashboard_postsWithoutCsrfToken_are403() {
-        client().post().uri("/logout").exchange().expectStatus().isForbidden();
+        client().post().uri("/logout").exchange().expectStatus().isForbidden().expectBody().returnResult();
         client().post().uri("/login").body(BodyInserters.fromFormData("username", "viewer")
-                .with("password", SecuredPlatform.VIEWER_PASSWORD)).exchange().expectStatus().isForbidden();
+                .with("password", SecuredPlatform.VIEWER_PASSWORD)).exchange().expectStatus().isForbidden()
+                        .expectBody().returnResult();
         // a token from another session does not help either
         Session other = Session.open(client());
         client().post().uri("/login").body(BodyInserters.fromFormData("username", "viewer")
                 .with("password", SecuredPlatform.VIEWER_PASSWORD).with("_csrf", other.csrf))
-                .exchange().expectStatus().isForbidden();
+                .exchange().expectStatus().isForbidden().expectBody().returnResult();
     }
 
     @Test
     void dashboard_formLogin_withCsrf_thenViewerReadsAndOnlyOperatorChanges() {
         Session viewer = Session.open(client()).login(client(), "viewer", SecuredPlatform.VIEWER_PASSWORD);
         // past security: the page does not exist, which only a logged-in viewer learns
-        viewer.get(client(), "/dashboard/no-such-page").expectStatus().isNotFound();
-        viewer.post(client(), "/dashboard/no-such-form", true).expectStatus().isForbidden();
+        viewer.get(client(), "/dashboard/no-such-page").expectStatus().isNotFound().expectBody().returnResult();
+        viewer.post(client(), "/dashboard/no-such-form", true).expectStatus().isForbidden().expectBody().returnResult();
 
         Session operator = Session.open(client()).login(client(), "operator", SecuredPlatform.OPERATOR_PASSWORD);
-        operator.get(client(), "/dashboard/no-such-page").expectStatus().isNotFound();
-        operator.post(client(), "/dashboard/no-such-form", true).expectStatus().isNotFound();
-        operator.post(client(), "/dashboard/no-such-form", false).expectStatus().isForbidden();
+        operator.get(client(), "/dashboard/no-such-page").expectStatus().isNotFound().expectBody().returnResult();
+        operator.post(client(), "/dashboard/no-such-form", true).expectStatus().isNotFound().expectBody().returnResult();
+        operator.post(client(), "/dashboard/no-such-form", false).expectStatus().isForbidden().expectBody().returnResult();
 
         operator.post(client(), "/logout", true).expectStatus().isFound()
-                .expectHeader().valueEquals(HttpHeaders.LOCATION, "/login?logout");
+                .expectHeader().valueEquals(HttpHeaders.LOCATION, "/login?logout").expectBody().returnResult();
         operator.get(client(), "/dashboard/no-such-page").expectStatus().isFound()
-                .expectHeader().valueEquals(HttpHeaders.LOCATION, "/login");
+                .expectHeader().valueEquals(HttpHeaders.LOCATION, "/login").expectBody().returnResult();
     }
 
     @Test
     void dashboard_wrongPassword_returnsToTheLoginPageWithAnError() {
         Session s = Session.open(client());
         s.form(client(), "/login", "username", "viewer", "password", "wrong").expectStatus().isFound()
-                .expectHeader().valueEquals(HttpHeaders.LOCATION, "/login?error");
+                .expectHeader().valueEquals(HttpHeaders.LOCATION, "/login?error").expectBody().returnResult();
     }
 
     /** A browser's session: its cookie and the CSRF token its pages carry. */

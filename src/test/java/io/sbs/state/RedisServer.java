@@ -16,7 +16,7 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
  * A real Redis for tests: a {@code redis-server} process on a free port in a temporary directory,
  * without persistence. When the binary is missing the test fails with how to install it; it never skips.
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
 
     private final Process process;
     private final int port;
@@ -61,7 +61,7 @@ final class RedisServer implements AutoCloseable {
      * One server for every test class of the JVM, stopped when the JVM exits: each class empties it
      * ({@link #flushed}) rather than paying for a process of its own.
      */
-    static synchronized RedisServer shared() throws IOException, InterruptedException {
+    public static synchronized RedisServer shared() throws IOException, InterruptedException {
         if (shared == null) {
             shared = new RedisServer();
             Runtime.getRuntime().addShutdownHook(new Thread(shared::close));
@@ -70,17 +70,17 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** A template on this server after deleting every key. */
-    ReactiveStringRedisTemplate flushed() {
+    public ReactiveStringRedisTemplate flushed() {
         ReactiveStringRedisTemplate t = template();
         t.execute(c -> c.serverCommands().flushAll()).blockLast(Duration.ofSeconds(5));
         return t;
     }
 
-    ReactiveStringRedisTemplate template() {
+    public ReactiveStringRedisTemplate template() {
         return new ReactiveStringRedisTemplate(connections);
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
