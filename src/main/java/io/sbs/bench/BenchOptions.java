@@ -4,12 +4,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
-/** {@code --name value} options of a bench suite; unknown names are an error naming the known ones. */
-final class BenchOptions {
+/**
+ * {@code --name value} (or {@code --name=value}) options of a bench suite or a chaos drill; unknown names are
+ * an error naming the known ones.
+ */
+public final class BenchOptions {
 
     private final Map<String, String> values = new LinkedHashMap<>();
 
-    BenchOptions(String[] args, int from, Set<String> known) {
+    public BenchOptions(String[] args, int from, Set<String> known) {
         for (int i = from; i < args.length; i++) {
             String a = args[i];
             if (!a.startsWith("--")) {
@@ -33,11 +36,11 @@ final class BenchOptions {
         }
     }
 
-    String get(String name, String fallback) {
+    public String get(String name, String fallback) {
         return values.getOrDefault(name, fallback);
     }
 
-    String require(String name) {
+    public String require(String name) {
         String v = values.get(name);
         if (v == null) {
             throw new IllegalArgumentException("missing --" + name);
@@ -45,7 +48,7 @@ final class BenchOptions {
         return v;
     }
 
-    double getDouble(String name, double fallback) {
+    public double getDouble(String name, double fallback) {
         String v = values.get(name);
         try {
             return v == null ? fallback : Double.parseDouble(v);

@@ -24,8 +24,10 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
@@ -80,6 +82,7 @@ public final class DispatchLoop implements AutoCloseable {
     private final AtomicInteger pending = new AtomicInteger();
     private final Queue<Runnable> deferred = new ConcurrentLinkedQueue<>();
     private final Set<String> drainingIds = ConcurrentHashMap.newKeySet();
+    private final List<Consumer<InferenceRequest>> submitted = new CopyOnWriteArrayList<>();
     private final Disposable snapshots;
     private PhaseDispatch prefill;
     private @Nullable PhaseDispatch decode;
@@ -143,10 +146,22 @@ public final class DispatchLoop implements AutoCloseable {
                 applyDeferred();
                 waiting.put(request.id(), new Waiting(request, sink));
                 markOldest();
+                for (Consumer<InferenceRequest> listener : submitted) {
+                    listener.accept(request);
+                }
                 deliverPrefill(prefill.onArrival(request, clock.getAsLong()));
                 reschedule();
             });
         });
+    }
+
+    /**
+     * Adds {@code listener}, told of every request {@link #submit} accepts, on the loop's thread and before
+     * the strategies see it (the policy preview records traffic this way). It runs inside the loop's task,
+     * so it must be quick and must not throw.
+     */
+    public void onSubmitted(Consumer<InferenceRequest> listener) {
+        submitted.add(listener);
     }
 
     /**
@@ -419,6 +434,9 @@ public final class DispatchLoop implements AutoCloseable {
     }
 
     private void reschedule() {
+        if (scheduler.isDisposed()) {
+            return; // closed while a task was queued
+        }
         long now = clock.getAsLong();
         long next = prefill.nextTickAt(now);
         if (decode != null && decode.buffered() > 0) {

@@ -2,6 +2,9 @@ package io.sbs.state;
 
 import io.sbs.core.SchedulingPolicy;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.ArrayList;
@@ -10,6 +13,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 /**
  * The store of the embedded default: one node, nothing shared, so there is nobody to fence (a single
@@ -25,6 +29,19 @@ public final class InMemoryClusterStateStore implements ClusterStateStore {
     private PolicyRecord current;
     private final TreeMap<Long, Slot> accepted = new TreeMap<>();
     private long nextEntry = 1;
+    /** Published notices: to a node (assignments), or to the leader ({@code to} null); at most once, as in Redis. */
+    private final Sinks.Many<Notice> notices = Sinks.many().multicast().directBestEffort();
+    private final Map<String, Long> alive = new ConcurrentHashMap<>();
+    private final Deque<String> samples = new ArrayDeque<>();
+    private @Nullable String view;
+
+    private void emit(Notice notice) {
+        // several threads publish; the sink wants one at a time, as Redis serializes PUBLISH
+        notices.emitNext(notice, Sinks.EmitFailureHandler.busyLooping(Duration.ofMillis(100)));
+    }
+
+    private record Notice(@Nullable String to, String text) {
+    }
 
     public InMemoryClusterStateStore(Clock clock) {
         this.clock = clock;
@@ -89,6 +106,108 @@ public final class InMemoryClusterStateStore implements ClusterStateStore {
     }
 
     @Override
+    public Flux<AcceptedRequest.Entry> peekAccepted(String afterEntryId, int count) {
+        List<AcceptedRequest.Entry> out = new ArrayList<>();
+        synchronized (this) {
+            long after = afterEntryId.equals("-") ? 0 : Long.parseLong(afterEntryId);
+            for (Map.Entry<Long, Slot> e : accepted.tailMap(after, false).entrySet()) {
+                if (out.size() == count) {
+                    break;
+                }
+                out.add(new AcceptedRequest.Entry(Long.toString(e.getKey()), e.getValue().request));
+            }
+        }
+        return Flux.fromIterable(out);
+    }
+
+    @Override
+    public Mono<Void> assign(Fence fence, String entryId, String acceptedBy, String assignment) {
+        return Mono.defer(() -> {
+            synchronized (this) {
+                Slot slot = accepted.get(Long.parseLong(entryId));
+                if (slot == null) {
+                    return Mono.empty();
+                }
+                slot.assignment = assignment;
+            }
+            emit(new Notice(acceptedBy, assignment));
+            return Mono.empty();
+        });
+    }
+
+    @Override
+    public synchronized Mono<Boolean> buffered(String entryId) {
+        return Mono.just(accepted.containsKey(Long.parseLong(entryId)));
+    }
+
+    @Override
+    public synchronized Mono<String> assignment(String entryId) {
+        Slot slot = accepted.get(Long.parseLong(entryId));
+        return Mono.justOrEmpty(slot == null ? null : slot.assignment);
+    }
+
+    @Override
+    public Flux<String> assignments(String nodeId) {
+        return notices.asFlux().filter(n -> nodeId.equals(n.to())).map(Notice::text);
+    }
+
+    @Override
+    public synchronized Mono<Boolean> release(String entryId) {
+        return Mono.just(accepted.remove(Long.parseLong(entryId)) != null);
+    }
+
+    @Override
+    public Mono<Void> noticeLeader(String notice) {
+        return Mono.fromRunnable(() -> emit(new Notice(null, notice)));
+    }
+
+    @Override
+    public Flux<String> leaderNotices() {
+        return notices.asFlux().filter(n -> n.to() == null).map(Notice::text);
+    }
+
+    @Override
+    public Mono<Void> heartbeat(String nodeId, Duration ttl) {
+        // a TTL is a duration: the monotonic clock, as Redis's own expiry does not follow wall-clock jumps
+        return Mono.fromRunnable(() -> alive.put(nodeId, System.nanoTime() + ttl.toNanos()));
+    }
+
+    @Override
+    public Mono<Boolean> alive(String nodeId) {
+        return Mono.fromCallable(() -> {
+            Long until = alive.get(nodeId);
+            return until != null && until - System.nanoTime() > 0;
+        });
+    }
+
+    @Override
+    public Mono<Void> publishView(Fence fence, String view, String sample, int historyLength) {
+        return Mono.fromRunnable(() -> {
+            synchronized (samples) {
+                this.view = view;
+                samples.addFirst(sample);
+                while (samples.size() > historyLength) {
+                    samples.removeLast();
+                }
+            }
+        });
+    }
+
+    @Override
+    public Mono<String> leaderView() {
+        synchronized (samples) {
+            return Mono.justOrEmpty(view);
+        }
+    }
+
+    @Override
+    public Flux<String> intervalHistory(int limit) {
+        synchronized (samples) {
+            return Flux.fromIterable(samples.stream().limit(limit).toList());
+        }
+    }
+
+    @Override
     public Flux<PolicyRecord> policyHistory(int limit) {
         List<PolicyRecord> copy;
         synchronized (this) {
@@ -101,6 +220,7 @@ public final class InMemoryClusterStateStore implements ClusterStateStore {
     private static final class Slot {
         final AcceptedRequest request;
         long claimedAt;
+        String assignment;
 
         Slot(AcceptedRequest request) {
             this.request = request;

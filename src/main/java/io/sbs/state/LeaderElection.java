@@ -2,6 +2,7 @@ package io.sbs.state;
 
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +32,7 @@ public final class LeaderElection implements Leadership, AutoCloseable {
     private volatile long epoch;
     private volatile String leaderId;
     private volatile boolean holding;
+    private final AtomicLong fencedWrites = new AtomicLong();
 
     /** @param clock monotonic nanoseconds ({@code System::nanoTime}) */
     public LeaderElection(LeaderLease lease, LeaseTimings timings, LongSupplier clock) {
@@ -59,6 +61,10 @@ public final class LeaderElection implements Leadership, AutoCloseable {
                     holding = h.mine();
                     if (h.mine()) {
                         renewedAt = sentAt;
+                    } else if (h.expiresInMs() >= 0 && h.expiresInMs() < timings.renewPeriod().toMillis()) {
+                        // the lease runs out before the next renewal tick: try the moment it does, which takes
+                        // up to a renew period off a takeover
+                        Mono.delay(Duration.ofMillis(h.expiresInMs() + 1)).flatMap(t -> attempt()).subscribe();
                     }
                     if (was != isLeader()) {
                         log.info("{} is now {} (epoch {}, leader {})", lease.nodeId(), isLeader() ? "leader" : "standby",
@@ -92,8 +98,14 @@ public final class LeaderElection implements Leadership, AutoCloseable {
     /** Demotes at once, before the next renewal says so. */
     @Override
     public void fenced() {
+        fencedWrites.incrementAndGet();
         holding = false;
         log.warn("{}: a write was fenced at epoch {}; standing down", lease.nodeId(), epoch);
+    }
+
+    @Override
+    public long fencedWrites() {
+        return fencedWrites.get();
     }
 
     /** Stops renewing without giving the lease up, as a stopped or cut-off process would. */

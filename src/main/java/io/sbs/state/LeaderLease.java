@@ -18,8 +18,12 @@ import reactor.core.publisher.Mono;
  */
 public final class LeaderLease {
 
-    /** Who holds the lease after an acquire attempt. */
-    public record Holder(boolean mine, long epoch, String owner) {
+    /**
+     * Who holds the lease after an acquire attempt.
+     *
+     * @param expiresInMs how long the lease lives without renewal, as Redis counts it
+     */
+    public record Holder(boolean mine, long epoch, String owner, long expiresInMs) {
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -60,7 +64,7 @@ public final class LeaderLease {
         return redis.execute(LEASE, List.of(leaseKey, epochKey), List.of(nodeId, Long.toString(ttl.toMillis())))
                 .next()
                 .map(reply -> new Holder(((Number) reply.get(0)).longValue() == 1, ((Number) reply.get(1)).longValue(),
-                        String.valueOf(reply.get(2))));
+                        String.valueOf(reply.get(2)), ((Number) reply.get(3)).longValue()));
     }
 
     /** Gives the lease up if this node holds it at {@code epoch}; true when it did. */

@@ -26,6 +26,11 @@ public interface Leadership extends AutoCloseable {
     /** A write was fenced: another node leads now. Demotes at once. */
     void fenced();
 
+    /** Writes of this node that the store refused as fenced, since start. */
+    default long fencedWrites() {
+        return 0;
+    }
+
     /** Stops competing for leadership, giving the lease up when holding it. */
     @Override
     default void close() {

@@ -2,14 +2,29 @@ package io.sbs.state;
 
 import io.sbs.core.SchedulingPolicy;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import java.util.concurrent.atomic.AtomicLong;
+import org.springframework.data.domain.Range;
+import org.springframework.data.redis.connection.Limit;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.output.IntegerOutput;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnection;
+import org.springframework.data.redis.connection.stream.MapRecord;
+import org.springframework.data.redis.core.RedisCallback;
+import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.connection.stream.RecordId;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -24,6 +39,9 @@ public final class RedisClusterStateStore implements ClusterStateStore {
     private static final RedisScript<List<Object>> CLAIM = (RedisScript) LuaScripts.fenced("accepted-claim.lua",
             List.class);
     private static final RedisScript<Long> FINISH = LuaScripts.fenced("accepted-finish.lua", Long.class);
+    private static final RedisScript<Long> ASSIGN = LuaScripts.fenced("accepted-assign.lua", Long.class);
+    private static final RedisScript<Long> RELEASE = LuaScripts.plain("accepted-release.lua", Long.class);
+    private static final RedisScript<Long> PUBLISH_VIEW = LuaScripts.fenced("view-publish.lua", Long.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final ReactiveStringRedisTemplate redis;
@@ -34,8 +52,31 @@ public final class RedisClusterStateStore implements ClusterStateStore {
     private final String policyHistory;
     private final String acceptedStream;
     private final String claims;
+    private final String assignments;
+    private final String cluster;
+    private final int waitReplicas;
+    private final Duration waitTimeout;
+    private final AtomicLong unreplicated = new AtomicLong();
+    private final @Nullable StringRedisTemplate replicated;
 
     public RedisClusterStateStore(ReactiveStringRedisTemplate redis, String cluster, Clock clock) {
+        this(redis, cluster, clock, null, 0, Duration.ZERO);
+    }
+
+    /**
+     * @param blocking     the same server's blocking connections, for {@code WAIT} (null when
+     *                     {@code waitReplicas} is 0)
+     * @param waitReplicas replicas that must hold an accepted request before {@link #accept} completes
+     *                     (Redis {@code WAIT}); 0 completes on the master's write
+     * @param waitTimeout  how long {@code WAIT} waits; when fewer replicas acknowledge in time the request is
+     *                     accepted anyway and counted in {@link #unreplicatedAccepts()}
+     */
+    public RedisClusterStateStore(ReactiveStringRedisTemplate redis, String cluster, Clock clock,
+            @Nullable RedisConnectionFactory blocking, int waitReplicas, Duration waitTimeout) {
+        this.replicated = waitReplicas > 0 ? new StringRedisTemplate(Objects.requireNonNull(blocking,
+                "WAIT needs the blocking connection factory")) : null;
+        this.waitReplicas = waitReplicas;
+        this.waitTimeout = waitTimeout;
         this.redis = redis;
         this.clock = clock;
         this.lease = LeaderLease.key(cluster, "lease");
@@ -44,6 +85,8 @@ public final class RedisClusterStateStore implements ClusterStateStore {
         this.policyHistory = LeaderLease.key(cluster, "policy-history");
         this.acceptedStream = LeaderLease.key(cluster, "accepted");
         this.claims = LeaderLease.key(cluster, "accepted-claims");
+        this.assignments = LeaderLease.key(cluster, "accepted-assignments");
+        this.cluster = cluster;
     }
 
     @Override
@@ -64,13 +107,35 @@ public final class RedisClusterStateStore implements ClusterStateStore {
 
     @Override
     public Flux<PolicyRecord> policyHistory(int limit) {
-        return redis.opsForList().range(policyHistory, 0, limit - 1L).map(RedisClusterStateStore::read);
+        // whole, for the reason given in peekAccepted
+        return redis.opsForList().range(policyHistory, 0, limit - 1L).map(RedisClusterStateStore::read)
+                .collectList().flatMapIterable(records -> records);
     }
 
     @Override
     public Mono<String> accept(AcceptedRequest request) {
-        return redis.opsForStream().add(acceptedStream, Map.of("request", JSON.writeValueAsString(request)))
-                .map(RecordId::getValue);
+        String json = JSON.writeValueAsString(request);
+        if (replicated == null) {
+            return redis.opsForStream().add(acceptedStream, Map.of("request", json)).map(RecordId::getValue);
+        }
+        // WAIT counts the writes its own connection sent before it, so both go on one connection; Spring's
+        // reactive API has no WAIT, hence the blocking one, off the event loops
+        return Mono.fromCallable(() -> replicated.execute((RedisCallback<String>) c -> {
+            RecordId id = c.streamCommands().xAdd(MapRecord.create(acceptedStream.getBytes(StandardCharsets.UTF_8),
+                    Map.of("request".getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8))));
+            Object acked = ((LettuceConnection) c).execute("WAIT", new IntegerOutput<>(ByteArrayCodec.INSTANCE),
+                    Integer.toString(waitReplicas).getBytes(StandardCharsets.UTF_8),
+                    Long.toString(waitTimeout.toMillis()).getBytes(StandardCharsets.UTF_8));
+            if (!(acked instanceof Number n) || n.intValue() < waitReplicas) {
+                unreplicated.incrementAndGet();
+            }
+            return id.getValue();
+        }, true)).subscribeOn(Schedulers.boundedElastic());
+    }
+
+    /** Accepted requests fewer than {@code waitReplicas} replicas acknowledged in time. */
+    public long unreplicatedAccepts() {
+        return unreplicated.get();
     }
 
     @Override
@@ -91,7 +156,7 @@ public final class RedisClusterStateStore implements ClusterStateStore {
 
     @Override
     public Mono<Boolean> finishAccepted(Fence fence, String entryId) {
-        return redis.execute(FINISH, List.of(lease, acceptedStream, claims),
+        return redis.execute(FINISH, List.of(lease, acceptedStream, claims, assignments),
                         List.of(fence.nodeId(), Long.toString(fence.epoch()), entryId))
                 .next().map(removed -> removed == 1)
                 .onErrorMap(e -> FencedException.isFenced(e) ? new FencedException(e) : e);
@@ -100,6 +165,93 @@ public final class RedisClusterStateStore implements ClusterStateStore {
     @Override
     public Mono<Long> acceptedCount() {
         return redis.opsForStream().size(acceptedStream);
+    }
+
+    @Override
+    public Flux<AcceptedRequest.Entry> peekAccepted(String afterEntryId, int count) {
+        Range<String> range = afterEntryId.equals("-") ? Range.unbounded()
+                : Range.of(Range.Bound.exclusive(afterEntryId), Range.Bound.unbounded());
+        // read to the end before handing out: Lettuce stops reading the shared connection while a reply
+        // waits for demand, so a caller issuing commands per element would wait on itself until a timeout
+        return redis.opsForStream().range(acceptedStream, range, Limit.limit().count(count))
+                .map(r -> new AcceptedRequest.Entry(r.getId().getValue(),
+                        JSON.readValue(String.valueOf(r.getValue().get("request")), AcceptedRequest.class)))
+                .collectList().flatMapIterable(entries -> entries);
+    }
+
+    @Override
+    public Mono<Void> assign(Fence fence, String entryId, String acceptedBy, String assignment) {
+        return redis.execute(ASSIGN, List.of(lease, acceptedStream, assignments),
+                        List.of(fence.nodeId(), Long.toString(fence.epoch()), entryId, channel(acceptedBy), assignment))
+                .then()
+                .onErrorMap(e -> FencedException.isFenced(e) ? new FencedException(e) : e);
+    }
+
+    @Override
+    public Mono<Boolean> buffered(String entryId) {
+        return redis.opsForStream().range(acceptedStream, Range.closed(entryId, entryId)).hasElements();
+    }
+
+    @Override
+    public Mono<String> assignment(String entryId) {
+        return redis.<String, String>opsForHash().get(assignments, entryId);
+    }
+
+    @Override
+    public Flux<String> assignments(String nodeId) {
+        return redis.listenToChannel(channel(nodeId)).map(m -> m.getMessage());
+    }
+
+    @Override
+    public Mono<Boolean> release(String entryId) {
+        return redis.execute(RELEASE, List.of(acceptedStream, claims, assignments), List.of(entryId)).next()
+                .map(removed -> removed == 1);
+    }
+
+    @Override
+    public Mono<Void> noticeLeader(String notice) {
+        return redis.convertAndSend(LeaderLease.key(cluster, "leader-notices"), notice).then();
+    }
+
+    @Override
+    public Flux<String> leaderNotices() {
+        return redis.listenToChannel(LeaderLease.key(cluster, "leader-notices")).map(m -> m.getMessage());
+    }
+
+    @Override
+    public Mono<Void> heartbeat(String nodeId, Duration ttl) {
+        return redis.opsForValue().set(LeaderLease.key(cluster, "node:" + nodeId), "1", ttl).then();
+    }
+
+    @Override
+    public Mono<Boolean> alive(String nodeId) {
+        return redis.hasKey(LeaderLease.key(cluster, "node:" + nodeId));
+    }
+
+    @Override
+    public Mono<Void> publishView(Fence fence, String view, String sample, int historyLength) {
+        return redis.execute(PUBLISH_VIEW, List.of(lease, LeaderLease.key(cluster, "view"),
+                        LeaderLease.key(cluster, "interval-history")),
+                        List.of(fence.nodeId(), Long.toString(fence.epoch()), view, sample,
+                                Integer.toString(historyLength)))
+                .then()
+                .onErrorMap(e -> FencedException.isFenced(e) ? new FencedException(e) : e);
+    }
+
+    @Override
+    public Mono<String> leaderView() {
+        return redis.opsForValue().get(LeaderLease.key(cluster, "view"));
+    }
+
+    @Override
+    public Flux<String> intervalHistory(int limit) {
+        // whole, for the reason given in peekAccepted
+        return redis.opsForList().range(LeaderLease.key(cluster, "interval-history"), 0, limit - 1L)
+                .collectList().flatMapIterable(views -> views);
+    }
+
+    private String channel(String nodeId) {
+        return LeaderLease.key(cluster, "assignments:" + nodeId);
     }
 
     private static PolicyRecord read(String json) {

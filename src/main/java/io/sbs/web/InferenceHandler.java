@@ -1,11 +1,13 @@
 package io.sbs.web;
 
-import io.sbs.core.DpUnitId;
+import io.sbs.control.Admission;
+import io.sbs.control.SharedAdmission;
 import io.sbs.core.InferenceRequest;
 import io.sbs.engine.EndForwardPayload;
 import io.sbs.engine.EngineClient;
 import io.sbs.engine.PromptTokens;
 import io.sbs.loop.DispatchLoop;
+import io.sbs.state.AcceptedRequest;
 import java.net.ConnectException;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -15,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
@@ -52,6 +55,8 @@ final class InferenceHandler {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final DispatchLoop loop;
+    private final Admission admission;
+    private final String nodeId;
     private final Map<String, EngineClient> engines;
     private final EngineCluster cluster;
     private final SbsProperties properties;
@@ -59,9 +64,11 @@ final class InferenceHandler {
     private final DispatcherMetrics metrics;
     private final AtomicLong ids = new AtomicLong();
 
-    InferenceHandler(DispatchLoop loop, EngineCluster cluster, SbsProperties properties, PromptTokens promptTokens,
-            DispatcherMetrics metrics) {
+    InferenceHandler(DispatchLoop loop, Admission admission, EngineCluster cluster, SbsProperties properties,
+            PromptTokens promptTokens, DispatcherMetrics metrics) {
         this.loop = loop;
+        this.admission = admission;
+        this.nodeId = properties.state().nodeId();
         this.cluster = cluster;
         this.engines = cluster.clients();
         this.properties = properties;
@@ -118,7 +125,7 @@ final class InferenceHandler {
                     return invalid("the prompt has " + (measured.source() == PromptTokens.Source.ESTIMATE ? "about " : "")
                             + prompt + " tokens, more than the " + properties.maxPromptTokens() + " this service accepts");
                 }
-                if (loop.overloaded()) {
+                if (admission.overloaded()) {
                     metrics.rejected("overload");
                     return ServerResponse.status(HttpStatus.TOO_MANY_REQUESTS).header("Retry-After", "1")
                             .contentType(MediaType.APPLICATION_PROBLEM_JSON)
@@ -129,7 +136,10 @@ final class InferenceHandler {
                 String rid = requestId != null && !requestId.isBlank() ? requestId : "req-" + id;
                 int output = maxTokens == null || maxTokens.isNull() ? 256
                         : (int) Math.min(Integer.MAX_VALUE, maxTokens.asLong());
-                Call call = new Call(new InferenceRequest(id, prompt, output, loop.now()), rid, path, body);
+                InferenceRequest inference = new InferenceRequest(id, prompt, output, loop.now());
+                Admission.Ticket ticket = admission.admit(inference, () -> new AcceptedRequest(rid, nodeId, path,
+                        body.toString(), prompt, output, System.currentTimeMillis()));
+                Call call = new Call(inference, ticket, rid, path, body);
                 return body.path("stream").asBoolean(false) ? stream(call) : whole(call);
             });
         }).onErrorResume(TooLarge.class, e -> {
@@ -154,22 +164,23 @@ final class InferenceHandler {
     }
 
     /**
-     * One accepted request on its way through the engines, and what the dispatcher must give back when it
-     * ends however it ends: its prompt's outstanding tokens, once.
+     * One accepted request on its way through the engines; its ticket gives back what the dispatcher
+     * counted for it when it ends, however it ends.
      */
     private final class Call {
         final InferenceRequest request;
+        final Admission.Ticket ticket;
         final String rid;
         final String path;
         final ObjectNode body;
         final String policy = loop.snapshot().policy();
-        final AtomicBoolean prefillReleased = new AtomicBoolean();
         final AtomicBoolean firstTokenSeen = new AtomicBoolean();
         final AtomicLong sentAt = new AtomicLong(Long.MIN_VALUE);
         volatile DispatchLoop.Dispatched dispatched;
 
-        Call(InferenceRequest request, String rid, String path, ObjectNode body) {
+        Call(InferenceRequest request, Admission.Ticket ticket, String rid, String path, ObjectNode body) {
             this.request = request;
+            this.ticket = ticket;
             this.rid = rid;
             this.path = path;
             this.body = body;
@@ -194,15 +205,14 @@ final class InferenceHandler {
             });
         }
 
-        /**
-         * The prefill is done, or the call ended however it ended (answered, failed, cancelled): its prompt
-         * no longer counts, once. A decode unit's load comes from the engine's own reports, which drop the
-         * request when the engine does.
-         */
+        /** The prefill is done: its prompt no longer counts on its DP unit. */
         void prefillDone() {
-            if (dispatched != null && prefillReleased.compareAndSet(false, true)) {
-                loop.onPrefillCompleted(dispatched.unit(), request.promptTokens());
-            }
+            ticket.prefillDone();
+        }
+
+        /** The call ended however it ended (answered, failed, cancelled). */
+        void finished() {
+            ticket.finished();
         }
 
         void firstToken() {
@@ -260,13 +270,13 @@ final class InferenceHandler {
     }
 
     private Mono<ServerResponse> stream(Call call) {
-        Flux<ServerSentEvent<String>> events = loop.submit(call.request)
+        Flux<ServerSentEvent<String>> events = call.ticket.decided()
                 .flatMapMany(d -> {
                     call.decided(d);
                     return call.events().doOnNext(data -> call.firstToken());
                 })
                 // before the answer goes out, not after (doFinally): the client may send its next request at once
-                .doOnTerminate(call::prefillDone).doOnCancel(call::prefillDone)
+                .doOnTerminate(call::finished).doOnCancel(call::finished)
                 .map(data -> ServerSentEvent.builder(data).build())
                 .concatWith(Mono.just(ServerSentEvent.builder("[DONE]").build()))
                 .onErrorResume(e -> {
@@ -278,17 +288,23 @@ final class InferenceHandler {
     }
 
     private Mono<ServerResponse> whole(Call call) {
-        return loop.submit(call.request)
+        return call.ticket.decided()
                 .flatMap(d -> {
                     call.decided(d);
                     return call.answer().doOnNext(answer -> call.firstToken());
                 })
                 // before the answer goes out, not after (doFinally): the client may send its next request at once
-                .doOnTerminate(call::prefillDone).doOnCancel(call::prefillDone)
+                .doOnTerminate(call::finished).doOnCancel(call::finished)
                 .flatMap(answer -> ServerResponse.ok().header("X-Request-Id", call.rid)
                         .contentType(MediaType.APPLICATION_JSON).bodyValue(answer))
                 .onErrorResume(e -> {
                     log.warn("request {} failed: {}", call.rid, detailOf(e));
+                    if (sharedStateDown(e)) {
+                        // nothing was started: the client may simply try again, here or on another replica
+                        return ServerResponse.status(HttpStatus.SERVICE_UNAVAILABLE).header("Retry-After", "1")
+                                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                                .bodyValue(ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, detailOf(e)));
+                    }
                     return problem(statusOf(e), detailOf(e));
                 });
     }
@@ -300,7 +316,10 @@ final class InferenceHandler {
     Mono<ServerResponse> endForward(ServerRequest request) {
         return request.bodyToMono(String.class).defaultIfEmpty("").flatMap(text -> {
             try {
-                loop.onForwardEnded(EndForwardPayload.parse(text, loop.now(), 0));
+                var ended = EndForwardPayload.parse(text, loop.now(), 0);
+                if (!admission.relayEndForward(text)) {
+                    loop.onForwardEnded(ended);
+                }
                 return ServerResponse.noContent().build();
             } catch (IllegalArgumentException e) {
                 return problem(HttpStatus.BAD_REQUEST, e.getMessage());
@@ -308,7 +327,15 @@ final class InferenceHandler {
         });
     }
 
+    /** The shared state (Redis) could not take or decide the request: before any engine call. */
+    private static boolean sharedStateDown(Throwable e) {
+        return e instanceof SharedAdmission.NoDecisionException || e instanceof DataAccessException;
+    }
+
     private static HttpStatusCode statusOf(Throwable e) {
+        if (sharedStateDown(e)) {
+            return HttpStatus.SERVICE_UNAVAILABLE;
+        }
         if (e instanceof WebClientResponseException) {
             return HttpStatus.BAD_GATEWAY;
         }
@@ -322,6 +349,12 @@ final class InferenceHandler {
     }
 
     private static String detailOf(Throwable e) {
+        if (e instanceof SharedAdmission.NoDecisionException) {
+            return e.getMessage();
+        }
+        if (e instanceof DataAccessException) {
+            return "the shared state (Redis) is unavailable: " + e.getMessage();
+        }
         if (e instanceof WebClientResponseException w) {
             return "engine answered " + w.getStatusCode().value() + ": " + w.getResponseBodyAsString();
         }

@@ -1,7 +1,12 @@
 package io.sbs.web;
 
+import io.sbs.control.Admission;
+import io.sbs.control.ClusterView;
+import io.sbs.control.LocalAdmission;
 import io.sbs.control.PolicyService;
+import io.sbs.control.SharedAdmission;
 import io.sbs.core.SchedulingPolicy;
+import io.sbs.engine.EndForwardPayload;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.state.ClusterStateStore;
 import io.sbs.state.InMemoryClusterStateStore;
@@ -11,10 +16,17 @@ import io.sbs.state.Leadership;
 import io.sbs.state.RedisClusterStateStore;
 import io.sbs.state.SoleNode;
 import java.time.Clock;
+import java.time.Duration;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.lettuce.core.SocketOptions;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
 /**
@@ -34,8 +46,10 @@ class StateConfiguration {
         if (!redis(properties)) {
             return new InMemoryClusterStateStore(Clock.systemUTC());
         }
-        return new RedisClusterStateStore(new ReactiveStringRedisTemplate(connections.getObject()),
-                properties.state().cluster(), Clock.systemUTC());
+        ReactiveRedisConnectionFactory factory = connections.getObject();
+        return new RedisClusterStateStore(new ReactiveStringRedisTemplate(factory), properties.state().cluster(),
+                Clock.systemUTC(), factory instanceof RedisConnectionFactory blocking ? blocking : null,
+                properties.state().waitReplicas(), properties.state().waitTimeout());
     }
 
     @Bean(destroyMethod = "close")
@@ -47,6 +61,75 @@ class StateConfiguration {
         LeaderLease lease = new LeaderLease(new ReactiveStringRedisTemplate(connections.getObject()), state.cluster(),
                 state.nodeId(), state.leaseTtl());
         return new LeaderElection(lease, state.timings(), System::nanoTime).start();
+    }
+
+    /** The leader's view for every node's reads, published each second; ten minutes of interval history. */
+    @Bean(destroyMethod = "close")
+    ClusterView clusterView(ClusterStateStore store, Leadership leadership, DispatchLoop loop) {
+        return new ClusterView(store, leadership, loop, Duration.ofSeconds(1), 600, Clock.systemUTC()).start();
+    }
+
+    /** How requests get their DP units: this node's loop alone, or the leader's through the shared buffer. */
+    @Bean
+    Admission admission(SbsProperties properties, ClusterStateStore store, Leadership leadership, DispatchLoop loop) {
+        if (!redis(properties)) {
+            return new LocalAdmission(loop);
+        }
+        SbsProperties.State state = properties.state();
+        // a heartbeat older than four renewals marks a node dead: its entries go before a takeover completes
+        Duration ttl = state.renewPeriod().multipliedBy(4).compareTo(state.leaseTtl()) < 0
+                ? state.renewPeriod().multipliedBy(4) : state.leaseTtl();
+        SharedAdmission shared = new SharedAdmission(store, leadership, loop, properties.maxBuffered(),
+                state.decisionTimeout(), state.renewPeriod(), ttl);
+        shared.onRelayedEndForward(payload -> loop.onForwardEnded(EndForwardPayload.parse(payload, loop.now(), 0)));
+        return shared.start();
+    }
+
+    /**
+     * Lettuce's socket for the shared state: TCP keep-alive and a user timeout, so a master that vanished
+     * without closing the connection (a node lost, a partition) is noticed in seconds and the client
+     * reconnects, through the Sentinels to whichever master they name now. Commands sent meanwhile wait for
+     * the reconnect (up to {@code spring.data.redis.timeout}), so a Sentinel failover shows as a pause rather
+     * than as errors; that is safe because the lease counts from when a renewal was sent and every late
+     * write is fenced.
+     */
+    @Bean
+    LettuceClientOptionsBuilderCustomizer sbsRedisClientOptions() {
+        return options -> options
+                .socketOptions(SocketOptions.builder()
+                        .keepAlive(SocketOptions.KeepAliveOptions.builder().enable().idle(Duration.ofSeconds(2))
+                                .interval(Duration.ofSeconds(1)).count(3).build())
+                        .tcpUserTimeout(SocketOptions.TcpUserTimeoutOptions.builder().enable()
+                                .tcpUserTimeout(Duration.ofSeconds(5)).build())
+                        .build());
+    }
+
+    /**
+     * {@code sbs_leader} (1 on the leader), {@code sbs_leader_epoch}, {@code sbs_state_fenced_writes_total},
+     * {@code sbs_shared_waiting} (requests this node accepted that wait for a leader's decision) and
+     * {@code sbs_state_unreplicated_accepts_total}.
+     */
+    @Bean
+    MeterBinder stateMeters(Leadership leadership, Admission admission, ClusterStateStore store) {
+        return registry -> {
+            Gauge.builder("sbs.leader", leadership, l -> l.isLeader() ? 1 : 0)
+                    .description("1 while this node leads").register(registry);
+            Gauge.builder("sbs.leader.epoch", leadership, l -> l.status().epoch())
+                    .description("the lease epoch this node last saw").register(registry);
+            FunctionCounter.builder("sbs.state.fenced.writes", leadership, Leadership::fencedWrites)
+                    .description("writes of this node the store refused as fenced").register(registry);
+            if (admission instanceof SharedAdmission shared) {
+                Gauge.builder("sbs.shared.waiting", shared, SharedAdmission::waiting)
+                        .description("accepted requests of this node waiting for a leader's decision")
+                        .register(registry);
+            }
+            if (store instanceof RedisClusterStateStore redis) {
+                FunctionCounter.builder("sbs.state.unreplicated.accepts", redis,
+                                RedisClusterStateStore::unreplicatedAccepts)
+                        .description("accepted requests fewer replicas than sbs.state.wait-replicas acknowledged")
+                        .register(registry);
+            }
+        };
     }
 
     /** {@code leadership} in {@code /actuator/health}. */

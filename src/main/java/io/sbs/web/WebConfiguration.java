@@ -4,6 +4,7 @@ import static org.springframework.web.reactive.function.server.RequestPredicates
 import static org.springframework.web.reactive.function.server.RequestPredicates.POST;
 import static org.springframework.web.reactive.function.server.RouterFunctions.route;
 
+import io.sbs.control.Admission;
 import io.sbs.engine.PromptTokens;
 import io.sbs.loop.DispatchLoop;
 import org.springframework.context.annotation.Bean;
@@ -16,9 +17,9 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 class WebConfiguration {
 
     @Bean
-    RouterFunction<ServerResponse> inferenceRoutes(DispatchLoop loop, EngineCluster engines, SbsProperties properties,
-            PromptTokens promptTokens, DispatcherMetrics metrics) {
-        InferenceHandler handler = new InferenceHandler(loop, engines, properties, promptTokens, metrics);
+    RouterFunction<ServerResponse> inferenceRoutes(DispatchLoop loop, Admission admission, EngineCluster engines,
+            SbsProperties properties, PromptTokens promptTokens, DispatcherMetrics metrics) {
+        InferenceHandler handler = new InferenceHandler(loop, admission, engines, properties, promptTokens, metrics);
         return route(POST("/v1/chat/completions"), handler::chat)
                 .andRoute(POST("/v1/completions"), handler::completions)
                 .andRoute(GET("/v1/models"), handler::models)

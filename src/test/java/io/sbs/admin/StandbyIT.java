@@ -43,7 +43,7 @@ class StandbyIT {
         standby = new SpringApplicationBuilder(SbsApplication.class).run("--server.port=0",
                 "--spring.main.banner-mode=off", "--sbs.embedded.demo-qps=0", "--sbs.state.store=redis",
                 "--sbs.state.cluster=" + CLUSTER, "--sbs.state.node-id=standby-node",
-                "--spring.data.redis.host=127.0.0.1", "--spring.data.redis.port=" + redis.port(),
+                "--spring.data.redis.host=" + redis.host(), "--spring.data.redis.port=" + redis.port(),
                 "--SBS_VIEWER_PASSWORD=" + io.sbs.security.SecuredPlatform.VIEWER_PASSWORD,
                 "--SBS_OPERATOR_PASSWORD=" + io.sbs.security.SecuredPlatform.OPERATOR_PASSWORD);
         port = standby.getEnvironment().getRequiredProperty("local.server.port", Integer.class);

@@ -1,6 +1,7 @@
 package io.sbs.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sbs.core.PolicyRegistry;
@@ -62,8 +63,8 @@ abstract class ClusterStateStoreContract {
     }
 
     private static AcceptedRequest request(String id) {
-        return new AcceptedRequest(id, "/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"" + id
-                + "\"}]}", 7, CLOCK.millis());
+        return new AcceptedRequest(id, "node-b", "/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\""
+                + id + "\"}]}", 7, 16, CLOCK.millis());
     }
 
     private static Fence at(Fence f, long epoch) {
@@ -95,5 +96,43 @@ abstract class ClusterStateStoreContract {
         store().accept(request("r3")).block(WAIT);
         assertThat(store().claimAccepted(fence(), one.entryId(), 10).collectList().block(WAIT))
                 .extracting(e -> e.request().requestId()).containsExactly("r2", "r3");
+    }
+
+    @Test
+    void anAssignment_isStoredWithItsEntry_publishedToTheAcceptingNode_andLeavesWithTheRelease() {
+        String entry = store().accept(request("r1")).block(WAIT);
+        var heard = store().assignments("node-b").next().toFuture();
+        var elsewhere = store().assignments("node-c").next().toFuture();
+        // the subscription must be in place before the publish, as the service's is from its start
+        await().atMost(WAIT).untilAsserted(() -> {
+            store().assign(fence(), entry, "node-b", entry + " 1 prefill-0 3").block(WAIT);
+            assertThat(heard).isCompleted();
+        });
+        assertThat(heard.join()).isEqualTo(entry + " 1 prefill-0 3");
+        assertThat(elsewhere).isNotDone();
+        assertThat(store().assignment(entry).block(WAIT)).isEqualTo(entry + " 1 prefill-0 3");
+        assertThat(store().peekAccepted("-", 10).collectList().block(WAIT)).extracting(e -> e.request().requestId())
+                .containsExactly("r1");
+        assertThat(store().release(entry).block(WAIT)).isTrue();
+        assertThat(store().release(entry).block(WAIT)).isFalse();
+        assertThat(store().assignment(entry).blockOptional(WAIT)).isEmpty();
+        assertThat(store().acceptedCount().block(WAIT)).isZero();
+        // a released entry gets no assignment: its client has left
+        store().assign(fence(), entry, "node-b", entry + " 1 prefill-0 3").block(WAIT);
+        assertThat(store().assignment(entry).blockOptional(WAIT)).isEmpty();
+    }
+
+    @Test
+    void noticesReachTheLeader_andHeartbeatsExpire() {
+        var notice = store().leaderNotices().next().toFuture();
+        await().atMost(WAIT).untilAsserted(() -> {
+            store().noticeLeader("accepted").block(WAIT);
+            assertThat(notice).isCompleted();
+        });
+        assertThat(notice.join()).isEqualTo("accepted");
+        assertThat(store().alive("node-b").block(WAIT)).isFalse();
+        store().heartbeat("node-b", Duration.ofMillis(300)).block(WAIT);
+        assertThat(store().alive("node-b").block(WAIT)).isTrue();
+        await().atMost(WAIT).until(() -> !store().alive("node-b").block(WAIT));
     }
 }

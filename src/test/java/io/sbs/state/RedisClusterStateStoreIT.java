@@ -2,6 +2,7 @@ package io.sbs.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.sbs.core.PolicyRegistry;
 import io.sbs.core.SchedulingPolicy;
@@ -56,8 +57,8 @@ class RedisClusterStateStoreIT extends ClusterStateStoreContract {
 
     @Test
     void aNewLeader_reclaimsWhatItsPredecessorClaimedAndNeverFinished_exactlyOnce() {
-        store.accept(new AcceptedRequest("r1", "/v1/completions", "{\"prompt\":\"a\"}", 1, 0)).block(WAIT);
-        store.accept(new AcceptedRequest("r2", "/v1/completions", "{\"prompt\":\"b\"}", 1, 0)).block(WAIT);
+        store.accept(new AcceptedRequest("r1", "old", "/v1/completions", "{\"prompt\":\"a\"}", 1, 1, 0)).block(WAIT);
+        store.accept(new AcceptedRequest("r2", "old", "/v1/completions", "{\"prompt\":\"b\"}", 1, 1, 0)).block(WAIT);
         var claimedByOld = store.claimAccepted(fence, "-", 10).collectList().block(WAIT);
         store.finishAccepted(fence, claimedByOld.get(0).entryId()).block(WAIT);
         // the leader dies with r2 claimed; its lease goes, a standby takes over at the next epoch
@@ -71,14 +72,40 @@ class RedisClusterStateStoreIT extends ClusterStateStoreContract {
         assertThatThrownBy(() -> store.claimAccepted(fence, "-", 10).blockLast(WAIT)).isInstanceOf(FencedException.class);
         assertThatThrownBy(() -> store.finishAccepted(fence, claimedByOld.get(1).entryId()).block(WAIT))
                 .isInstanceOf(FencedException.class);
+        assertThatThrownBy(() -> store.assign(fence, claimedByOld.get(1).entryId(), "old", "stale").block(WAIT))
+                .isInstanceOf(FencedException.class);
+        assertThat(store.assignment(claimedByOld.get(1).entryId()).blockOptional(WAIT)).isEmpty();
         assertThat(store.acceptedCount().block(WAIT)).isEqualTo(1);
     }
 
     @Test
     void aStandbyAccepts_intoTheSameBuffer() {
         RedisClusterStateStore standby = new RedisClusterStateStore(redis, "it", CLOCK);
-        standby.accept(new AcceptedRequest("from-standby", "/v1/completions", "{}", 1, 0)).block(WAIT);
+        standby.accept(new AcceptedRequest("from-standby", "standby", "/v1/completions", "{}", 1, 1, 0)).block(WAIT);
         assertThat(store.claimAccepted(fence, "-", 10).collectList().block(WAIT))
                 .extracting(e -> e.request().requestId()).containsExactly("from-standby");
+    }
+
+    @Test
+    void acceptingWaitsForAReplica_andCountsWhatNoReplicaAcknowledgedInTime() throws Exception {
+        AcceptedRequest r = new AcceptedRequest("r1", "a", "/v1/completions", "{}", 1, 1, 0);
+        // no replica: WAIT gives up after its timeout, the request is accepted anyway and counted
+        RedisClusterStateStore alone = new RedisClusterStateStore(redis, "it", CLOCK, RedisServer.shared().connections(),
+                1, Duration.ofMillis(100));
+        assertThat(alone.accept(r).block(WAIT)).isNotBlank();
+        assertThat(alone.unreplicatedAccepts()).isEqualTo(1);
+        try (RedisServer master = new RedisServer(); RedisServer replica = new RedisServer(master)) {
+            RedisClusterStateStore replicated = new RedisClusterStateStore(master.template(), "it", CLOCK,
+                    master.connections(), 1, Duration.ofSeconds(1));
+            // the replica first has to finish its initial sync
+            await().atMost(Duration.ofSeconds(60)).until(() -> String.valueOf(replica.template()
+                    .execute(c -> c.serverCommands().info("replication")).blockFirst(WAIT))
+                    .contains("master_link_status=up"));
+            replicated.accept(r).block(WAIT);
+            assertThat(replicated.unreplicatedAccepts()).isZero();
+            long onMaster = master.template().opsForStream().size(LeaderLease.key("it", "accepted")).block(WAIT);
+            assertThat(replica.template().opsForStream().size(LeaderLease.key("it", "accepted")).block(WAIT))
+                    .isEqualTo(onMaster);
+        }
     }
 }

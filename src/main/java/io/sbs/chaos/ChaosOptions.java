@@ -1,0 +1,81 @@
+package io.sbs.chaos;
+
+import io.sbs.bench.BenchOptions;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One drill's settings.
+ *
+ * @param drill          {@code failover}, {@code fence} or {@code sentinel}
+ * @param runs           faults injected, one per run
+ * @param seed           seeds the moments of the faults
+ * @param qps            client requests per second, over both dispatchers
+ * @param policy         the dispatchers' {@code sbs.policy}
+ * @param out            where {@code summary.json}, {@code summary.md} and {@code logs/} go
+ * @param after          how long the load goes on after the service recovered
+ * @param timeout        a client request without an answer by then is lost
+ * @param redisConfigs   the repository's {@code redis/} directory (the sentinel drill's configurations)
+ * @param dispatcherArgs Spring arguments added to both dispatchers' command lines (after {@code --})
+ */
+record ChaosOptions(String drill, int runs, long seed, double qps, String policy, Path out, Duration after,
+        Duration timeout, Path redisConfigs, List<String> dispatcherArgs) {
+
+    static final Set<String> DRILLS = Set.of("failover", "fence", "sentinel");
+
+    ChaosOptions {
+        if (!DRILLS.contains(drill)) {
+            throw new IllegalArgumentException("unknown drill '" + drill + "'; drills: failover, fence, sentinel");
+        }
+        if (runs < 1 || !(qps > 0) || after.isNegative() || timeout.isZero() || timeout.isNegative()) {
+            throw new IllegalArgumentException("--runs, --qps and --timeout must be positive, --after not negative");
+        }
+        dispatcherArgs = List.copyOf(dispatcherArgs);
+    }
+
+    /** {@code <drill> [--name value ...] [-- spring-args...]}. */
+    static ChaosOptions parse(String[] args) {
+        if (args.length == 0) {
+            throw new IllegalArgumentException("name a drill: failover, fence or sentinel");
+        }
+        int dashes = Arrays.asList(args).indexOf("--");
+        String[] own = dashes < 0 ? args : Arrays.copyOfRange(args, 0, dashes);
+        List<String> passed = dashes < 0 ? List.of() : List.of(Arrays.copyOfRange(args, dashes + 1, args.length));
+        BenchOptions o = new BenchOptions(own, 1,
+                Set.of("out", "runs", "seed", "qps", "policy", "after", "timeout", "redis-configs"));
+        double runs = o.getDouble("runs", 1);
+        if (runs != Math.rint(runs)) {
+            throw new IllegalArgumentException("--runs must be a whole number, got " + runs);
+        }
+        return new ChaosOptions(args[0], (int) runs, (long) o.getDouble("seed", 1), o.getDouble("qps", 20),
+                o.get("policy", "sbs"), Path.of(o.require("out")), seconds(o.getDouble("after", 3)),
+                seconds(o.getDouble("timeout", 30)), Path.of(o.get("redis-configs", defaultRedisConfigs().toString())),
+                passed);
+    }
+
+    private static Duration seconds(double s) {
+        return Duration.ofNanos(Math.round(s * 1e9));
+    }
+
+    /**
+     * The repository's {@code redis/}: next to the directory of the jar ({@code target/sbs.jar}), else under
+     * the working directory.
+     */
+    static Path defaultRedisConfigs() {
+        String classPath = System.getProperty("java.class.path", "");
+        if (classPath.endsWith(".jar") && !classPath.contains(File.pathSeparator)) {
+            Path jarDir = Path.of(classPath).toAbsolutePath().getParent();
+            @Nullable Path beside = jarDir == null || jarDir.getParent() == null ? null : jarDir.getParent().resolve("redis");
+            if (beside != null && Files.isDirectory(beside)) {
+                return beside;
+            }
+        }
+        return Path.of("redis");
+    }
+}

@@ -1,0 +1,475 @@
+package io.sbs.control;
+
+import io.sbs.core.DpUnitId;
+import io.sbs.core.InferenceRequest;
+import io.sbs.loop.DispatchLoop;
+import io.sbs.state.AcceptedRequest;
+import io.sbs.state.ClusterStateStore;
+import io.sbs.state.Fence;
+import io.sbs.state.FencedException;
+import io.sbs.state.Leadership;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
+import reactor.core.publisher.Sinks;
+
+/**
+ * Active-standby admission through the shared buffer: every node accepts requests, the leader decides.
+ *
+ * <p>A node accepts a request into the {@link ClusterStateStore}'s buffer before anything else, which is
+ * when it counts as accepted. On the leader the request goes straight to its own dispatch loop. On a
+ * standby the leader is nudged; its claimer takes the entry from the buffer, decides it in its loop, and
+ * stores and publishes the assignment (a fenced write) to the accepting node, which calls the engines and
+ * answers its client, and tells the leader when the prefill is done so the DP unit's capacity is freed.
+ *
+ * <p>When the leader dies, the standby that takes over claims the whole buffer again at its new epoch:
+ * entries whose accepting node is alive and still waiting are decided again, those of dead nodes (whose
+ * clients' connections died with them) are dropped. Each request is started exactly once because only its
+ * accepting node starts it, on the first decision it gets; a later duplicate is handed back to the leader
+ * that sent it. A request no leader decides within {@code decisionTimeout} is answered with an error.
+ */
+public final class SharedAdmission implements Admission, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(SharedAdmission.class);
+    private static final String ACCEPTED = "accepted";
+    private static final String PREFILL_DONE = "prefill-done";
+    private static final String END_FORWARD = "end-forward ";
+    private static final int CLAIM_BATCH = 256;
+
+    private final ClusterStateStore store;
+    private final Leadership leadership;
+    private final DispatchLoop loop;
+    private final int maxBuffered;
+    private final Duration decisionTimeout;
+    private final Duration heartbeatPeriod;
+    private final Duration heartbeatTtl;
+    private final String node;
+    /** This node's accepted requests still waiting for a decision, by entry id. */
+    private final Map<String, SharedTicket> waiting = new ConcurrentHashMap<>();
+    /** What this node, as leader, decided for other nodes and still counts on a DP unit, by entry id. */
+    private final Map<String, Remote> remote = new ConcurrentHashMap<>();
+    private final Map<String, long[]> aliveUntil = new ConcurrentHashMap<>();
+    // distinct from the ingress's ids, which count from 1, in the loop's map of waiting requests
+    private final AtomicLong remoteIds = new AtomicLong(1L << 48);
+    private final Sinks.Many<Boolean> claimNudges = Sinks.many().unicast().onBackpressureBuffer();
+    private final AtomicBoolean nudged = new AtomicBoolean();
+    private Disposable running = Disposables.disposed();
+    private volatile Consumer<String> relayedEndForwards = payload -> { };
+    private String cursor = "-";
+    private long cursorEpoch = -1;
+    private long ledAt = -1;
+
+    private record Remote(DpUnitId unit, int promptTokens, long epoch, long decidedAtNanos) {
+    }
+
+    /**
+     * @param decisionTimeout how long an accepted request waits for a leader's decision (it must cover a
+     *                        takeover: lease TTL and more)
+     * @param heartbeatPeriod how often this node says it is alive
+     * @param heartbeatTtl    how long a node counts as alive after its last heartbeat
+     */
+    public SharedAdmission(ClusterStateStore store, Leadership leadership, DispatchLoop loop, int maxBuffered,
+            Duration decisionTimeout, Duration heartbeatPeriod, Duration heartbeatTtl) {
+        this.store = store;
+        this.leadership = leadership;
+        this.loop = loop;
+        this.maxBuffered = maxBuffered;
+        this.decisionTimeout = decisionTimeout;
+        this.heartbeatPeriod = heartbeatPeriod;
+        this.heartbeatTtl = heartbeatTtl;
+        this.node = leadership.nodeId();
+    }
+
+    public synchronized SharedAdmission start() {
+        running.dispose();
+        Duration poll = Duration.ofMillis(100);
+        running = Disposables.composite(
+                Flux.interval(Duration.ZERO, heartbeatPeriod).onBackpressureDrop()
+                        .concatMap(t -> store.heartbeat(node, heartbeatTtl).onErrorResume(this::warn))
+                        .subscribe(),
+                store.assignments(node).subscribe(this::onAssignment, e -> log.error("assignments ended", e)),
+                store.leaderNotices().subscribe(this::onNotice, e -> log.error("leader notices ended", e)),
+                // nudged on every acceptance elsewhere, and polled in case a nudge was missed
+                Flux.merge(claimNudges.asFlux(), Flux.interval(poll).map(t -> true)).onBackpressureDrop()
+                        .concatMap(t -> claim().onErrorResume(this::warn), 1)
+                        .subscribe(),
+                Flux.interval(Duration.ofMillis(500)).onBackpressureDrop()
+                        .concatMap(t -> recoverMissedAssignments().onErrorResume(this::warn))
+                        .subscribe(),
+                Flux.interval(Duration.ofSeconds(1)).onBackpressureDrop()
+                        .concatMap(t -> sweep().onErrorResume(this::warn))
+                        .subscribe());
+        return this;
+    }
+
+    private <T> Mono<T> warn(Throwable e) {
+        log.warn("{}: shared admission: {}", node, e.toString());
+        return Mono.empty();
+    }
+
+    @Override
+    public boolean overloaded() {
+        return leadership.isLeader() ? loop.overloaded() : waiting.size() >= maxBuffered;
+    }
+
+    /**
+     * Engines push EndForward to whichever replica their address reaches (a Service picks one): only the
+     * leader's loop uses pass ends, so a standby relays them.
+     */
+    @Override
+    public boolean relayEndForward(String payload) {
+        if (leadership.isLeader()) {
+            return false;
+        }
+        store.noticeLeader(END_FORWARD + payload).onErrorResume(this::warn).subscribe();
+        return true;
+    }
+
+    /** Where the leader hands EndForward payloads relayed by other nodes. */
+    public void onRelayedEndForward(Consumer<String> consumer) {
+        relayedEndForwards = consumer;
+    }
+
+    @Override
+    public Ticket admit(InferenceRequest request, Supplier<AcceptedRequest> accepted) {
+        return new SharedTicket(request, accepted);
+    }
+
+    /** Waiting requests of this node (for metrics and tests). */
+    public int waiting() {
+        return waiting.size();
+    }
+
+    // ---- the accepting node's side ----
+
+    private final class SharedTicket implements Ticket {
+        private final InferenceRequest request;
+        private final Supplier<AcceptedRequest> accepted;
+        private final AtomicBoolean decidedOnce = new AtomicBoolean();
+        private final AtomicBoolean submittedLocally = new AtomicBoolean();
+        private final AtomicBoolean prefillReleased = new AtomicBoolean();
+        private final AtomicBoolean released = new AtomicBoolean();
+        private volatile @Nullable String entryId;
+        /** The client left: whatever is still to come is given back at once. */
+        private volatile boolean gone;
+        private volatile @Nullable MonoSink<DispatchLoop.Dispatched> sink;
+        private volatile Disposable local = Disposables.disposed();
+        private volatile DispatchLoop.@Nullable Dispatched dispatched;
+        /** The epoch of the leader whose decision was taken; -1 for this node's own loop. */
+        private volatile long decidedAtEpoch = -1;
+
+        SharedTicket(InferenceRequest request, Supplier<AcceptedRequest> accepted) {
+            this.request = request;
+            this.accepted = accepted;
+        }
+
+        @Override
+        public Mono<DispatchLoop.Dispatched> decided() {
+            return Mono.defer(() -> {
+                // the write goes on even if the client leaves meanwhile (Redis runs what was sent), so it is
+                // not cancelled with the client: the entry is then released as soon as its id is known
+                CompletableFuture<String> stored = store.accept(accepted.get()).toFuture();
+                stored.thenAccept(id -> {
+                    entryId = id;
+                    if (gone) {
+                        finished();
+                    }
+                });
+                return Mono.fromFuture(stored, true);
+            }).flatMap(id -> Mono.<DispatchLoop.Dispatched>create(s -> {
+                sink = s;
+                s.onCancel(this::withdraw);
+                waiting.put(id, this);
+                if (leadership.isLeader()) {
+                    decideLocally();
+                } else {
+                    store.noticeLeader(ACCEPTED).onErrorResume(SharedAdmission.this::warn).subscribe();
+                }
+            })).timeout(decisionTimeout, Mono.error(() -> new NoDecisionException(decisionTimeout)))
+                    .doOnCancel(this::withdraw)
+                    .doOnError(e -> finished());
+        }
+
+        /** The leader dropped this request's entry while it waited: it goes into the buffer again. */
+        Mono<Void> acceptAgain(String dropped) {
+            if (decidedOnce.get() || !waiting.remove(dropped, this)) {
+                return Mono.empty();
+            }
+            log.warn("{}: the leader dropped waiting entry {}; accepting it again", node, dropped);
+            return store.accept(accepted.get()).doOnNext(id -> {
+                entryId = id;
+                if (gone) {
+                    finished();
+                    return;
+                }
+                waiting.put(id, this);
+                store.noticeLeader(ACCEPTED).onErrorResume(SharedAdmission.this::warn).subscribe();
+            }).then();
+        }
+
+        void decideLocally() {
+            if (submittedLocally.compareAndSet(false, true) && !decidedOnce.get()) {
+                local = loop.submit(request).subscribe(d -> {
+                    if (!resolve(d, -1)) {
+                        loop.onPrefillCompleted(d.unit(), request.promptTokens());
+                    }
+                });
+            }
+        }
+
+        /** Takes the first decision; true if this was it. */
+        boolean resolve(DispatchLoop.Dispatched d, long epoch) {
+            if (!decidedOnce.compareAndSet(false, true)) {
+                return false;
+            }
+            String id = entryId;
+            if (id != null) {
+                waiting.remove(id);
+            }
+            dispatched = d;
+            decidedAtEpoch = epoch;
+            MonoSink<DispatchLoop.Dispatched> s = sink;
+            if (s != null) {
+                s.success(d);
+            }
+            return true;
+        }
+
+        private void withdraw() {
+            gone = true;
+            local.dispose();
+            finished();
+        }
+
+        @Override
+        public void prefillDone() {
+            DispatchLoop.Dispatched d = dispatched;
+            if (d == null || !prefillReleased.compareAndSet(false, true)) {
+                return;
+            }
+            if (decidedAtEpoch < 0) {
+                loop.onPrefillCompleted(d.unit(), request.promptTokens());
+            } else {
+                store.noticeLeader(PREFILL_DONE + " " + entryId + " " + decidedAtEpoch)
+                        .onErrorResume(SharedAdmission.this::warn).subscribe();
+            }
+        }
+
+        @Override
+        public void finished() {
+            prefillDone();
+            String id = entryId;
+            if (id != null && released.compareAndSet(false, true)) {
+                waiting.remove(id);
+                store.release(id).onErrorResume(SharedAdmission.this::warn).subscribe();
+            }
+        }
+    }
+
+    /** An assignment for one of this node's requests: {@code entry epoch instance rank [decodeInstance decodeRank]}. */
+    private void onAssignment(String text) {
+        String[] f = text.split(" ");
+        String entry = f[0];
+        long epoch = Long.parseLong(f[1]);
+        DpUnitId unit = new DpUnitId(f[2], Integer.parseInt(f[3]));
+        DpUnitId decode = f.length > 5 ? new DpUnitId(f[4], Integer.parseInt(f[5])) : null;
+        SharedTicket ticket = waiting.get(entry);
+        if (ticket == null || !ticket.resolve(new DispatchLoop.Dispatched(ticket.request, unit, decode, loop.now()), epoch)) {
+            // decided already (by this node's loop or an earlier leader) or gone: the sender must not keep counting it
+            store.noticeLeader(PREFILL_DONE + " " + entry + " " + epoch).onErrorResume(this::warn).subscribe();
+        }
+    }
+
+    /**
+     * Assignments published while this node's subscription was reconnecting are read from the store; an
+     * entry the leader dropped meanwhile (it took this node for dead: a pause longer than the heartbeat
+     * TTL) is accepted again, so the request is not left waiting for a decision that cannot come.
+     */
+    private Mono<Void> recoverMissedAssignments() {
+        long now = loop.now();
+        return Flux.fromIterable(waiting.entrySet())
+                .filter(e -> now - e.getValue().request.arrivalNanos() > Duration.ofMillis(500).toNanos())
+                .concatMap(e -> store.assignment(e.getKey())
+                        .doOnNext(a -> {
+                            if (waiting.containsKey(e.getKey())) {
+                                onAssignment(a);
+                            }
+                        })
+                        .switchIfEmpty(store.buffered(e.getKey()).flatMap(buffered -> buffered ? Mono.empty()
+                                : e.getValue().acceptAgain(e.getKey()).then(Mono.empty()))))
+                .then();
+    }
+
+    // ---- the leader's side ----
+
+    private void onNotice(String text) {
+        if (text.startsWith(END_FORWARD)) {
+            if (leadership.isLeader()) {
+                relayedEndForwards.accept(text.substring(END_FORWARD.length()));
+            }
+            return;
+        }
+        if (text.equals(ACCEPTED)) {
+            if (leadership.isLeader() && nudged.compareAndSet(false, true)) {
+                claimNudges.tryEmitNext(true);
+            }
+            return;
+        }
+        String[] f = text.split(" ");
+        if (f.length == 3 && f[0].equals(PREFILL_DONE)) {
+            Remote r = remote.get(f[1]);
+            if (r != null && r.epoch() == Long.parseLong(f[2]) && remote.remove(f[1], r)) {
+                loop.onPrefillCompleted(r.unit(), r.promptTokens());
+            }
+        }
+    }
+
+    /** Claims what is buffered and decides it: this node's own waiting requests in its loop, others' for them. */
+    private Mono<Void> claim() {
+        nudged.set(false);
+        if (!leadership.isLeader()) {
+            if (ledAt >= 0) {
+                stepDown();
+            }
+            return Mono.empty();
+        }
+        Fence fence = leadership.fence();
+        if (fence.epoch() != cursorEpoch) {
+            // a new term: everything buffered is ours to decide again, from the start
+            cursor = "-";
+            cursorEpoch = fence.epoch();
+            ledAt = fence.epoch();
+            log.info("{} leads at epoch {}: reconciling the shared buffer", node, fence.epoch());
+        }
+        return store.claimAccepted(fence, cursor, CLAIM_BATCH)
+                .concatMap(e -> {
+                    cursor = e.entryId();
+                    return decide(fence, e);
+                })
+                .onErrorResume(FencedException.class, e -> {
+                    leadership.fenced();
+                    return Mono.empty();
+                })
+                .then();
+    }
+
+    private Mono<Void> decide(Fence fence, AcceptedRequest.Entry e) {
+        AcceptedRequest a = e.request();
+        if (a.acceptedBy().equals(node)) {
+            SharedTicket mine = waiting.get(e.entryId());
+            if (mine != null) {
+                mine.decideLocally();
+            }
+            return Mono.empty();
+        }
+        return alive(a.acceptedBy()).flatMap(alive -> {
+            if (!alive) {
+                return Mono.empty(); // the sweep drops it
+            }
+            InferenceRequest r = new InferenceRequest(remoteIds.incrementAndGet(), a.promptTokens(), a.outputTokens(),
+                    loop.now());
+            // the assignment goes out from the loop's decision without holding up the claimer
+            loop.submit(r).flatMap(d -> assign(fence, e.entryId(), a.acceptedBy(), d))
+                    .onErrorResume(this::warn).subscribe();
+            return Mono.empty();
+        });
+    }
+
+    private Mono<Void> assign(Fence fence, String entry, String acceptedBy, DispatchLoop.Dispatched d) {
+        Remote held = new Remote(d.unit(), d.request().promptTokens(), fence.epoch(), d.decidedAtNanos());
+        remote.put(entry, held);
+        StringBuilder text = new StringBuilder(entry).append(' ').append(fence.epoch()).append(' ')
+                .append(d.unit().instanceId()).append(' ').append(d.unit().dpRank());
+        if (d.decodeUnit() != null) {
+            text.append(' ').append(d.decodeUnit().instanceId()).append(' ').append(d.decodeUnit().dpRank());
+        }
+        return store.assign(fence, entry, acceptedBy, text.toString())
+                .onErrorResume(FencedException.class, x -> {
+                    leadership.fenced();
+                    return Mono.empty();
+                })
+                .doOnError(x -> free(entry, held))
+                .then();
+    }
+
+    private void free(String entry, Remote held) {
+        if (remote.remove(entry, held)) {
+            loop.onPrefillCompleted(held.unit(), held.promptTokens());
+        }
+    }
+
+    private Mono<Boolean> alive(String other) {
+        long now = loop.now();
+        long[] cached = aliveUntil.get(other);
+        if (cached != null && cached[0] > now) {
+            return Mono.just(cached[1] == 1);
+        }
+        return store.alive(other).doOnNext(a -> aliveUntil.put(other,
+                new long[] {now + Duration.ofMillis(200).toNanos(), a ? 1 : 0}));
+    }
+
+    /**
+     * The leader's housekeeping: entries of nodes that died are dropped (their clients' connections died
+     * with them), and decisions whose prefill-done notice never came stop counting after the longest a
+     * request may take.
+     */
+    private Mono<Void> sweep() {
+        if (!leadership.isLeader()) {
+            return Mono.empty();
+        }
+        long now = loop.now();
+        long stale = decisionTimeout.multipliedBy(2).toNanos();
+        remote.forEach((entry, r) -> {
+            if (now - r.decidedAtNanos() > stale) {
+                free(entry, r);
+            }
+        });
+        Fence fence = leadership.fence();
+        return store.peekAccepted("-", 1_000)
+                .filter(e -> !e.request().acceptedBy().equals(node))
+                .concatMap(e -> alive(e.request().acceptedBy())
+                        .filter(alive -> !alive)
+                        .flatMap(dead -> store.finishAccepted(fence, e.entryId())))
+                .onErrorResume(FencedException.class, x -> {
+                    leadership.fenced();
+                    return Mono.empty();
+                })
+                .then();
+    }
+
+    /** No longer leader: what this node decided for others no longer counts in its loop. */
+    private void stepDown() {
+        log.info("{} no longer leads (epoch {})", node, ledAt);
+        ledAt = -1;
+        cursorEpoch = -1;
+        remote.forEach(this::free);
+    }
+
+    @Override
+    public synchronized void close() {
+        running.dispose();
+    }
+
+    /** No leader decided an accepted request in time (no node leads, or Redis is unreachable). */
+    public static final class NoDecisionException extends TimeoutException {
+        private static final long serialVersionUID = 1L;
+
+        NoDecisionException(Duration timeout) {
+            super("no scheduler leader decided the request within " + timeout.toMillis() + " ms");
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.sbs.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * One short {@code failover} run end to end: a real redis-server, three engine-simulator JVMs and two
+ * dispatcher JVMs (from this build's class path), a few seconds of client load, a {@code SIGKILL} of the
+ * leader. The contract checked is the product's: the standby takes over, no request goes unanswered, the
+ * accepted-request buffer drains, and nothing the drill started outlives it.
+ */
+class ChaosIT {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** About the lease TTL (2.5 s by default), with room for a machine busy with other builds. */
+    private static final double TAKEOVER_BOUND_MS = 10_000;
+
+    private static boolean onPath(String binary) {
+        return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+                .anyMatch(dir -> Files.isExecutable(Path.of(dir, binary)));
+    }
+
+    @Test
+    void failover_oneShortRun_standbyTakesOver_noRequestLost_bufferDrains_noProcessLeft(@TempDir Path out)
+            throws Exception {
+        assertThat(onPath("redis-server")).as("ChaosIT needs a real Redis: install redis-server "
+                + "(apt-get install -y redis-server)").isTrue();
+
+        int code = ChaosCommand.run(new String[] {"failover", "--runs", "1", "--qps", "10", "--after", "2", "--out",
+            out.toString()});
+
+        assertThat(code).as("exit code of the drill; its processes' logs are in " + out.resolve("logs")).isZero();
+        assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList())
+                .as("processes the drill started and left running").isEmpty();
+        JsonNode summary = JSON.readTree(out.resolve("summary.json").toFile());
+        assertThat(summary.get("runs").size()).isEqualTo(1);
+        JsonNode run = summary.get("runs").get(0);
+        JsonNode takeover = summary.get("takeover_ms");
+        assertThat(takeover.propertyNames()).containsExactlyInAnyOrder("p50", "p99", "max");
+        assertThat(takeover.get("max").asDouble()).isPositive().isLessThan(TAKEOVER_BOUND_MS);
+        assertThat(run.get("epoch_after").asLong()).isGreaterThan(run.get("epoch_before").asLong());
+        assertThat(run.get("survivor").asString()).isNotEqualTo(run.get("killed").asString());
+        long sent = summary.get("sent").asLong();
+        assertThat(sent).isPositive();
+        assertThat(summary.get("completed").asLong()).isPositive();
+        assertThat(summary.get("completed").asLong() + summary.get("failed_with_error").asLong()
+                + summary.get("lost").asLong()).isEqualTo(sent);
+        assertThat(summary.get("lost").asLong()).as("requests without an answer within the timeout").isZero();
+        assertThat(summary.get("buffer_left").asLong()).isZero();
+        assertThat(run.get("first_completion_after_kill_ms").isNumber()).as("the survivor served after the kill")
+                .isTrue();
+        assertThat(out.resolve("summary.md")).content().contains("| run |");
+        assertThat(out.resolve("logs/dispatcher-a.log")).isNotEmptyFile();
+        assertThat(out.resolve("logs/dispatcher-b.log")).isNotEmptyFile();
+    }
+}
