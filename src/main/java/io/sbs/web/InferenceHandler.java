@@ -9,8 +9,6 @@ import io.sbs.engine.PromptTokens;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.state.AcceptedRequest;
 import java.net.ConnectException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
@@ -311,17 +309,11 @@ final class InferenceHandler {
                 });
     }
 
-    /** {@code POST /internal/v1/end-forward}: an engine's EndForward push, with the engine token. */
+    /**
+     * {@code POST /internal/v1/end-forward}: an engine's EndForward push. The engine token is checked
+     * before it gets here (role {@code ENGINE}, io.sbs.security).
+     */
     Mono<ServerResponse> endForward(ServerRequest request) {
-        String expected = properties.engineToken();
-        if (expected != null) {
-            String given = request.headers().firstHeader("Authorization");
-            byte[] a = ("Bearer " + expected).getBytes(StandardCharsets.UTF_8);
-            byte[] b = given == null ? new byte[0] : given.getBytes(StandardCharsets.UTF_8);
-            if (!MessageDigest.isEqual(a, b)) {
-                return problem(HttpStatus.UNAUTHORIZED, "a valid engine token is required");
-            }
-        }
         return request.bodyToMono(String.class).defaultIfEmpty("").flatMap(text -> {
             try {
                 var ended = EndForwardPayload.parse(text, loop.now(), 0);

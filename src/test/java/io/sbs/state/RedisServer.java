@@ -22,7 +22,7 @@ import org.testcontainers.containers.Network;
  * otherwise a {@code redis-server} process on a free port in a temporary directory. When neither exists the
  * test fails with how to get one; it never skips.
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
 
     private static final String IMAGE = "redis:7.4-alpine";
     private static final boolean DOCKER = dockerAvailable();
@@ -116,7 +116,7 @@ final class RedisServer implements AutoCloseable {
      * One server for every test class of the JVM, stopped when the JVM exits: each class empties it
      * ({@link #flushed}) rather than paying for a server of its own.
      */
-    static synchronized RedisServer shared() throws IOException, InterruptedException {
+    public static synchronized RedisServer shared() throws IOException, InterruptedException {
         if (shared == null) {
             shared = new RedisServer();
             Runtime.getRuntime().addShutdownHook(new Thread(shared::close));
@@ -125,13 +125,13 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** A template on this server after deleting every key. */
-    ReactiveStringRedisTemplate flushed() {
+    public ReactiveStringRedisTemplate flushed() {
         ReactiveStringRedisTemplate t = template();
         t.execute(c -> c.serverCommands().flushAll()).blockLast(Duration.ofSeconds(5));
         return t;
     }
 
-    ReactiveStringRedisTemplate template() {
+    public ReactiveStringRedisTemplate template() {
         return new ReactiveStringRedisTemplate(connections);
     }
 
@@ -139,7 +139,11 @@ final class RedisServer implements AutoCloseable {
         return connections;
     }
 
-    int port() {
+    public String host() {
+        return host;
+    }
+
+    public int port() {
         return port;
     }
 

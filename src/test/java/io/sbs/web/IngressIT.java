@@ -21,7 +21,8 @@ import tools.jackson.databind.json.JsonMapper;
  * The embedded default end to end over real HTTP: client → ingress → dispatch loop (SBS) → simulated
  * engines (in-process servers on their own ports) → back.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {"sbs.embedded.profile=divided", "sbs.embedded.demo-qps=0"})
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {"sbs.embedded.profile=divided", "sbs.embedded.demo-qps=0",
+    "SBS_VIEWER_PASSWORD=ingress-viewer"})
 class IngressIT {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -136,7 +137,9 @@ class IngressIT {
     void health_hasLivenessAndReadinessGroups() {
         client().get().uri("/actuator/health/liveness").exchange().expectStatus().isOk().expectBody()
                 .jsonPath("$.status").isEqualTo("UP");
-        client().get().uri("/actuator/health/readiness").exchange().expectStatus().isOk().expectBody()
+        // the details are for a logged-in viewer (management.endpoint.health.show-details=when-authorized)
+        client().get().uri("/actuator/health/readiness").headers(h -> h.setBasicAuth("viewer", "ingress-viewer"))
+                .exchange().expectStatus().isOk().expectBody()
                 .jsonPath("$.status").isEqualTo("UP")
                 .jsonPath("$.components.engines.status").isEqualTo("UP")
                 .jsonPath("$.components.engines.details.prefill-2").isEqualTo("UP")

@@ -1,0 +1,163 @@
+package io.sbs.admin;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.ErrorResponseException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Reads a JSON object strictly: each accessor names a field it knows, checks its type and notes what is
+ * wrong, and {@link #finish()} adds every field nobody asked for, so one 422 lists every fault at once
+ * instead of the first a binder trips over. Absent and {@code null} fields read as {@code null}.
+ */
+final class JsonFields {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final ObjectNode json;
+    private final Set<String> known = new HashSet<>();
+    private final Map<String, String> errors = new LinkedHashMap<>();
+
+    private JsonFields(ObjectNode json) {
+        this.json = json;
+    }
+
+    /** The body as an object; 400 when it is missing or not JSON, 422 when it is JSON but not an object. */
+    static JsonFields parse(@Nullable String body) {
+        if (body == null || body.isBlank()) {
+            throw Problems.of(HttpStatus.BAD_REQUEST, "the request needs a JSON object as its body");
+        }
+        JsonNode node;
+        try {
+            node = JSON.readTree(body);
+        } catch (JacksonException e) {
+            throw Problems.of(HttpStatus.BAD_REQUEST, "malformed JSON: " + e.getOriginalMessage());
+        }
+        if (!(node instanceof ObjectNode object)) {
+            throw Problems.invalid(Map.of("$", "must be a JSON object"));
+        }
+        return new JsonFields(object);
+    }
+
+    /** Whether the field is present, even as {@code null}. */
+    boolean has(String name) {
+        known.add(name);
+        return json.has(name);
+    }
+
+    /** Present and {@code null}: in a merge patch, "back to the default". */
+    boolean isNull(String name) {
+        known.add(name);
+        return json.has(name) && json.get(name).isNull();
+    }
+
+    private @Nullable JsonNode value(String name) {
+        known.add(name);
+        JsonNode v = json.get(name);
+        return v == null || v.isNull() ? null : v;
+    }
+
+    @Nullable String text(String name) {
+        JsonNode v = value(name);
+        if (v == null) {
+            return null;
+        }
+        if (!v.isString()) {
+            errors.put(name, "must be a string");
+            return null;
+        }
+        return v.stringValue();
+    }
+
+    @Nullable Integer integer(String name) {
+        JsonNode v = value(name);
+        if (v == null) {
+            return null;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            errors.put(name, "must be an integer");
+            return null;
+        }
+        return v.intValue();
+    }
+
+    @Nullable Long longInteger(String name) {
+        JsonNode v = value(name);
+        if (v == null) {
+            return null;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+            errors.put(name, "must be an integer");
+            return null;
+        }
+        return v.longValue();
+    }
+
+    @Nullable Double number(String name) {
+        JsonNode v = value(name);
+        if (v == null) {
+            return null;
+        }
+        if (!v.isNumber()) {
+            errors.put(name, "must be a number");
+            return null;
+        }
+        return v.doubleValue();
+    }
+
+    /** An ISO-8601 duration string such as {@code "PT0.05S"}. */
+    @Nullable Duration duration(String name) {
+        JsonNode v = value(name);
+        if (v == null) {
+            return null;
+        }
+        if (v.isString()) {
+            try {
+                return Duration.parse(v.stringValue());
+            } catch (DateTimeParseException e) {
+                // falls through to the error below
+            }
+        }
+        errors.put(name, "must be an ISO-8601 duration such as \"PT0.05S\" (50 ms)");
+        return null;
+    }
+
+    void error(String name, String reason) {
+        errors.putIfAbsent(name, reason);
+    }
+
+    Map<String, String> errors() {
+        return errors;
+    }
+
+    /** Adds the unknown fields and throws a 422 when anything was wrong. */
+    void finish() {
+        addUnknown();
+        if (!errors.isEmpty()) {
+            throw Problems.invalid(errors);
+        }
+    }
+
+    /** The 422 for what is wrong, unknown fields included; for callers that found a fault of their own. */
+    ErrorResponseException refusal() {
+        addUnknown();
+        return Problems.invalid(errors);
+    }
+
+    private void addUnknown() {
+        for (String name : json.propertyNames()) {
+            if (!known.contains(name)) {
+                errors.put(name, "unknown field");
+            }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package io.sbs.security;
+
+import io.sbs.web.SbsProperties;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.core.env.Environment;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.codec.ServerCodecConfigurer;
+import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
+import org.springframework.security.config.web.server.SecurityWebFiltersOrder;
+import org.springframework.security.config.web.server.ServerHttpSecurity;
+import org.springframework.security.core.userdetails.MapReactiveUserDetailsService;
+import org.springframework.security.crypto.factory.PasswordEncoderFactories;
+import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.security.web.server.ServerAuthenticationEntryPoint;
+import org.springframework.security.web.server.authentication.AuthenticationWebFilter;
+import org.springframework.security.web.server.authentication.RedirectServerAuthenticationSuccessHandler;
+import org.springframework.security.web.server.authentication.ServerAuthenticationEntryPointFailureHandler;
+import org.springframework.security.web.server.authentication.logout.RedirectServerLogoutSuccessHandler;
+import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
+import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
+import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
+
+/**
+ * The three filter chains, tried in order: the inference ingress (open), the stateless machine surface
+ * (admin API, EndForward push, Actuator, the OpenAPI document), and the dashboard (form login, session,
+ * CSRF). docs/operations.md and docs/api.md list who may call what.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableWebFluxSecurity
+@EnableConfigurationProperties(SecurityProperties.class)
+class SecurityConfiguration {
+
+    private static final String[] PUBLIC_ACTUATOR = {"/actuator/health", "/actuator/health/**", "/actuator/info",
+        "/actuator/prometheus"};
+    private static final String[] STATIC = {"/css/**", "/js/**", "/webjars/**", "/img/**", "/favicon.ico"};
+
+    @Bean
+    PasswordEncoder passwordEncoder() {
+        return PasswordEncoderFactories.createDelegatingPasswordEncoder();
+    }
+
+    @Bean
+    MapReactiveUserDetailsService userDetailsService(SecurityProperties properties, Environment environment,
+            PasswordEncoder encoder) {
+        return Users.of(properties, environment::getProperty, encoder, System.out);
+    }
+
+    /**
+     * The ingress ({@code /v1/**}) stays open: clients authenticate at their gateway, and a request path
+     * that runs thousands of times a second carries no filter it does not need.
+     */
+    @Bean
+    @Order(1)
+    SecurityWebFilterChain ingressChain(ServerHttpSecurity http) {
+        return http.securityMatcher(ServerWebExchangeMatchers.pathMatchers("/v1/**"))
+                .authorizeExchange(a -> a.anyExchange().permitAll())
+                .csrf(ServerHttpSecurity.CsrfSpec::disable)
+                .headers(ServerHttpSecurity.HeaderSpec::disable)
+                .requestCache(c -> c.requestCache(NoOpServerRequestCache.getInstance()))
+                .securityContextRepository(NoOpServerSecurityContextRepository.getInstance())
+                .build();
+    }
+
+    /**
+     * Machines: every request carries its credentials (basic, or a bearer token), nothing is kept between
+     * requests, and so there is no session for a forged cross-site request to ride on and no need for CSRF
+     * tokens. Refusals are problem details, never a redirect to the login page.
+     */
+    @Bean
+    @Order(2)
+    SecurityWebFilterChain apiChain(ServerHttpSecurity http, SbsProperties sbs, SecurityProperties properties,
+            ServerCodecConfigurer codecs) {
+        ProblemResponses problems = new ProblemResponses(codecs);
+        BearerTokens tokens = new BearerTokens(sbs.engineToken(), properties.apiTokens());
+        boolean engineTokenSet = sbs.engineToken() != null && !sbs.engineToken().isEmpty();
+        ServerAuthenticationEntryPoint api = problems.unauthorized("Basic realm=\"sbs\", Bearer realm=\"sbs\"",
+                "authentication required: HTTP basic or a bearer token");
+        ServerAuthenticationEntryPoint engine = problems.unauthorized("Bearer realm=\"sbs\"",
+                "a valid engine token is required");
+        ServerAuthenticationEntryPoint entryPoint = (exchange, e) ->
+                (exchange.getRequest().getPath().value().startsWith("/internal/") ? engine : api).commence(exchange, e);
+
+        AuthenticationWebFilter bearer = new AuthenticationWebFilter(tokens);
+        bearer.setServerAuthenticationConverter(tokens);
+        bearer.setAuthenticationFailureHandler(new ServerAuthenticationEntryPointFailureHandler(entryPoint));
+        bearer.setSecurityContextRepository(NoOpServerSecurityContextRepository.getInstance());
+
+        return http.securityMatcher(ServerWebExchangeMatchers.pathMatchers("/api/**", "/internal/**", "/actuator",
+                        "/actuator/**", "/v3/api-docs", "/v3/api-docs/**"))
+                .authorizeExchange(a -> {
+                    a.pathMatchers(PUBLIC_ACTUATOR).permitAll();
+                    // the document describes the API, as docs/openapi.json in the repository does: nothing secret
+                    a.pathMatchers("/v3/api-docs", "/v3/api-docs/**").permitAll();
+                    // without a token configured the push stays open, as before (the service warns at start)
+                    if (engineTokenSet) {
+                        a.pathMatchers(HttpMethod.POST, "/internal/v1/end-forward").hasRole(Roles.ENGINE);
+                    } else {
+                        a.pathMatchers(HttpMethod.POST, "/internal/v1/end-forward").permitAll();
+                    }
+                    a.pathMatchers(HttpMethod.GET, "/api/v1/**").hasAnyRole(Roles.VIEWER, Roles.OPERATOR);
+                    a.pathMatchers(HttpMethod.HEAD, "/api/v1/**").hasAnyRole(Roles.VIEWER, Roles.OPERATOR);
+                    a.pathMatchers("/api/v1/**").hasRole(Roles.OPERATOR);
+                    a.anyExchange().denyAll();
+                })
+                .httpBasic(b -> b.authenticationEntryPoint(entryPoint))
+                .addFilterAt(bearer, SecurityWebFiltersOrder.AUTHENTICATION)
+                .exceptionHandling(e -> e.authenticationEntryPoint(entryPoint).accessDeniedHandler(problems.forbidden()))
+                .csrf(ServerHttpSecurity.CsrfSpec::disable)
+                .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
+                .logout(ServerHttpSecurity.LogoutSpec::disable)
+                .requestCache(c -> c.requestCache(NoOpServerRequestCache.getInstance()))
+                .securityContextRepository(NoOpServerSecurityContextRepository.getInstance())
+                .build();
+    }
+
+    /**
+     * People in a browser: form login at {@code /login} (the page is the dashboard's), a session, and CSRF
+     * tokens on every form, because the browser sends the session cookie with any request, forged or not.
+     * Pages need {@code VIEWER}; anything that changes state ({@code POST}, {@code PUT}, {@code PATCH},
+     * {@code DELETE} under {@code /dashboard}) needs {@code OPERATOR}.
+     */
+    @Bean
+    @Order(3)
+    SecurityWebFilterChain dashboardChain(ServerHttpSecurity http) {
+        return http
+                .authorizeExchange(a -> a
+                        .pathMatchers(STATIC).permitAll()
+                        .pathMatchers("/login", "/error").permitAll()
+                        .pathMatchers(HttpMethod.GET, "/dashboard", "/dashboard/**").hasAnyRole(Roles.VIEWER, Roles.OPERATOR)
+                        .pathMatchers("/dashboard", "/dashboard/**").hasRole(Roles.OPERATOR)
+                        .anyExchange().authenticated())
+                .formLogin(f -> f.loginPage("/login")
+                        .authenticationSuccessHandler(new RedirectServerAuthenticationSuccessHandler("/dashboard")))
+                .logout(l -> l.logoutUrl("/logout").logoutSuccessHandler(loggedOut()))
+                .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
+                .build();
+    }
+
+    private static RedirectServerLogoutSuccessHandler loggedOut() {
+        RedirectServerLogoutSuccessHandler handler = new RedirectServerLogoutSuccessHandler();
+        handler.setLogoutSuccessUrl(java.net.URI.create("/login?logout"));
+        return handler;
+    }
+}
