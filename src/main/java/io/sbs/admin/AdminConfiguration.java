@@ -18,8 +18,6 @@ import io.swagger.v3.oas.models.responses.ApiResponse;
 import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
 import io.swagger.v3.oas.models.servers.Server;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -31,14 +29,6 @@ import org.springframework.http.codec.ServerCodecConfigurer;
 /** The admin API's services and its OpenAPI description. */
 @Configuration(proxyBeanMethods = false)
 class AdminConfiguration {
-
-    /** Ten minutes at one sample a second. */
-    static final int HISTORY_SAMPLES = 600;
-
-    @Bean(destroyMethod = "close")
-    IntervalHistory intervalHistory(DispatchLoop loop) {
-        return new IntervalHistory(loop, Clock.systemUTC(), HISTORY_SAMPLES).start(Duration.ofSeconds(1));
-    }
 
     @Bean
     InstanceService instanceService(EngineCluster engines, DispatchLoop loop, Leadership leadership) {

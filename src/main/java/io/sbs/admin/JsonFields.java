@@ -24,11 +24,16 @@ final class JsonFields {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final ObjectNode json;
+    /** Before every field name in {@link #errors}: empty at the top, {@code "policy."} inside {@code policy}. */
+    private final String prefix;
     private final Set<String> known = new HashSet<>();
-    private final Map<String, String> errors = new LinkedHashMap<>();
+    /** Shared by a document and its nested objects, so one answer names the faults of all of them. */
+    private final Map<String, String> errors;
 
-    private JsonFields(ObjectNode json) {
+    private JsonFields(ObjectNode json, String prefix, Map<String, String> errors) {
         this.json = json;
+        this.prefix = prefix;
+        this.errors = errors;
     }
 
     /** The body as an object; 400 when it is missing or not JSON, 422 when it is JSON but not an object. */
@@ -45,7 +50,20 @@ final class JsonFields {
         if (!(node instanceof ObjectNode object)) {
             throw Problems.invalid(Map.of("$", "must be a JSON object"));
         }
-        return new JsonFields(object);
+        return new JsonFields(object, "", new LinkedHashMap<>());
+    }
+
+    /** A nested object, whose faults are named {@code name.field}; null when absent, null or not an object. */
+    @Nullable JsonFields object(String name) {
+        JsonNode v = value(name);
+        if (v == null) {
+            return null;
+        }
+        if (!(v instanceof ObjectNode object)) {
+            error(name, "must be a JSON object");
+            return null;
+        }
+        return new JsonFields(object, prefix + name + ".", errors);
     }
 
     /** Whether the field is present, even as {@code null}. */
@@ -72,7 +90,7 @@ final class JsonFields {
             return null;
         }
         if (!v.isString()) {
-            errors.put(name, "must be a string");
+            errors.put(prefix + name, "must be a string");
             return null;
         }
         return v.stringValue();
@@ -84,7 +102,7 @@ final class JsonFields {
             return null;
         }
         if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            errors.put(name, "must be an integer");
+            errors.put(prefix + name, "must be an integer");
             return null;
         }
         return v.intValue();
@@ -96,7 +114,7 @@ final class JsonFields {
             return null;
         }
         if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-            errors.put(name, "must be an integer");
+            errors.put(prefix + name, "must be an integer");
             return null;
         }
         return v.longValue();
@@ -108,7 +126,7 @@ final class JsonFields {
             return null;
         }
         if (!v.isNumber()) {
-            errors.put(name, "must be a number");
+            errors.put(prefix + name, "must be a number");
             return null;
         }
         return v.doubleValue();
@@ -127,19 +145,19 @@ final class JsonFields {
                 // falls through to the error below
             }
         }
-        errors.put(name, "must be an ISO-8601 duration such as \"PT0.05S\" (50 ms)");
+        errors.put(prefix + name, "must be an ISO-8601 duration such as \"PT0.05S\" (50 ms)");
         return null;
     }
 
     void error(String name, String reason) {
-        errors.putIfAbsent(name, reason);
+        errors.putIfAbsent(prefix + name, reason);
     }
 
     Map<String, String> errors() {
         return errors;
     }
 
-    /** Adds the unknown fields and throws a 422 when anything was wrong. */
+    /** Adds the unknown fields and throws a 422 when anything was wrong, here or in a nested object. */
     void finish() {
         addUnknown();
         if (!errors.isEmpty()) {
@@ -153,10 +171,11 @@ final class JsonFields {
         return Problems.invalid(errors);
     }
 
-    private void addUnknown() {
+    /** Notes this object's unknown fields without throwing, before a nested object's reading may throw. */
+    void addUnknown() {
         for (String name : json.propertyNames()) {
             if (!known.contains(name)) {
-                errors.put(name, "unknown field");
+                errors.put(prefix + name, "unknown field");
             }
         }
     }
