@@ -153,8 +153,6 @@ class ClusterController {
     @ApiResponse(responseCode = "201", description = "registered")
     @ApiResponse(responseCode = "409", description = "the id is taken, or this node is a standby",
             content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
-    @ApiResponse(responseCode = "422", description = "unknown fields or invalid values, each named in errors",
-            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
     Mono<ResponseEntity<InstanceView>> register(@RequestBody(required = false) @Nullable String body,
             Principal principal) {
         return Problems.unlessLeader(leadership)

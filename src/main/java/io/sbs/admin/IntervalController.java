@@ -128,10 +128,6 @@ class IntervalController {
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
                     content = @Content(schema = @Schema(implementation = Pin.class))))
     @ApiResponse(responseCode = "200", description = "applied; the policy's new version as ETag")
-    @ApiResponse(responseCode = "409", description = "this node is a standby; the problem names the leader",
-            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
-    @ApiResponse(responseCode = "412", description = "If-Match names an older version",
-            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
     @ApiResponse(responseCode = "422", description = "not a duration, negative, or an unknown field",
             content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
     Mono<ResponseEntity<PolicyVersion>> pin(@RequestHeader(name = HttpHeaders.IF_MATCH, required = false)
@@ -150,8 +146,6 @@ class IntervalController {
     @DeleteMapping("/override")
     @Operation(summary = "Release the pin: Δ adapts again (a policy change, versioned and audited)")
     @ApiResponse(responseCode = "200", description = "applied; the policy's new version as ETag")
-    @ApiResponse(responseCode = "409", description = "this node is a standby; the problem names the leader",
-            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
     Mono<ResponseEntity<PolicyVersion>> release(@RequestHeader(name = HttpHeaders.IF_MATCH, required = false)
             @Nullable String ifMatch, Principal principal) {
         return Problems.unlessLeader(leadership).then(pinned(Duration.ZERO, ifMatch, principal));

@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.ErrorResponseException;
@@ -84,69 +85,47 @@ final class JsonFields {
         return v == null || v.isNull() ? null : v;
     }
 
-    @Nullable String text(String name) {
+    /**
+     * The field's value when present and of the right kind; {@code read} answers null for a value it cannot
+     * take, which is then noted as {@code "must be " + kind}.
+     */
+    private <T> @Nullable T read(String name, String kind, Function<JsonNode, @Nullable T> read) {
         JsonNode v = value(name);
         if (v == null) {
             return null;
         }
-        if (!v.isString()) {
-            errors.put(prefix + name, "must be a string");
-            return null;
+        T value = read.apply(v);
+        if (value == null) {
+            errors.put(prefix + name, "must be " + kind);
         }
-        return v.stringValue();
+        return value;
+    }
+
+    @Nullable String text(String name) {
+        return read(name, "a string", v -> v.isString() ? v.stringValue() : null);
     }
 
     @Nullable Integer integer(String name) {
-        JsonNode v = value(name);
-        if (v == null) {
-            return null;
-        }
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            errors.put(prefix + name, "must be an integer");
-            return null;
-        }
-        return v.intValue();
+        return read(name, "an integer", v -> v.isIntegralNumber() && v.canConvertToInt() ? v.intValue() : null);
     }
 
     @Nullable Long longInteger(String name) {
-        JsonNode v = value(name);
-        if (v == null) {
-            return null;
-        }
-        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-            errors.put(prefix + name, "must be an integer");
-            return null;
-        }
-        return v.longValue();
+        return read(name, "an integer", v -> v.isIntegralNumber() && v.canConvertToLong() ? v.longValue() : null);
     }
 
     @Nullable Double number(String name) {
-        JsonNode v = value(name);
-        if (v == null) {
-            return null;
-        }
-        if (!v.isNumber()) {
-            errors.put(prefix + name, "must be a number");
-            return null;
-        }
-        return v.doubleValue();
+        return read(name, "a number", v -> v.isNumber() ? v.doubleValue() : null);
     }
 
     /** An ISO-8601 duration string such as {@code "PT0.05S"}. */
     @Nullable Duration duration(String name) {
-        JsonNode v = value(name);
-        if (v == null) {
-            return null;
-        }
-        if (v.isString()) {
+        return read(name, "an ISO-8601 duration such as \"PT0.05S\" (50 ms)", v -> {
             try {
-                return Duration.parse(v.stringValue());
+                return v.isString() ? Duration.parse(v.stringValue()) : null;
             } catch (DateTimeParseException e) {
-                // falls through to the error below
+                return null;
             }
-        }
-        errors.put(prefix + name, "must be an ISO-8601 duration such as \"PT0.05S\" (50 ms)");
-        return null;
+        });
     }
 
     void error(String name, String reason) {

@@ -69,12 +69,6 @@ class PolicyController {
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
                     content = @Content(schema = @Schema(ref = "#/components/schemas/Policy"))))
     @ApiResponse(responseCode = "200", description = "applied; the new version as ETag")
-    @ApiResponse(responseCode = "409", description = "this node is a standby; the problem names the leader",
-            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
-    @ApiResponse(responseCode = "412", description = "If-Match names an older version",
-            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
-    @ApiResponse(responseCode = "422", description = "unknown fields or invalid values, each named in errors",
-            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
     @ApiResponse(responseCode = "428", description = "If-Match is missing",
             content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
     Mono<ResponseEntity<PolicyVersion>> replace(@RequestHeader(name = HttpHeaders.IF_MATCH, required = false)
@@ -89,12 +83,6 @@ class PolicyController {
                     content = @Content(mediaType = MERGE_PATCH_JSON,
                             schema = @Schema(ref = "#/components/schemas/Policy"))))
     @ApiResponse(responseCode = "200", description = "applied; the new version as ETag")
-    @ApiResponse(responseCode = "409", description = "this node is a standby; the problem names the leader",
-            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
-    @ApiResponse(responseCode = "412", description = "If-Match names an older version",
-            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
-    @ApiResponse(responseCode = "422", description = "unknown fields or invalid values, each named in errors",
-            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
     @ApiResponse(responseCode = "428", description = "If-Match is missing",
             content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
     Mono<ResponseEntity<PolicyVersion>> patch(@RequestHeader(name = HttpHeaders.IF_MATCH, required = false)
