@@ -460,7 +460,8 @@ public final class DispatchLoop implements AutoCloseable {
             for (InstanceState i : cluster.instances(phase)) {
                 for (DpUnitState u : i.units()) {
                     units.add(new LoopSnapshot.UnitView(i.id(), u.id().dpRank(), phase, i.suspect(),
-                            u.availableCapacity(), u.outstandingTokens(), u.batchSize(), u.kvTokens()));
+                            u.availableCapacity(), u.outstandingTokens(), u.batchSize(), u.kvTokens(),
+                            u.inflightTokens(), u.deviceBacklogTokens()));
                 }
             }
         }

@@ -38,8 +38,11 @@ public record LoopSnapshot(String policy, SchedulingPolicy activePolicy, long ta
      * @param availableTokens {@code C_avail} (prefill)
      * @param batchSize       running batch, reported plus in flight (decode)
      * @param kvTokens        KV load, reported plus in flight (decode)
+     * @param inflightTokens  {@code T_inflight} (prefill)
+     * @param backlogTokens   {@code Q_device}, as the engine last reported it (prefill); with the two above,
+     *                        {@code C_max = C_avail + T_inflight + Q_device}
      */
     public record UnitView(String instanceId, int dpRank, Phase phase, boolean suspect, long availableTokens,
-            long outstandingTokens, int batchSize, long kvTokens) {
+            long outstandingTokens, int batchSize, long kvTokens, long inflightTokens, long backlogTokens) {
     }
 }
