@@ -18,27 +18,18 @@ import io.swagger.v3.oas.models.responses.ApiResponse;
 import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
 import io.swagger.v3.oas.models.servers.Server;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerCodecConfigurer;
 
 /** The admin API's services and its OpenAPI description. */
 @Configuration(proxyBeanMethods = false)
 class AdminConfiguration {
-
-    /** Ten minutes at one sample a second. */
-    static final int HISTORY_SAMPLES = 600;
-
-    @Bean(destroyMethod = "close")
-    IntervalHistory intervalHistory(DispatchLoop loop) {
-        return new IntervalHistory(loop, Clock.systemUTC(), HISTORY_SAMPLES).start(Duration.ofSeconds(1));
-    }
 
     @Bean
     InstanceService instanceService(EngineCluster engines, DispatchLoop loop, Leadership leadership) {
@@ -89,8 +80,10 @@ class AdminConfiguration {
     }
 
     /**
-     * Every error answer is a problem detail with the {@code Problem} schema, and every operation may be
-     * refused by the security filters (401 without valid credentials, 403 for a role that may not).
+     * The answers every operation of a kind shares, so each controller documents only its own: every error
+     * is a problem detail with the {@code Problem} schema; every operation may be refused by the security
+     * filters (401, 403); one with a body, for a body that is not JSON (400) or not valid (422); a change,
+     * by a standby (409); one that reads {@code If-Match}, for a stale version (412).
      */
     @Bean
     OpenApiCustomizer problemResponses() {
@@ -116,6 +109,17 @@ class AdminConfiguration {
             api.getPaths().values().forEach(path -> path.readOperationsMap().forEach((method, op) -> {
                 if (op.getRequestBody() != null) {
                     op.getResponses().putIfAbsent("400", new ApiResponse().description("the body is missing or not JSON"));
+                    op.getResponses().putIfAbsent("422", new ApiResponse()
+                            .description("unknown fields or invalid values, each named in errors"));
+                }
+                // the preview changes nothing, so a standby runs it too
+                if (method != PathItem.HttpMethod.GET && !"preview".equals(op.getOperationId())) {
+                    op.getResponses().putIfAbsent("409", new ApiResponse()
+                            .description("this node is a standby; the problem names the leader (leaderId, epoch)"));
+                }
+                if (op.getParameters() != null && op.getParameters().stream()
+                        .anyMatch(p -> HttpHeaders.IF_MATCH.equalsIgnoreCase(p.getName()))) {
+                    op.getResponses().putIfAbsent("412", new ApiResponse().description("If-Match names an older version"));
                 }
                 op.getResponses().putIfAbsent("401", new ApiResponse().description("no valid credentials"));
                 op.getResponses().putIfAbsent("403", new ApiResponse().description(

@@ -1,11 +1,14 @@
 package io.sbs.admin;
 
+import io.sbs.control.InvalidPreviewException;
 import io.sbs.control.NotLeaderException;
+import io.sbs.control.PreviewBusyException;
 import io.sbs.core.InvalidPolicyException;
 import io.sbs.state.Leadership;
 import io.sbs.state.VersionConflictException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -17,7 +20,8 @@ import org.springframework.web.reactive.result.method.annotation.ResponseEntityE
 /**
  * The admin API's errors as RFC 9457 problem details: Spring's own (405, 406, 415, bad parameters) through
  * {@link ResponseEntityExceptionHandler}, the API's refusals ({@link Problems}), and the control plane's:
- * a standby's 409 naming the leader, a stale version's 412, an invalid policy's 422 naming each field.
+ * a standby's 409 naming the leader, a stale version's 412, an invalid policy's 422 naming each field, and
+ * the preview's 422 (nothing to replay) and 429 (busy).
  */
 @RestControllerAdvice(basePackageClasses = AdminExceptionHandler.class)
 class AdminExceptionHandler extends ResponseEntityExceptionHandler {
@@ -51,6 +55,22 @@ class AdminExceptionHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(InvalidPolicyException.class)
     ResponseEntity<ProblemDetail> invalidPolicy(InvalidPolicyException e) {
         return problem(Problems.invalid(e.fieldErrors()).getBody());
+    }
+
+    /** The preview cannot run on what it was given: nothing recorded, an unknown trace, over its limits. */
+    @ExceptionHandler(InvalidPreviewException.class)
+    ResponseEntity<ProblemDetail> invalidPreview(InvalidPreviewException e) {
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_CONTENT, e.getMessage());
+        p.setProperty("reason", e.reason().name());
+        return problem(p);
+    }
+
+    /** One preview at a time per node: the simulations are CPU-bound, and the dispatcher needs its cores. */
+    @ExceptionHandler(PreviewBusyException.class)
+    ResponseEntity<ProblemDetail> previewBusy(PreviewBusyException e) {
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.TOO_MANY_REQUESTS, e.getMessage());
+        return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS).contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, e.retryAfter().toSeconds()))).body(p);
     }
 
     /** Anything else is a fault of ours: logged with its trace, answered without internals. */

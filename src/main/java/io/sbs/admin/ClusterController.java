@@ -1,5 +1,6 @@
 package io.sbs.admin;
 
+import io.sbs.control.ClusterView;
 import io.sbs.core.Phase;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.loop.LoopSnapshot;
@@ -35,7 +36,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * {@code /api/v1/cluster}, {@code /api/v1/leader} and {@code /api/v1/instances}: what the dispatcher
- * sees of its engines and DP units, who leads, and instances joining, leaving and draining.
+ * sees of its engines and DP units, who leads, and instances joining, leaving and draining. Unit state is
+ * the leader's view ({@link ClusterView}): a standby shows what the leader last published; health is this
+ * node's own check of each engine.
  */
 @RestController
 @RequestMapping(path = "/api/v1", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -46,12 +49,15 @@ class ClusterController {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
     private final DispatchLoop loop;
+    private final ClusterView view;
     private final EngineCluster engines;
     private final Leadership leadership;
     private final InstanceService instances;
 
-    ClusterController(DispatchLoop loop, EngineCluster engines, Leadership leadership, InstanceService instances) {
+    ClusterController(DispatchLoop loop, ClusterView view, EngineCluster engines, Leadership leadership,
+            InstanceService instances) {
         this.loop = loop;
+        this.view = view;
         this.engines = engines;
         this.leadership = leadership;
         this.instances = instances;
@@ -81,14 +87,14 @@ class ClusterController {
      * @param buffered   requests accepted and not yet assigned
      * @param overloaded flow control is on: new requests get 429
      */
-    record ClusterView(String policy, int buffered, boolean overloaded, List<InstanceView> instances) {
+    record ClusterOverview(String policy, int buffered, boolean overloaded, List<InstanceView> instances) {
     }
 
     @GetMapping("/cluster")
     @Operation(summary = "Every instance with its health and the state vector of each DP unit")
-    Mono<ClusterView> cluster() {
-        LoopSnapshot s = loop.snapshot();
-        return views(engines.members(), s).map(v -> new ClusterView(s.policy(), s.buffered(), s.overloaded(), v));
+    Mono<ClusterOverview> cluster() {
+        return view.current().flatMap(s -> views(engines.members(), s)
+                .map(v -> new ClusterOverview(s.policy(), s.buffered(), s.overloaded(), v)));
     }
 
     @GetMapping("/instances/{id}")
@@ -97,8 +103,9 @@ class ClusterController {
     @ApiResponse(responseCode = "404", description = "no such instance",
             content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
     Mono<InstanceView> instance(@PathVariable String id) {
-        return Mono.defer(() -> engines.contains(id) ? views(List.of(engines.member(id)), loop.snapshot())
-                .map(v -> v.get(0)) : Mono.error(Problems.noSuchInstance(id)));
+        return Mono.defer(() -> engines.contains(id) ? view.current()
+                .flatMap(s -> views(List.of(engines.member(id)), s)).map(v -> v.get(0))
+                : Mono.error(Problems.noSuchInstance(id)));
     }
 
     private Mono<List<InstanceView>> views(List<EngineCluster.Member> members, LoopSnapshot s) {
@@ -146,14 +153,12 @@ class ClusterController {
     @ApiResponse(responseCode = "201", description = "registered")
     @ApiResponse(responseCode = "409", description = "the id is taken, or this node is a standby",
             content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
-    @ApiResponse(responseCode = "422", description = "unknown fields or invalid values, each named in errors",
-            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
     Mono<ResponseEntity<InstanceView>> register(@RequestBody(required = false) @Nullable String body,
             Principal principal) {
         return Problems.unlessLeader(leadership)
                 .then(Mono.fromCallable(() -> instanceOf(JsonFields.parse(body))))
                 .flatMap(spec -> instances.register(spec, principal.getName()))
-                .flatMap(m -> views(List.of(m), loop.snapshot()))
+                .flatMap(m -> view.current().flatMap(s -> views(List.of(m), s)))
                 .map(v -> ResponseEntity.created(URI.create("/api/v1/instances/" + v.get(0).id())).body(v.get(0)));
     }
 

@@ -1,9 +1,9 @@
 package io.sbs.admin;
 
+import io.sbs.control.ClusterView;
 import io.sbs.control.PolicyService;
 import io.sbs.core.InvalidPolicyException;
 import io.sbs.core.SchedulingPolicy;
-import io.sbs.loop.DispatchLoop;
 import io.sbs.loop.LoopSnapshot;
 import io.sbs.state.Leadership;
 import io.swagger.v3.oas.annotations.Operation;
@@ -14,6 +14,8 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import java.security.Principal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -29,6 +31,7 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -41,14 +44,15 @@ import reactor.core.publisher.Mono;
 @Tag(name = "interval", description = "Δ, T̄_fwd, τ_net and N, their history, and the override")
 class IntervalController {
 
-    private final DispatchLoop loop;
-    private final IntervalHistory history;
+    /** What the leader keeps: ten minutes at one sample a second. */
+    private static final int MAX_SECONDS = 600;
+
+    private final ClusterView view;
     private final PolicyService policies;
     private final Leadership leadership;
 
-    IntervalController(DispatchLoop loop, IntervalHistory history, PolicyService policies, Leadership leadership) {
-        this.loop = loop;
-        this.history = history;
+    IntervalController(ClusterView view, PolicyService policies, Leadership leadership) {
+        this.view = view;
         this.policies = policies;
         this.leadership = leadership;
     }
@@ -72,34 +76,46 @@ class IntervalController {
     }
 
     /**
-     * @param decode         null without decode instances
-     * @param pinnedInterval the pin in force then, ISO-8601
+     * One sample of the history, as the leader published it.
+     *
+     * @param leaderId the node that led then; a change marks a takeover
+     * @param buffered requests accepted and not yet assigned
+     * @param decode   null without decode instances
      */
-    record Sample(Instant at, PhaseFigures prefill, @Nullable PhaseFigures decode, String pinnedInterval) {
+    record Sample(Instant at, String leaderId, long epoch, int buffered, PhaseFigures prefill,
+            @Nullable PhaseFigures decode) {
     }
 
     /**
      * @param pinnedInterval the override, ISO-8601; {@code PT0S} while {@code Δ} adapts
-     * @param history        one sample a second, oldest first
+     * @param history        one sample a second while a leader publishes, oldest first
      */
     record IntervalView(PhaseFigures prefill, @Nullable PhaseFigures decode, String pinnedInterval, boolean adaptive,
             List<Sample> history) {
     }
 
     @GetMapping
-    @Operation(summary = "Δ, T̄_fwd, τ_net and N per phase now, and one sample a second for the last `seconds`")
+    @Operation(summary = "Δ, T̄_fwd, τ_net and N per phase now, and the last `seconds` samples (one a second)",
+            description = "From the leader's view: on a standby, as the leader last published it.")
     Mono<IntervalView> interval(@RequestParam(defaultValue = "600") int seconds) {
-        if (seconds < 0 || seconds > 3_600) {
-            return Mono.error(Problems.of(HttpStatus.BAD_REQUEST, "seconds must be between 0 and 3600"));
+        if (seconds < 0 || seconds > MAX_SECONDS) {
+            return Mono.error(Problems.of(HttpStatus.BAD_REQUEST, "seconds must be between 0 and " + MAX_SECONDS));
         }
-        LoopSnapshot s = loop.snapshot();
-        Duration pinned = s.activePolicy().pinnedInterval();
-        List<Sample> past = history.last(Duration.ofSeconds(seconds)).stream()
-                .map(h -> new Sample(Instant.ofEpochMilli(h.atEpochMs()), PhaseFigures.of(h.prefill()),
-                        PhaseFigures.of(h.decode()), h.pinnedInterval().toString()))
-                .toList();
-        return Mono.just(new IntervalView(PhaseFigures.of(s.prefill()), PhaseFigures.of(s.decode()), pinned.toString(),
-                pinned.isZero(), past));
+        Mono<List<Sample>> history = (seconds == 0 ? Flux.<ClusterView.IntervalSample>empty()
+                : view.intervalHistory(seconds))
+                .map(h -> new Sample(Instant.ofEpochMilli(h.takenAtMs()), h.leaderId(), h.epoch(), h.buffered(),
+                        PhaseFigures.of(h.prefill()), PhaseFigures.of(h.decode())))
+                .collectList()
+                .map(newestFirst -> {
+                    List<Sample> oldestFirst = new ArrayList<>(newestFirst);
+                    Collections.reverse(oldestFirst);
+                    return oldestFirst;
+                });
+        return view.current().zipWith(history, (s, past) -> {
+            Duration pinned = s.activePolicy().pinnedInterval();
+            return new IntervalView(PhaseFigures.of(s.prefill()), PhaseFigures.of(s.decode()), pinned.toString(),
+                    pinned.isZero(), past);
+        });
     }
 
     /** @param interval the {@code Δ} to pin, ISO-8601 ({@code "PT0.02S"}); null releases the pin */
@@ -112,10 +128,6 @@ class IntervalController {
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
                     content = @Content(schema = @Schema(implementation = Pin.class))))
     @ApiResponse(responseCode = "200", description = "applied; the policy's new version as ETag")
-    @ApiResponse(responseCode = "409", description = "this node is a standby; the problem names the leader",
-            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
-    @ApiResponse(responseCode = "412", description = "If-Match names an older version",
-            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
     @ApiResponse(responseCode = "422", description = "not a duration, negative, or an unknown field",
             content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
     Mono<ResponseEntity<PolicyVersion>> pin(@RequestHeader(name = HttpHeaders.IF_MATCH, required = false)
@@ -134,8 +146,6 @@ class IntervalController {
     @DeleteMapping("/override")
     @Operation(summary = "Release the pin: Δ adapts again (a policy change, versioned and audited)")
     @ApiResponse(responseCode = "200", description = "applied; the policy's new version as ETag")
-    @ApiResponse(responseCode = "409", description = "this node is a standby; the problem names the leader",
-            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
     Mono<ResponseEntity<PolicyVersion>> release(@RequestHeader(name = HttpHeaders.IF_MATCH, required = false)
             @Nullable String ifMatch, Principal principal) {
         return Problems.unlessLeader(leadership).then(pinned(Duration.ZERO, ifMatch, principal));

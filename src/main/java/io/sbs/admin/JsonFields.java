@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.ErrorResponseException;
@@ -24,11 +25,16 @@ final class JsonFields {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final ObjectNode json;
+    /** Before every field name in {@link #errors}: empty at the top, {@code "policy."} inside {@code policy}. */
+    private final String prefix;
     private final Set<String> known = new HashSet<>();
-    private final Map<String, String> errors = new LinkedHashMap<>();
+    /** Shared by a document and its nested objects, so one answer names the faults of all of them. */
+    private final Map<String, String> errors;
 
-    private JsonFields(ObjectNode json) {
+    private JsonFields(ObjectNode json, String prefix, Map<String, String> errors) {
         this.json = json;
+        this.prefix = prefix;
+        this.errors = errors;
     }
 
     /** The body as an object; 400 when it is missing or not JSON, 422 when it is JSON but not an object. */
@@ -45,7 +51,20 @@ final class JsonFields {
         if (!(node instanceof ObjectNode object)) {
             throw Problems.invalid(Map.of("$", "must be a JSON object"));
         }
-        return new JsonFields(object);
+        return new JsonFields(object, "", new LinkedHashMap<>());
+    }
+
+    /** A nested object, whose faults are named {@code name.field}; null when absent, null or not an object. */
+    @Nullable JsonFields object(String name) {
+        JsonNode v = value(name);
+        if (v == null) {
+            return null;
+        }
+        if (!(v instanceof ObjectNode object)) {
+            error(name, "must be a JSON object");
+            return null;
+        }
+        return new JsonFields(object, prefix + name + ".", errors);
     }
 
     /** Whether the field is present, even as {@code null}. */
@@ -66,80 +85,58 @@ final class JsonFields {
         return v == null || v.isNull() ? null : v;
     }
 
-    @Nullable String text(String name) {
+    /**
+     * The field's value when present and of the right kind; {@code read} answers null for a value it cannot
+     * take, which is then noted as {@code "must be " + kind}.
+     */
+    private <T> @Nullable T read(String name, String kind, Function<JsonNode, @Nullable T> read) {
         JsonNode v = value(name);
         if (v == null) {
             return null;
         }
-        if (!v.isString()) {
-            errors.put(name, "must be a string");
-            return null;
+        T value = read.apply(v);
+        if (value == null) {
+            errors.put(prefix + name, "must be " + kind);
         }
-        return v.stringValue();
+        return value;
+    }
+
+    @Nullable String text(String name) {
+        return read(name, "a string", v -> v.isString() ? v.stringValue() : null);
     }
 
     @Nullable Integer integer(String name) {
-        JsonNode v = value(name);
-        if (v == null) {
-            return null;
-        }
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            errors.put(name, "must be an integer");
-            return null;
-        }
-        return v.intValue();
+        return read(name, "an integer", v -> v.isIntegralNumber() && v.canConvertToInt() ? v.intValue() : null);
     }
 
     @Nullable Long longInteger(String name) {
-        JsonNode v = value(name);
-        if (v == null) {
-            return null;
-        }
-        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-            errors.put(name, "must be an integer");
-            return null;
-        }
-        return v.longValue();
+        return read(name, "an integer", v -> v.isIntegralNumber() && v.canConvertToLong() ? v.longValue() : null);
     }
 
     @Nullable Double number(String name) {
-        JsonNode v = value(name);
-        if (v == null) {
-            return null;
-        }
-        if (!v.isNumber()) {
-            errors.put(name, "must be a number");
-            return null;
-        }
-        return v.doubleValue();
+        return read(name, "a number", v -> v.isNumber() ? v.doubleValue() : null);
     }
 
     /** An ISO-8601 duration string such as {@code "PT0.05S"}. */
     @Nullable Duration duration(String name) {
-        JsonNode v = value(name);
-        if (v == null) {
-            return null;
-        }
-        if (v.isString()) {
+        return read(name, "an ISO-8601 duration such as \"PT0.05S\" (50 ms)", v -> {
             try {
-                return Duration.parse(v.stringValue());
+                return v.isString() ? Duration.parse(v.stringValue()) : null;
             } catch (DateTimeParseException e) {
-                // falls through to the error below
+                return null;
             }
-        }
-        errors.put(name, "must be an ISO-8601 duration such as \"PT0.05S\" (50 ms)");
-        return null;
+        });
     }
 
     void error(String name, String reason) {
-        errors.putIfAbsent(name, reason);
+        errors.putIfAbsent(prefix + name, reason);
     }
 
     Map<String, String> errors() {
         return errors;
     }
 
-    /** Adds the unknown fields and throws a 422 when anything was wrong. */
+    /** Adds the unknown fields and throws a 422 when anything was wrong, here or in a nested object. */
     void finish() {
         addUnknown();
         if (!errors.isEmpty()) {
@@ -153,10 +150,11 @@ final class JsonFields {
         return Problems.invalid(errors);
     }
 
-    private void addUnknown() {
+    /** Notes this object's unknown fields without throwing, before a nested object's reading may throw. */
+    void addUnknown() {
         for (String name : json.propertyNames()) {
             if (!known.contains(name)) {
-                errors.put(name, "unknown field");
+                errors.put(prefix + name, "unknown field");
             }
         }
     }

@@ -1,6 +1,9 @@
 package io.sbs.admin;
 
+import io.sbs.control.PolicyPreview;
 import io.sbs.control.PolicyService;
+import io.sbs.control.PreviewRequest;
+import io.sbs.control.PreviewResult;
 import io.sbs.core.SchedulingPolicy;
 import io.sbs.state.Leadership;
 import io.sbs.state.PolicyRecord;
@@ -13,6 +16,7 @@ import java.security.Principal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpHeaders;
@@ -21,6 +25,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
+import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
@@ -31,7 +36,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * {@code /api/v1/policies}: the active policy, its replacement ({@code PUT}) and merge patch
- * ({@code PATCH}) under optimistic concurrency, and the audit trail. A change reaches the dispatch loop
+ * ({@code PATCH}) under optimistic concurrency, the audit trail, and the preview of a change. A change reaches the dispatch loop
  * before its next tick: the answer is sent once the loop applied it.
  */
 @RestController
@@ -44,10 +49,12 @@ class PolicyController {
 
     private final PolicyService policies;
     private final Leadership leadership;
+    private final PolicyPreview preview;
 
-    PolicyController(PolicyService policies, Leadership leadership) {
+    PolicyController(PolicyService policies, Leadership leadership, PolicyPreview preview) {
         this.policies = policies;
         this.leadership = leadership;
+        this.preview = preview;
     }
 
     @GetMapping
@@ -62,12 +69,6 @@ class PolicyController {
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
                     content = @Content(schema = @Schema(ref = "#/components/schemas/Policy"))))
     @ApiResponse(responseCode = "200", description = "applied; the new version as ETag")
-    @ApiResponse(responseCode = "409", description = "this node is a standby; the problem names the leader",
-            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
-    @ApiResponse(responseCode = "412", description = "If-Match names an older version",
-            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
-    @ApiResponse(responseCode = "422", description = "unknown fields or invalid values, each named in errors",
-            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
     @ApiResponse(responseCode = "428", description = "If-Match is missing",
             content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
     Mono<ResponseEntity<PolicyVersion>> replace(@RequestHeader(name = HttpHeaders.IF_MATCH, required = false)
@@ -82,12 +83,6 @@ class PolicyController {
                     content = @Content(mediaType = MERGE_PATCH_JSON,
                             schema = @Schema(ref = "#/components/schemas/Policy"))))
     @ApiResponse(responseCode = "200", description = "applied; the new version as ETag")
-    @ApiResponse(responseCode = "409", description = "this node is a standby; the problem names the leader",
-            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
-    @ApiResponse(responseCode = "412", description = "If-Match names an older version",
-            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
-    @ApiResponse(responseCode = "422", description = "unknown fields or invalid values, each named in errors",
-            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
     @ApiResponse(responseCode = "428", description = "If-Match is missing",
             content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
     Mono<ResponseEntity<PolicyVersion>> patch(@RequestHeader(name = HttpHeaders.IF_MATCH, required = false)
@@ -102,6 +97,51 @@ class PolicyController {
             long expected = PolicyVersion.expected(ifMatch, current.version());
             return policies.replace(next.apply(current), expected, principal.getName());
         }).map(PolicyVersion::response);
+    }
+
+    @PostMapping(path = "/preview", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "What-if: replay recent traffic (or a named trace) under a proposed policy and the current one",
+            description = "policy is a JSON merge patch onto the current policy. Nothing is applied. Runs the "
+                    + "simulator on this node, one preview at a time (429 with Retry-After while another runs).",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
+                    content = @Content(schema = @Schema(implementation = PreviewAsk.class))))
+    @ApiResponse(responseCode = "200", description = "both projections, side by side")
+    @ApiResponse(responseCode = "422", description = "invalid fields, nothing recorded to replay, or an unknown trace",
+            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
+    @ApiResponse(responseCode = "429", description = "another preview is running on this node",
+            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
+    Mono<PreviewResult> preview(@RequestBody(required = false) @Nullable String body) {
+        return policies.current().map(current -> previewRequest(JsonFields.parse(body), current.policy()))
+                .flatMap(preview::preview);
+    }
+
+    /**
+     * What to preview.
+     *
+     * @param policy    a JSON merge patch onto the current policy: the proposal
+     * @param trace     a named trace to replay instead of the recorded traffic
+     * @param timeScale replay this many times faster (default 1)
+     * @param seed      the simulated engines' seed (default 1)
+     */
+    record PreviewAsk(@Schema(ref = "#/components/schemas/Policy", requiredMode = Schema.RequiredMode.REQUIRED)
+            Map<String, Object> policy, @Nullable String trace, @Nullable Double timeScale, @Nullable Long seed) {
+    }
+
+    private static PreviewRequest previewRequest(JsonFields json, SchedulingPolicy current) {
+        String trace = json.text("trace");
+        Double timeScale = json.number("timeScale");
+        Long seed = json.longInteger("seed");
+        if (timeScale != null && !(timeScale > 0)) {
+            json.error("timeScale", "must be above 0");
+        }
+        JsonFields proposal = json.object("policy");
+        if (proposal == null && !json.errors().containsKey("policy")) {
+            json.error("policy", "is required: a merge patch onto the current policy, such as {\"name\":\"round-robin\"}");
+        }
+        json.addUnknown();
+        SchedulingPolicy proposed = proposal == null ? current : PolicyFields.patched(proposal, current);
+        json.finish();
+        return new PreviewRequest(proposed, trace, timeScale == null ? 1 : timeScale, seed == null ? 1 : seed);
     }
 
     /**

@@ -299,12 +299,63 @@ class AdminApiIT {
         assertThat(i.path("prefill").path("healthyInstances").asInt()).isEqualTo(3);
         assertThat(i.path("prefill").path("intervalMs").asDouble()).isPositive();
         assertThat(i.path("decode").path("instances").asInt()).isEqualTo(1);
-        JsonNode sample = i.path("history").get(0);
+        JsonNode history = i.path("history");
+        JsonNode sample = history.get(0);
         assertThat(sample.path("at").asString()).endsWith("Z");
+        assertThat(sample.path("leaderId").asString()).isEqualTo(leadership.nodeId());
+        assertThat(sample.path("epoch").asLong()).isEqualTo(1);
         assertThat(sample.path("prefill").path("meanForwardMs").asDouble()).isPositive();
-        assertThat(get("/api/v1/interval?seconds=0").path("history").size()).isLessThanOrEqualTo(1);
+        assertThat(history.get(0).path("at").asString()).isLessThan(history.get(1).path("at").asString());
+        assertThat(get("/api/v1/interval?seconds=1").path("history").size()).isEqualTo(1);
+        assertThat(get("/api/v1/interval?seconds=0").path("history").size()).isZero();
+        Caller.VIEWER.as(client().get().uri("/api/v1/interval?seconds=601")).exchange().expectStatus().isBadRequest()
+                .expectBody().returnResult();
         Caller.VIEWER.as(client().get().uri("/api/v1/interval?seconds=-1")).exchange().expectStatus().isBadRequest()
                 .expectBody().returnResult();
+    }
+
+    private WebTestClient.ResponseSpec preview(String body) {
+        return Caller.OPERATOR.as(client().post().uri("/api/v1/policies/preview")).contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(body).exchange();
+    }
+
+    /** The preview replays the traffic this dispatcher recorded, under both policies, and applies nothing. */
+    @Test
+    void preview_projectsTheProposalNextToTheCurrentPolicy_andChangesNothing() {
+        for (int i = 0; i < 4; i++) {
+            client().post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue("{\"messages\":[{\"role\":\"user\",\"content\":\"recorded for the preview\"}],"
+                            + "\"max_tokens\":1}").exchange().expectStatus().isOk().expectBody().returnResult();
+        }
+        String before = etag();
+        JsonNode r = JSON.readTree(preview("{\"policy\":{\"name\":\"round-robin\"},\"timeScale\":2,\"seed\":5}")
+                .expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody());
+        assertThat(r.path("source").asString()).isEqualTo("recorded");
+        assertThat(r.path("requests").asInt()).isGreaterThanOrEqualTo(4);
+        assertThat(r.path("timeScale").asDouble()).isEqualTo(2.0);
+        assertThat(r.path("seed").asLong()).isEqualTo(5);
+        assertThat(r.path("current").path("policy").path("name").asString()).isEqualTo("sbs");
+        assertThat(r.path("proposed").path("policy").path("name").asString()).isEqualTo("round-robin");
+        // the same JSON form as /api/v1/policies
+        assertThat(r.path("proposed").path("policy").path("defaultInterval").asString()).isEqualTo("PT0.05S");
+        assertThat(r.path("proposed").path("completed").asInt()).isPositive();
+        assertThat(etag()).isEqualTo(before);
+        assertThat(loop.snapshot().policy()).isEqualTo("sbs");
+    }
+
+    @Test
+    void preview_invalidAsks_are422() {
+        preview("{\"policy\":{\"name\":\"warp\",\"colour\":1},\"timeScale\":0,\"speed\":2}")
+                .expectStatus().isEqualTo(422)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.errors['policy.name']").exists()
+                .jsonPath("$.errors['policy.colour']").isEqualTo("unknown field")
+                .jsonPath("$.errors.timeScale").exists()
+                .jsonPath("$.errors.speed").isEqualTo("unknown field");
+        preview("{\"trace\":\"x\"}").expectStatus().isEqualTo(422).expectBody()
+                .jsonPath("$.errors.policy").exists();
+        preview("{\"policy\":{},\"trace\":\"no-such-trace\"}").expectStatus().isEqualTo(422).expectBody()
+                .jsonPath("$.reason").isEqualTo("UNKNOWN_TRACE");
     }
 
     private String registerBody(String id) {

@@ -74,6 +74,8 @@ class AdminRoleMatrixIT {
                 new Endpoint(HttpMethod.GET, "/api/v1/policies", null, 200, true, false),
                 new Endpoint(HttpMethod.GET, "/api/v1/policies/audit", null, 200, true, false),
                 new Endpoint(HttpMethod.GET, "/api/v1/interval", null, 200, true, false),
+                new Endpoint(HttpMethod.POST, "/api/v1/policies/preview", "{\"policy\":{\"name\":\"round-robin\"}}",
+                        200, false, false),
                 new Endpoint(HttpMethod.PUT, "/api/v1/policies", "{\"name\":\"sbs\"}", 200, false, false),
                 new Endpoint(HttpMethod.PATCH, "/api/v1/policies", "{\"iqrKappa\":1.5}", 200, false, false),
                 new Endpoint(HttpMethod.PUT, "/api/v1/interval/override", "{\"interval\":null}", 200, false, false),
@@ -100,8 +102,7 @@ class AdminRoleMatrixIT {
         return out.stream();
     }
 
-    // every answer's body is read to its end (expectBody), else its connection stays taken and the client's
-    // pool (16 per address) runs dry after as many cases
+    // every answer's body is read to its end (expectBody), so its connection goes back to the client's pool
     private WebTestClient client() {
         return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).responseTimeout(Duration.ofSeconds(20))
                 .build();
@@ -124,6 +125,12 @@ class AdminRoleMatrixIT {
         if (e.throwaway()) {
             Caller.OPERATOR.as(client().post().uri("/api/v1/instances")).contentType(MediaType.APPLICATION_JSON)
                     .bodyValue(registration(id)).exchange().expectStatus().isCreated().expectBody().returnResult();
+        }
+        if (e.path().endsWith("/preview")) {
+            // something recorded to replay
+            client().post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":1}")
+                    .exchange().expectStatus().isOk().expectBody().returnResult();
         }
         String versionBefore = etag();
         try {

@@ -104,6 +104,19 @@ class PolicyFieldsTest {
     }
 
     @Test
+    void nestedObjects_nameTheirFaultsWithThePath_inTheSameAnswer() {
+        JsonFields outer = JsonFields.parse("{\"policy\":{\"iqrKappa\":\"x\",\"hue\":1},\"speed\":2,\"seed\":1.5}");
+        outer.longInteger("seed");
+        JsonFields inner = outer.object("policy");
+        outer.addUnknown();
+        ErrorResponseException e = refusal(() -> PolicyFields.patched(inner, SchedulingPolicy.defaults("sbs")));
+        assertThat(errors(e)).containsOnlyKeys("policy.iqrKappa", "policy.hue", "speed", "seed");
+        JsonFields notAnObject = JsonFields.parse("{\"policy\":[1]}");
+        assertThat(notAnObject.object("policy")).isNull();
+        assertThat(errors(refusal(notAnObject::finish))).containsEntry("policy", "must be a JSON object");
+    }
+
+    @Test
     void emptyBodyIsRefused() {
         assertThatThrownBy(() -> JsonFields.parse(null)).isInstanceOf(ErrorResponseException.class);
     }

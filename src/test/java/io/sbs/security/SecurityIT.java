@@ -3,6 +3,8 @@ package io.sbs.security;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpHeaders;
@@ -16,8 +18,8 @@ import org.springframework.web.reactive.function.BodyInserters;
 
 /**
  * The surfaces other than the admin endpoints themselves (AdminRoleMatrixIT has those): the open ingress,
- * Actuator, the EndForward push, the OpenAPI document, and the dashboard's form login with CSRF, over real
- * HTTP against the embedded default.
+ * Actuator, the EndForward push, the OpenAPI document, and the dashboard's form login with CSRF (the token
+ * as the login page renders it), over real HTTP against the embedded default.
  */
 @SecuredPlatform
 class SecurityIT {
@@ -136,6 +138,7 @@ class SecurityIT {
     @Test
     void dashboard_formLogin_withCsrf_thenViewerReadsAndOnlyOperatorChanges() {
         Session viewer = Session.open(client()).login(client(), "viewer", SecuredPlatform.VIEWER_PASSWORD);
+        viewer.get(client(), "/dashboard").expectStatus().isOk().expectBody().returnResult();
         // past security: the page does not exist, which only a logged-in viewer learns
         viewer.get(client(), "/dashboard/no-such-page").expectStatus().isNotFound().expectBody().returnResult();
         viewer.post(client(), "/dashboard/no-such-form", true).expectStatus().isForbidden().expectBody().returnResult();
@@ -158,15 +161,25 @@ class SecurityIT {
                 .expectHeader().valueEquals(HttpHeaders.LOCATION, "/login?error").expectBody().returnResult();
     }
 
+    private static final Pattern CSRF_FIELD = Pattern.compile("name=\"_csrf\"[^>]*value=\"([^\"]*)\"");
+
     /** A browser's session: its cookie and the CSRF token its pages carry. */
     private record Session(String cookie, String csrf) {
 
+        /** The login page, as a browser first sees it: a session cookie, and the form's CSRF token. */
         static Session open(WebTestClient client) {
             EntityExchangeResult<String> r = client.get().uri("/login").exchange().expectStatus().isOk()
                     .expectBody(String.class).returnResult();
             ResponseCookie c = r.getResponseCookies().getFirst("SESSION");
             assertThat(c).as("a session for the login page's CSRF token").isNotNull();
-            return new Session(c.getValue(), r.getResponseBody());
+            return new Session(c.getValue(), csrfOf(r.getResponseBody()));
+        }
+
+        private static String csrfOf(String page) {
+            Matcher m = CSRF_FIELD.matcher(page);
+            assertThat(m.find()).as("the page's form carries the CSRF token: " + page).isTrue();
+            assertThat(m.group(1)).isNotBlank();
+            return m.group(1);
         }
 
         Session login(WebTestClient client, String user, String password) {
@@ -177,9 +190,9 @@ class SecurityIT {
             String cookie = c == null ? this.cookie : c.getValue();
             // a new session id at login (no fixation); its pages carry the token
             assertThat(cookie).isNotEqualTo(this.cookie);
-            String token = client.get().uri("/login").cookie("SESSION", cookie).exchange().expectStatus().isOk()
+            String page = client.get().uri("/login").cookie("SESSION", cookie).exchange().expectStatus().isOk()
                     .expectBody(String.class).returnResult().getResponseBody();
-            return new Session(cookie, token);
+            return new Session(cookie, csrfOf(page));
         }
 
         WebTestClient.ResponseSpec get(WebTestClient client, String path) {
