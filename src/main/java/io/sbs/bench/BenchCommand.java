@@ -23,6 +23,8 @@ public final class BenchCommand {
                       [--instances 3] [--policy round-robin[,sbs,...]] [--nginx PATH]
                       the dispatcher's added latency and throughput against nginx, over instant engines
                       (needs nginx: apt-get install -y nginx-light)
+              preview [--qps 400] [--minutes 10] [--profile divided] [--seed 1]
+                      policy previews (what-if) over a recorded window of that traffic; goal: each within 10 s
               jmh     [JMH options]   allocation micro-benchmarks (run by app/bench from the test classpath)
             """;
 
@@ -87,6 +89,13 @@ public final class BenchCommand {
                         System.err.println("app/bench: interrupted");
                         return 1;
                     }
+                    System.out.println("wrote " + out.resolve("summary.json") + " and " + out.resolve("report.md"));
+                }
+                case "preview" -> {
+                    BenchOptions o = new BenchOptions(args, 1, Set.of("out", "qps", "minutes", "profile", "seed"));
+                    Path out = Path.of(o.require("out"));
+                    new PreviewSuite(out, o.getDouble("qps", 400), o.getDouble("minutes", 10),
+                            o.get("profile", "divided"), (long) o.getDouble("seed", 1)).run();
                     System.out.println("wrote " + out.resolve("summary.json") + " and " + out.resolve("report.md"));
                 }
                 case "jmh" -> {

@@ -36,12 +36,14 @@ final class DispatcherNode {
     private final Path workDir;
     private final IntFunction<List<String>> arguments;
     private @Nullable Process process;
-    private volatile int port;
+    /** Kept across restarts, so the engines' EndForward pushes find the node again when it is back. */
+    private final int port;
 
     /** @param arguments the Spring arguments for a given HTTP port */
     DispatcherNode(String id, ProcessGroup group, JvmLauncher launcher, Credentials credentials, HttpClient http,
             Path workDir, IntFunction<List<String>> arguments) {
         this.id = id;
+        this.port = Ports.free();
         this.group = group;
         this.launcher = launcher;
         this.credentials = credentials;
@@ -64,7 +66,6 @@ final class DispatcherNode {
 
     /** Starts the JVM and returns once it answers its health endpoint. */
     void start(Duration timeout) throws IOException, InterruptedException {
-        port = Ports.free();
         process = group.start(logName(), launcher.command(arguments.apply(port)), credentials.environment(), workDir);
         Wait.until(timeout, Duration.ofMillis(200), () -> {
             if (!process.isAlive()) {

@@ -25,9 +25,9 @@ import tools.jackson.databind.json.JsonMapper;
  * The processes of one drill: Redis ({@link RedisProcesses}), two prefill and one decode engine simulator
  * ({@code sbs.jar engine-sim} with the drill's small profile, {@code chaos/engines.json}), and the
  * dispatchers {@code a} and {@code b} on the {@code redis} profile in cluster {@value #CLUSTER}, both
- * configured with every engine. The engines push no EndForward: a push goes to one URL, and with two
- * dispatchers there is no right one to name, so SBS runs on load polling and its watchdog (the known
- * limit of docs/architecture.md), which the drill's light load stays well inside.
+ * configured with every engine. The prefill engines push EndForward to both dispatchers in turn (the first
+ * that answers takes it, as through a Service), and a standby relays a push to the leader, so SBS sees
+ * every pass end across a takeover.
  */
 final class Harness implements AutoCloseable {
 
@@ -99,14 +99,23 @@ final class Harness implements AutoCloseable {
         int chunk = shape.path("prefill").path("chunkTokens").asInt();
         int decodeUnits = shape.path("decode").path("dpUnits").asInt();
         long kv = shape.path("decode").path("kvCapacityTokens").asLong();
+        for (String id : List.of("a", "b")) {
+            nodes.add(new DispatcherNode(id, group, launcher, credentials, http, work, port -> dispatcherArgs(id, port)));
+        }
+        String pushes = String.join(",", nodes.stream()
+                .map(n -> n.baseUrl().resolve("/internal/v1/end-forward").toString()).toList());
         List<String> instances = List.of("prefill-0", "prefill-1", "decode-0");
         for (int i = 0; i < instances.size(); i++) {
             String id = instances.get(i);
             boolean prefill = id.startsWith("prefill");
             int port = Ports.free();
-            Process p = group.start("engine-" + id, launcher.command(List.of("engine-sim", "--role",
-                    prefill ? "prefill" : "decode", "--port", Integer.toString(port), "--profile", profile.toString(),
-                    "--instance-id", id, "--seed", Integer.toString(i + 1))), credentials.environment(), work);
+            List<String> command = new ArrayList<>(List.of("engine-sim", "--role", prefill ? "prefill" : "decode",
+                    "--port", Integer.toString(port), "--profile", profile.toString(), "--instance-id", id, "--seed",
+                    Integer.toString(i + 1)));
+            if (prefill) {
+                command.addAll(List.of("--end-forward-url", pushes));
+            }
+            Process p = group.start("engine-" + id, launcher.command(command), credentials.environment(), work);
             URI url = URI.create("http://127.0.0.1:" + port);
             String at = "--sbs.instances[" + i + "].";
             engineArgs.addAll(List.of(at + "id=" + id, at + "url=" + url, at + "kind=sglang",
@@ -122,9 +131,6 @@ final class Harness implements AutoCloseable {
                 }
                 return healthy(url);
             }, () -> "engine " + id + " did not answer /health; see " + group.log("engine-" + id));
-        }
-        for (String id : List.of("a", "b")) {
-            nodes.add(new DispatcherNode(id, group, launcher, credentials, http, work, port -> dispatcherArgs(id, port)));
         }
         // one after the other: two Spring starts at once on two busy cores take longer than in turn
         for (DispatcherNode n : nodes) {

@@ -26,6 +26,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 import reactor.core.publisher.Sinks;
+import reactor.util.retry.Retry;
 
 /**
  * Active-standby admission through the shared buffer: every node accepts requests, the leader decides.
@@ -164,8 +165,8 @@ public final class SharedAdmission implements Admission, AutoCloseable {
         private final AtomicBoolean prefillReleased = new AtomicBoolean();
         private final AtomicBoolean released = new AtomicBoolean();
         private volatile @Nullable String entryId;
-        /** The client left: whatever is still to come is given back at once. */
-        private volatile boolean gone;
+        /** The call ended, however it ended: the entry is released once its id is known. */
+        private volatile boolean ended;
         private volatile @Nullable MonoSink<DispatchLoop.Dispatched> sink;
         private volatile Disposable local = Disposables.disposed();
         private volatile DispatchLoop.@Nullable Dispatched dispatched;
@@ -183,14 +184,10 @@ public final class SharedAdmission implements Admission, AutoCloseable {
                 // the write goes on even if the client leaves meanwhile (Redis runs what was sent), so it is
                 // not cancelled with the client: the entry is then released as soon as its id is known
                 CompletableFuture<String> stored = store.accept(accepted.get()).toFuture();
-                stored.thenAccept(id -> {
-                    entryId = id;
-                    if (gone) {
-                        finished();
-                    }
-                });
+                stored.thenAccept(this::known);
                 return Mono.fromFuture(stored, true);
             }).flatMap(id -> Mono.<DispatchLoop.Dispatched>create(s -> {
+                known(id);
                 sink = s;
                 s.onCancel(this::withdraw);
                 waiting.put(id, this);
@@ -211,9 +208,9 @@ public final class SharedAdmission implements Admission, AutoCloseable {
             }
             log.warn("{}: the leader dropped waiting entry {}; accepting it again", node, dropped);
             return store.accept(accepted.get()).doOnNext(id -> {
-                entryId = id;
-                if (gone) {
-                    finished();
+                released.set(false); // the dropped entry is gone; the new one is this request's now
+                known(id);
+                if (ended) {
                     return;
                 }
                 waiting.put(id, this);
@@ -223,7 +220,11 @@ public final class SharedAdmission implements Admission, AutoCloseable {
 
         void decideLocally() {
             if (submittedLocally.compareAndSet(false, true) && !decidedOnce.get()) {
-                local = loop.submit(request).subscribe(d -> {
+                // the loop's clock starts when the request enters it: time spent waiting for a leader (a takeover)
+                // is not a backlog of this loop, and must not turn on its flow control (TTFT keeps the real wait)
+                InferenceRequest entering = new InferenceRequest(request.id(), request.promptTokens(),
+                        request.outputTokens(), loop.now(), request.blockHashes());
+                local = loop.submit(entering).subscribe(d -> {
                     if (!resolve(d, -1)) {
                         loop.onPrefillCompleted(d.unit(), request.promptTokens());
                     }
@@ -250,7 +251,6 @@ public final class SharedAdmission implements Admission, AutoCloseable {
         }
 
         private void withdraw() {
-            gone = true;
             local.dispose();
             finished();
         }
@@ -272,10 +272,29 @@ public final class SharedAdmission implements Admission, AutoCloseable {
         @Override
         public void finished() {
             prefillDone();
+            ended = true;
+            release();
+        }
+
+        /**
+         * The entry's id is known: from the write's completion, which may come after the call ended (the
+         * client left meanwhile), so whichever of the two comes second releases the entry.
+         */
+        private void known(String id) {
+            entryId = id;
+            if (ended) {
+                release();
+            }
+        }
+
+        private void release() {
             String id = entryId;
             if (id != null && released.compareAndSet(false, true)) {
                 waiting.remove(id);
-                store.release(id).onErrorResume(SharedAdmission.this::warn).subscribe();
+                // a release lost to a Redis outage would leave the entry for good (only dead nodes' entries
+                // are swept): retry it across a Sentinel failover's few seconds
+                store.release(id).retryWhen(Retry.backoff(8, Duration.ofMillis(250)).maxBackoff(Duration.ofSeconds(2)))
+                        .onErrorResume(SharedAdmission.this::warn).subscribe();
             }
         }
     }
@@ -398,6 +417,11 @@ public final class SharedAdmission implements Admission, AutoCloseable {
             text.append(' ').append(d.decodeUnit().instanceId()).append(' ').append(d.decodeUnit().dpRank());
         }
         return store.assign(fence, entry, acceptedBy, text.toString())
+                .doOnNext(assigned -> {
+                    if (!assigned) {
+                        free(entry, held); // the client left before the decision: nobody will use the unit
+                    }
+                })
                 .onErrorResume(FencedException.class, x -> {
                     leadership.fenced();
                     return Mono.empty();

@@ -9,6 +9,7 @@ import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.client.HttpClient;
@@ -49,13 +50,15 @@ public final class EngineSimServer implements AutoCloseable {
     private volatile boolean refuse;
 
     /**
-     * @param endForwardUrl where EndForward is pushed after every pass; null for none
+     * @param endForwardUrl where EndForward is pushed after every pass; null for none. Several URLs, comma
+     *                      separated, are tried in turn until one answers (the dispatcher's replicas, as a
+     *                      Service would spread them: any replica relays a push to the leader)
      * @param engineToken   bearer token sent with the pushes; never logged
      */
     public EngineSimServer(String instanceId, EngineProfile profile, int port, long seed, @Nullable String endForwardUrl,
             @Nullable String engineToken) {
         this(instanceId, profile, port, seed, endForwardUrl == null ? report -> { }
-                : report -> push(PUSH_CLIENT, endForwardUrl, engineToken, report));
+                : pusher(endForwardUrl.split(","), engineToken));
     }
 
     /** An engine whose EndForward reports go to {@code endForward} in process (the embedded default). */
@@ -176,7 +179,15 @@ public final class EngineSimServer implements AutoCloseable {
         return OpenAiAnswers.problem(res, status, detail);
     }
 
-    private static void push(HttpClient client, String url, @Nullable String token, RealTimePrefillEngine.PassReport r) {
+    private static java.util.function.Consumer<RealTimePrefillEngine.PassReport> pusher(String[] urls,
+            @Nullable String token) {
+        // the replica that answered last is tried first, so one dead replica costs one failed push
+        java.util.concurrent.atomic.AtomicInteger preferred = new java.util.concurrent.atomic.AtomicInteger();
+        return report -> push(PUSH_CLIENT, urls, preferred, token, report);
+    }
+
+    private static void push(HttpClient client, String[] urls, java.util.concurrent.atomic.AtomicInteger preferred,
+            @Nullable String token, RealTimePrefillEngine.PassReport r) {
         ObjectNode o = JSON.createObjectNode();
         o.put("instance_id", r.instanceId());
         o.put("duration_ms", r.durationNanos() / 1e6);
@@ -184,19 +195,33 @@ public final class EngineSimServer implements AutoCloseable {
         putArray(o, "received_tokens", r.receivedTokens());
         putArray(o, "next_pass_tokens", r.nextPassTokens());
         putArray(o, "backlog_tokens", r.backlogTokens());
-        client.headers(h -> {
-            h.set("content-type", "application/json");
-            if (token != null) {
-                h.set("authorization", "Bearer " + token);
-            }
-        }).post().uri(url).send(reactor.netty.ByteBufFlux.fromString(Mono.just(o.toString())))
-                .responseSingle((resp, bytes) -> Mono.just(resp.status().code()))
-                .timeout(Duration.ofSeconds(2))
-                .subscribe(code -> {
-                    if (code >= 300) {
-                        log.warn("EndForward push to {} answered {}", url, code);
-                    }
-                }, e -> log.warn("EndForward push to {} failed: {}", url, e.toString()));
+        String body = o.toString();
+        int first = preferred.get();
+        Flux.range(0, urls.length)
+                .concatMap(i -> {
+                    int at = (first + i) % urls.length;
+                    String url = urls[at].trim();
+                    return client.headers(h -> {
+                                h.set("content-type", "application/json");
+                                if (token != null) {
+                                    h.set("authorization", "Bearer " + token);
+                                }
+                            }).post().uri(url).send(reactor.netty.ByteBufFlux.fromString(Mono.just(body)))
+                            .responseSingle((resp, bytes) -> Mono.just(resp.status().code()))
+                            .timeout(Duration.ofSeconds(2))
+                            .doOnNext(code -> {
+                                preferred.set(at);
+                                if (code >= 300) {
+                                    log.warn("EndForward push to {} answered {}", url, code);
+                                }
+                            })
+                            .onErrorResume(e -> {
+                                log.warn("EndForward push to {} failed: {}", url, e.toString());
+                                return Mono.empty();
+                            });
+                }, 1)
+                .next()
+                .subscribe();
     }
 
     private static void putArray(ObjectNode o, String name, long[] values) {

@@ -21,9 +21,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
@@ -77,6 +81,8 @@ public final class DispatchLoop implements AutoCloseable {
     private final Map<String, Long> lastDecodeSample = new HashMap<>();
     private final AtomicInteger pending = new AtomicInteger();
     private final Queue<Runnable> deferred = new ConcurrentLinkedQueue<>();
+    private final Set<String> drainingIds = ConcurrentHashMap.newKeySet();
+    private final List<Consumer<InferenceRequest>> submitted = new CopyOnWriteArrayList<>();
     private final Disposable snapshots;
     private PhaseDispatch prefill;
     private @Nullable PhaseDispatch decode;
@@ -140,10 +146,22 @@ public final class DispatchLoop implements AutoCloseable {
                 applyDeferred();
                 waiting.put(request.id(), new Waiting(request, sink));
                 markOldest();
+                for (Consumer<InferenceRequest> listener : submitted) {
+                    listener.accept(request);
+                }
                 deliverPrefill(prefill.onArrival(request, clock.getAsLong()));
                 reschedule();
             });
         });
+    }
+
+    /**
+     * Adds {@code listener}, told of every request {@link #submit} accepts, on the loop's thread and before
+     * the strategies see it (the policy preview records traffic this way). It runs inside the loop's task,
+     * so it must be quick and must not throw.
+     */
+    public void onSubmitted(Consumer<InferenceRequest> listener) {
+        submitted.add(listener);
     }
 
     /**
@@ -216,6 +234,74 @@ public final class DispatchLoop implements AutoCloseable {
             snapshot = takeSnapshot();
             return cluster.policy();
         }).subscribeOn(scheduler);
+    }
+
+    /**
+     * Registers an instance at the loop's next task; dispatch cycles consider it from then on. The first
+     * decode instance turns P/D pairing on. Fails with {@link IllegalArgumentException} when the id is taken.
+     */
+    public Mono<Void> addInstance(String id, Phase phase, int dpUnits, int chunkTokens, long kvCapacityTokens) {
+        return Mono.<Void>fromRunnable(() -> {
+            cluster.addInstance(id, phase, dpUnits, phase == Phase.PREFILL ? chunkTokens : 1,
+                    phase == Phase.DECODE ? kvCapacityTokens : Long.MAX_VALUE, 0);
+            if (phase == Phase.DECODE && decode == null) {
+                decode = decodeStrategy(cluster.policy().name());
+            }
+            cycle();
+            snapshot = takeSnapshot();
+        }).subscribeOn(scheduler);
+    }
+
+    /**
+     * Removes an instance at the loop's next task: no decision goes to it any more, while requests already
+     * sent to it run to their end on the engine. Fails with {@link IllegalArgumentException} for an unknown
+     * id and {@link IllegalStateException} for the last instance of its phase, which would leave the
+     * phase's requests nowhere to go.
+     */
+    public Mono<Void> removeInstance(String id) {
+        return Mono.<Void>fromRunnable(() -> {
+            InstanceState inst = cluster.instance(id);
+            if (cluster.instances(inst.phase()).size() == 1) {
+                throw new IllegalStateException(id + " is the last " + inst.phase() + " instance");
+            }
+            cluster.removeInstance(id);
+            for (int d = 0; d < inst.units().size(); d++) {
+                decodeUnacknowledged.remove(new DpUnitId(id, d));
+            }
+            lastDecodeSample.remove(id);
+            drainingIds.remove(id);
+            cycle();
+            snapshot = takeSnapshot();
+        }).subscribeOn(scheduler);
+    }
+
+    /**
+     * Drains an instance (no new requests; those it has run to their end) or takes it back, at the loop's
+     * next task. A draining instance does not count in {@code N}. Fails with {@link IllegalArgumentException}
+     * for an unknown id and {@link IllegalStateException} when every other instance of the phase drains
+     * already.
+     */
+    public Mono<Void> drain(String id, boolean draining) {
+        return Mono.<Void>fromRunnable(() -> {
+            InstanceState inst = cluster.instance(id);
+            if (draining && !inst.draining()
+                    && cluster.instances(inst.phase()).stream().filter(i -> !i.draining()).count() == 1) {
+                throw new IllegalStateException(id + " is the last " + inst.phase() + " instance taking requests");
+            }
+            inst.draining(draining);
+            if (draining) {
+                drainingIds.add(id);
+            } else {
+                drainingIds.remove(id);
+            }
+            cycle();
+            snapshot = takeSnapshot();
+        }).subscribeOn(scheduler);
+    }
+
+    /** Ids of the instances draining now. */
+    public Set<String> drainingInstances() {
+        return Set.copyOf(drainingIds);
     }
 
     public void onForwardEnded(ForwardEndedEvent event) {

@@ -5,6 +5,7 @@ import java.util.Map;
 import org.springframework.core.ResolvableType;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.codec.HttpMessageWriter;
@@ -15,16 +16,17 @@ import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
 /**
- * 401 and 403 from the security filters as RFC 9457 problem details, written by the same codecs as every
- * other answer, so a client of the API sees one error format whether a controller or a filter refused it.
+ * Problem details (RFC 9457) written outside a controller, by the same codecs as every other answer: 401
+ * and 403 from the security filters, and the admin API's errors raised before a controller is chosen. A
+ * client of the API so sees one error format whoever refused it.
  */
-final class ProblemResponses {
+public final class ProblemResponses {
 
     private static final ResolvableType PROBLEM = ResolvableType.forClass(ProblemDetail.class);
 
     private final ServerCodecConfigurer codecs;
 
-    ProblemResponses(ServerCodecConfigurer codecs) {
+    public ProblemResponses(ServerCodecConfigurer codecs) {
         this.codecs = codecs;
     }
 
@@ -40,11 +42,15 @@ final class ProblemResponses {
         return (exchange, e) -> write(exchange, HttpStatus.FORBIDDEN, "your role does not allow this");
     }
 
-    @SuppressWarnings("unchecked")
     private Mono<Void> write(ServerWebExchange exchange, HttpStatus status, String detail) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        return write(exchange, ProblemDetail.forStatusAndDetail(status, detail));
+    }
+
+    /** Writes {@code problem} as the answer, with its status; its {@code instance} is the request's path. */
+    @SuppressWarnings("unchecked")
+    public Mono<Void> write(ServerWebExchange exchange, ProblemDetail problem) {
         problem.setInstance(URI.create(exchange.getRequest().getPath().value()));
-        exchange.getResponse().setStatusCode(status);
+        exchange.getResponse().setStatusCode(HttpStatusCode.valueOf(problem.getStatus()));
         for (HttpMessageWriter<?> writer : codecs.getWriters()) {
             if (writer.canWrite(PROBLEM, MediaType.APPLICATION_PROBLEM_JSON)) {
                 return ((HttpMessageWriter<ProblemDetail>) writer).write(Mono.just(problem), PROBLEM,

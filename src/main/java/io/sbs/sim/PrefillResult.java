@@ -11,8 +11,10 @@ package io.sbs.sim;
  * @param passMillis    forward-pass durations in milliseconds
  * @param overloadedTicks dispatch cycles that ended with flow control on
  * @param events        simulation events processed
+ * @param completedPromptTokens prompt tokens of the completed requests
+ * @param lastFirstTokenNanos   virtual time of the last completed request's first token (0 when none)
  */
 public record PrefillResult(String policy, boolean saturated, int completed, int unfinished, int lost, Stats ttft, Stats schedulerQueue,
         Stats deviceQueue, double chunkUtilization, Stats passMillis, long watchdogFires, long overloadedTicks,
-        int maxBuffered, long events) {
+        int maxBuffered, long events, long completedPromptTokens, long lastFirstTokenNanos) {
 }

@@ -307,6 +307,8 @@ public final class PrefillSimulation {
         int completed = 0;
         int unfinished = 0;
         int lostCount = 0;
+        long completedTokens = 0;
+        long lastFirstToken = 0;
         long end = events.now();
         for (int i = 0; i < arrivalAt.length; i++) {
             WorkloadRequest wr = config.workload().get(i);
@@ -323,6 +325,8 @@ public final class PrefillSimulation {
                 continue;
             }
             completed++;
+            completedTokens += wr.promptTokens();
+            lastFirstToken = Math.max(lastFirstToken, firstTokenAt[i]);
             ttft.add((firstTokenAt[i] - arrivalAt[i]) / 1e9);
             schedQueue.add((dispatchedAt[i] - arrivalAt[i]) / 1e9);
             deviceQueue.add((firstPassAt[i] - reachedAt[i]) / 1e9);
@@ -333,6 +337,7 @@ public final class PrefillSimulation {
         }
         return new PrefillResult(config.policy().name(), saturated, completed, unfinished, lostCount, ttft.stats(),
                 schedQueue.stats(), deviceQueue.stats(), chunkUtil.mean(), passMillis.stats(), watchdogFires,
-                dispatcher.overloadedTicks(), dispatcher.maxBuffered(), events.processed());
+                dispatcher.overloadedTicks(), dispatcher.maxBuffered(), events.processed(), completedTokens,
+                lastFirstToken);
     }
 }

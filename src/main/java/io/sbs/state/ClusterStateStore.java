@@ -51,9 +51,10 @@ public interface ClusterStateStore {
 
     /**
      * The leader assigns a claimed entry to DP units: the assignment is stored with the entry and published
-     * to the node that accepted it, which calls the engines. Fenced.
+     * to the node that accepted it, which calls the engines. False when the entry is gone (its client left).
+     * Fenced.
      */
-    Mono<Void> assign(Fence fence, String entryId, String acceptedBy, String assignment);
+    Mono<Boolean> assign(Fence fence, String entryId, String acceptedBy, String assignment);
 
     /** Whether the entry is still in the buffer (the leader drops entries of nodes it believes dead). */
     Mono<Boolean> buffered(String entryId);

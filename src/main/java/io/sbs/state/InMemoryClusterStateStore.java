@@ -4,6 +4,7 @@ import io.sbs.core.SchedulingPolicy;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -79,6 +80,17 @@ public final class InMemoryClusterStateStore implements ClusterStateStore {
 
     @Override
     public Flux<AcceptedRequest.Entry> claimAccepted(Fence fence, String afterEntryId, int count) {
+        return entries(afterEntryId, count, slot -> {
+            if (slot.claimedAt >= fence.epoch()) {
+                return false;
+            }
+            slot.claimedAt = fence.epoch();
+            return true;
+        });
+    }
+
+    /** Up to {@code count} entries after {@code afterEntryId} that {@code take} accepts, in order. */
+    private Flux<AcceptedRequest.Entry> entries(String afterEntryId, int count, Predicate<Slot> take) {
         List<AcceptedRequest.Entry> out = new ArrayList<>();
         synchronized (this) {
             long after = afterEntryId.equals("-") ? 0 : Long.parseLong(afterEntryId);
@@ -86,8 +98,7 @@ public final class InMemoryClusterStateStore implements ClusterStateStore {
                 if (out.size() == count) {
                     break;
                 }
-                if (e.getValue().claimedAt < fence.epoch()) {
-                    e.getValue().claimedAt = fence.epoch();
+                if (take.test(e.getValue())) {
                     out.add(new AcceptedRequest.Entry(Long.toString(e.getKey()), e.getValue().request));
                 }
             }
@@ -107,31 +118,21 @@ public final class InMemoryClusterStateStore implements ClusterStateStore {
 
     @Override
     public Flux<AcceptedRequest.Entry> peekAccepted(String afterEntryId, int count) {
-        List<AcceptedRequest.Entry> out = new ArrayList<>();
-        synchronized (this) {
-            long after = afterEntryId.equals("-") ? 0 : Long.parseLong(afterEntryId);
-            for (Map.Entry<Long, Slot> e : accepted.tailMap(after, false).entrySet()) {
-                if (out.size() == count) {
-                    break;
-                }
-                out.add(new AcceptedRequest.Entry(Long.toString(e.getKey()), e.getValue().request));
-            }
-        }
-        return Flux.fromIterable(out);
+        return entries(afterEntryId, count, slot -> true);
     }
 
     @Override
-    public Mono<Void> assign(Fence fence, String entryId, String acceptedBy, String assignment) {
-        return Mono.defer(() -> {
+    public Mono<Boolean> assign(Fence fence, String entryId, String acceptedBy, String assignment) {
+        return Mono.fromCallable(() -> {
             synchronized (this) {
                 Slot slot = accepted.get(Long.parseLong(entryId));
                 if (slot == null) {
-                    return Mono.empty();
+                    return false;
                 }
                 slot.assignment = assignment;
             }
             emit(new Notice(acceptedBy, assignment));
-            return Mono.empty();
+            return true;
         });
     }
 

@@ -180,10 +180,10 @@ public final class RedisClusterStateStore implements ClusterStateStore {
     }
 
     @Override
-    public Mono<Void> assign(Fence fence, String entryId, String acceptedBy, String assignment) {
+    public Mono<Boolean> assign(Fence fence, String entryId, String acceptedBy, String assignment) {
         return redis.execute(ASSIGN, List.of(lease, acceptedStream, assignments),
                         List.of(fence.nodeId(), Long.toString(fence.epoch()), entryId, channel(acceptedBy), assignment))
-                .then()
+                .next().map(assigned -> assigned == 1)
                 .onErrorMap(e -> FencedException.isFenced(e) ? new FencedException(e) : e);
     }
 

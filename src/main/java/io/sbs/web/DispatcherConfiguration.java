@@ -6,9 +6,7 @@ import io.sbs.core.ForwardEndedEvent;
 import io.sbs.core.Phase;
 import io.sbs.core.PolicyRegistry;
 import io.sbs.core.SchedulingPolicy;
-import io.sbs.engine.EngineLoad;
 import io.sbs.engine.PromptTokens;
-import io.sbs.engine.RankLoad;
 import io.sbs.loop.DispatchLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,8 +15,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.Disposable;
-import reactor.core.Disposables;
-import reactor.core.publisher.Flux;
 
 /** Builds the dispatcher: engines, cluster state, the dispatch loop, metrics, prompt measuring and quiescence polling. */
 @Configuration(proxyBeanMethods = false)
@@ -79,43 +75,9 @@ class DispatcherConfiguration {
         return new DemoLoad(properties.embedded().demoQps());
     }
 
-    /**
-     * A prefill instance's load is the quiescence signal of the triple check; a decode instance's is its
-     * batch and KV per rank (SGLang's {@code num_tokens}, or vLLM's KV usage times the capacity).
-     */
-    private static void report(DispatchLoop loop, EngineCluster.Member m, EngineLoad load, long sampledAt) {
-        if (m.phase() == Phase.PREFILL) {
-            loop.onLoadPolled(m.id(), load.idle(), sampledAt);
-            return;
-        }
-        int[] batch = new int[m.dpUnits()];
-        long[] kv = new long[m.dpUnits()];
-        for (RankLoad r : load.ranks()) {
-            if (r.dpRank() < batch.length) {
-                batch[r.dpRank()] = r.runningRequests() + r.waitingRequests();
-                kv[r.dpRank()] = r.tokens() >= 0 ? r.tokens()
-                        : r.kvUsage() >= 0 && m.kvCapacityTokens() != Long.MAX_VALUE ? (long) (r.kvUsage() * m.kvCapacityTokens())
-                        : 0;
-            }
-        }
-        loop.onDecodeLoadPolled(m.id(), batch, kv, sampledAt);
-    }
-
-    /** Polls every engine's load. */
+    /** Polls every engine's load, and the load of engines registered later. */
     @Bean(destroyMethod = "dispose")
     Disposable loadPolling(SbsProperties properties, EngineCluster engines, DispatchLoop loop) {
-        Disposable.Composite all = Disposables.composite();
-        for (EngineCluster.Member m : engines.members()) {
-            all.add(Flux.interval(properties.pollInterval())
-                    .onBackpressureDrop()
-                    .concatMap(tick -> {
-                        long sampledAt = loop.now();
-                        return m.client().load()
-                                .doOnNext(load -> report(loop, m, load, sampledAt))
-                                .onErrorComplete();
-                    })
-                    .subscribe());
-        }
-        return all;
+        return engines.pollLoads(loop, properties.pollInterval());
     }
 }

@@ -2,28 +2,39 @@ package io.sbs.web;
 
 import io.sbs.bench.io.ProfileLoader;
 import io.sbs.core.ForwardEndedEvent;
-import io.sbs.engine.EngineClient;
-import io.sbs.engine.HttpEngineClient;
 import io.sbs.core.Phase;
+import io.sbs.engine.EngineClient;
+import io.sbs.engine.EngineLoad;
+import io.sbs.engine.HttpEngineClient;
+import io.sbs.engine.RankLoad;
 import io.sbs.enginesim.DecodeSimServer;
 import io.sbs.enginesim.EngineSimServer;
+import io.sbs.loop.DispatchLoop;
 import io.sbs.sim.EngineProfile;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 
 /**
  * The engines the dispatcher talks to: the configured ones, or, when none are configured, the embedded
  * default: one engine simulator server per prefill and per decode instance of a profile, started in
  * process on free ports and reached over real HTTP like any engine; the prefill servers' EndForward
- * reports come straight in.
+ * reports come straight in. Instances may join and leave at run time (the admin API), and the cluster
+ * polls the load of whichever are registered.
  */
 public final class EngineCluster implements AutoCloseable {
 
@@ -38,11 +49,23 @@ public final class EngineCluster implements AutoCloseable {
             String bootstrapHost, int bootstrapPort, EngineClient client) {
     }
 
-    private final List<Member> members = new ArrayList<>();
+    private final List<Member> members = new CopyOnWriteArrayList<>();
+    /**
+     * Every member ever registered, by id: a removed instance stays here, so requests decided for it just
+     * before its removal still reach its engine; registering the id again replaces it.
+     */
+    private final Map<String, Member> byId = new ConcurrentHashMap<>();
+    private final Map<String, EngineClient> clients = new ConcurrentHashMap<>();
+    private final Map<String, Disposable> polls = new ConcurrentHashMap<>();
     private final List<AutoCloseable> embedded = new ArrayList<>();
     private final AtomicReference<Consumer<ForwardEndedEvent>> endForward = new AtomicReference<>(e -> { });
+    private final WebClient.Builder web;
+    private final Duration engineTimeout;
+    private @Nullable Function<Member, Disposable> poller;
 
     EngineCluster(SbsProperties properties, WebClient.Builder web) {
+        this.web = web;
+        this.engineTimeout = properties.engineTimeout();
         if (properties.instances().isEmpty()) {
             EngineProfile profile = ProfileLoader.load(properties.embedded().profile());
             EngineProfile.Prefill shape = profile.prefill();
@@ -53,7 +76,7 @@ public final class EngineCluster implements AutoCloseable {
                                 report.passTokens(), report.receivedTokens(), report.nextPassTokens(),
                                 report.backlogTokens())));
                 embedded.add(server);
-                members.add(new Member(id, Phase.PREFILL, shape.dpUnits(), shape.unitChunkTokens(), 0, "127.0.0.1",
+                register(new Member(id, Phase.PREFILL, shape.dpUnits(), shape.unitChunkTokens(), 0, "127.0.0.1",
                         server.port(), HttpEngineClient.sglang(id, "http://127.0.0.1:" + server.port(), web.clone(),
                         properties.engineTimeout())));
             }
@@ -62,7 +85,7 @@ public final class EngineCluster implements AutoCloseable {
                 String id = "decode-" + i;
                 DecodeSimServer server = new DecodeSimServer(id, profile, 0);
                 embedded.add(server);
-                members.add(new Member(id, Phase.DECODE, decode.dpUnits(), 0, decode.kvCapacityTokens(), "127.0.0.1", 0,
+                register(new Member(id, Phase.DECODE, decode.dpUnits(), 0, decode.kvCapacityTokens(), "127.0.0.1", 0,
                         HttpEngineClient.sglang(id, "http://127.0.0.1:" + server.port(), web.clone(),
                                 properties.engineTimeout())));
             }
@@ -71,36 +94,120 @@ public final class EngineCluster implements AutoCloseable {
                     decode.dpUnits());
         } else {
             for (SbsProperties.Instance i : properties.instances()) {
-                EngineClient client = switch (i.kind()) {
-                    case "sglang" -> HttpEngineClient.sglang(i.id(), i.url(), web.clone(), properties.engineTimeout());
-                    case "vllm" -> HttpEngineClient.vllm(i.id(), i.url(), web.clone(), properties.engineTimeout());
-                    default -> throw new IllegalArgumentException("sbs.instances[" + i.id() + "].kind must be sglang or vllm");
-                };
-                Phase phase = i.role().equals("decode") ? Phase.DECODE : Phase.PREFILL;
-                members.add(new Member(i.id(), phase, i.dpUnits(), i.chunkTokens(), i.kvCapacityTokens(),
-                        URI.create(i.url()).getHost(), i.bootstrapPort(), client));
+                register(member(i));
             }
         }
     }
 
+    private Member member(SbsProperties.Instance i) {
+        EngineClient client = switch (i.kind()) {
+            case "sglang" -> HttpEngineClient.sglang(i.id(), i.url(), web.clone(), engineTimeout);
+            case "vllm" -> HttpEngineClient.vllm(i.id(), i.url(), web.clone(), engineTimeout);
+            default -> throw new IllegalArgumentException("sbs.instances[" + i.id() + "].kind must be sglang or vllm");
+        };
+        Phase phase = i.role().equals("decode") ? Phase.DECODE : Phase.PREFILL;
+        return new Member(i.id(), phase, i.dpUnits(), i.chunkTokens(), i.kvCapacityTokens(),
+                URI.create(i.url()).getHost(), i.bootstrapPort(), client);
+    }
+
+    private synchronized void register(Member m) {
+        members.add(m);
+        byId.put(m.id(), m);
+        clients.put(m.id(), m.client());
+        if (poller != null) {
+            polls.put(m.id(), poller.apply(m));
+        }
+    }
+
+    /** The registered instances, in registration order. */
     public List<Member> members() {
-        return members;
+        return Collections.unmodifiableList(members);
     }
 
-    /** The member named {@code id}. */
+    public boolean contains(String id) {
+        return members.stream().anyMatch(m -> m.id().equals(id));
+    }
+
+    /** The member named {@code id}; also one removed, for the requests decided before its removal. */
     public Member member(String id) {
-        for (Member m : members) {
-            if (m.id().equals(id)) {
-                return m;
+        Member m = byId.get(id);
+        if (m == null) {
+            throw new IllegalArgumentException("unknown instance: " + id);
+        }
+        return m;
+    }
+
+    /** Engine clients by instance id: a live view, which instances registered later join. */
+    public Map<String, EngineClient> clients() {
+        return Collections.unmodifiableMap(clients);
+    }
+
+    /**
+     * Registers an engine at run time (the admin API): its client, and its load polling once polling runs.
+     * Fails with {@link IllegalArgumentException} when the id is registered already. Register it with the
+     * dispatch loop afterwards, so that no decision names an instance without a client.
+     */
+    public synchronized Member add(SbsProperties.Instance instance) {
+        if (contains(instance.id())) {
+            throw new IllegalArgumentException("instance already registered: " + instance.id());
+        }
+        Member m = member(instance);
+        register(m);
+        return m;
+    }
+
+    /** Removes an instance (after the dispatch loop has) and stops polling it. False when unknown. */
+    public synchronized boolean remove(String id) {
+        boolean removed = members.removeIf(m -> m.id().equals(id));
+        Disposable poll = polls.remove(id);
+        if (poll != null) {
+            poll.dispose();
+        }
+        return removed;
+    }
+
+    /**
+     * Polls every instance's load every {@code period}, those registered later too, and hands it to the
+     * loop: a prefill instance's load is the quiescence signal of the triple check; a decode instance's is
+     * its batch and KV per rank (SGLang's {@code num_tokens}, or vLLM's KV usage times the capacity).
+     * Disposing the answer stops all polling.
+     */
+    public synchronized Disposable pollLoads(DispatchLoop loop, Duration period) {
+        poller = m -> Flux.interval(period)
+                .onBackpressureDrop()
+                .concatMap(tick -> {
+                    long sampledAt = loop.now();
+                    return m.client().load()
+                            .doOnNext(load -> report(loop, m, load, sampledAt))
+                            .onErrorComplete();
+                })
+                .subscribe();
+        members.forEach(m -> polls.put(m.id(), poller.apply(m)));
+        return this::stopPolling;
+    }
+
+    private synchronized void stopPolling() {
+        poller = null;
+        polls.values().forEach(Disposable::dispose);
+        polls.clear();
+    }
+
+    private static void report(DispatchLoop loop, Member m, EngineLoad load, long sampledAt) {
+        if (m.phase() == Phase.PREFILL) {
+            loop.onLoadPolled(m.id(), load.idle(), sampledAt);
+            return;
+        }
+        int[] batch = new int[m.dpUnits()];
+        long[] kv = new long[m.dpUnits()];
+        for (RankLoad r : load.ranks()) {
+            if (r.dpRank() < batch.length) {
+                batch[r.dpRank()] = r.runningRequests() + r.waitingRequests();
+                kv[r.dpRank()] = r.tokens() >= 0 ? r.tokens()
+                        : r.kvUsage() >= 0 && m.kvCapacityTokens() != Long.MAX_VALUE ? (long) (r.kvUsage() * m.kvCapacityTokens())
+                        : 0;
             }
         }
-        throw new IllegalArgumentException("unknown instance: " + id);
-    }
-
-    public Map<String, EngineClient> clients() {
-        Map<String, EngineClient> out = new LinkedHashMap<>();
-        members.forEach(m -> out.put(m.id(), m.client()));
-        return out;
+        loop.onDecodeLoadPolled(m.id(), batch, kv, sampledAt);
     }
 
     /** Where the embedded engines' EndForward reports go (their end time is stamped by the receiver). */
@@ -110,6 +217,7 @@ public final class EngineCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        stopPolling();
         for (AutoCloseable server : embedded) {
             try {
                 server.close();

@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
@@ -298,6 +299,12 @@ final class InferenceHandler {
                         .contentType(MediaType.APPLICATION_JSON).bodyValue(answer))
                 .onErrorResume(e -> {
                     log.warn("request {} failed: {}", call.rid, detailOf(e));
+                    if (sharedStateDown(e)) {
+                        // nothing was started: the client may simply try again, here or on another replica
+                        return ServerResponse.status(HttpStatus.SERVICE_UNAVAILABLE).header("Retry-After", "1")
+                                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                                .bodyValue(ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, detailOf(e)));
+                    }
                     return problem(statusOf(e), detailOf(e));
                 });
     }
@@ -320,8 +327,13 @@ final class InferenceHandler {
         });
     }
 
+    /** The shared state (Redis) could not take or decide the request: before any engine call. */
+    private static boolean sharedStateDown(Throwable e) {
+        return e instanceof SharedAdmission.NoDecisionException || e instanceof DataAccessException;
+    }
+
     private static HttpStatusCode statusOf(Throwable e) {
-        if (e instanceof SharedAdmission.NoDecisionException) {
+        if (sharedStateDown(e)) {
             return HttpStatus.SERVICE_UNAVAILABLE;
         }
         if (e instanceof WebClientResponseException) {
@@ -339,6 +351,9 @@ final class InferenceHandler {
     private static String detailOf(Throwable e) {
         if (e instanceof SharedAdmission.NoDecisionException) {
             return e.getMessage();
+        }
+        if (e instanceof DataAccessException) {
+            return "the shared state (Redis) is unavailable: " + e.getMessage();
         }
         if (e instanceof WebClientResponseException w) {
             return "engine answered " + w.getStatusCode().value() + ": " + w.getResponseBodyAsString();

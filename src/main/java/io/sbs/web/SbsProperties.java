@@ -26,13 +26,14 @@ import org.springframework.validation.annotation.Validated;
  * @param instances         engines to dispatch to; when empty, the embedded simulated cluster starts
  * @param embedded          the embedded default's simulated cluster
  * @param state             where the shared state lives, and this node's part in active-standby
+ * @param preview           the policy preview (what-if over recorded traffic)
  */
 @Validated
 @ConfigurationProperties(prefix = SbsProperties.PREFIX)
 public record SbsProperties(String policy, int maxPromptTokens, Duration engineTimeout, Duration pollInterval,
         @Nullable String engineToken, int maxBuffered, Duration maxQueueTime, Map<String, Path> tokenizers,
         @Nullable Path defaultTokenizer,
-        List<Instance> instances, Embedded embedded, State state) {
+        List<Instance> instances, Embedded embedded, State state, Preview preview) {
 
     public static final String PREFIX = "sbs";
 
@@ -47,6 +48,7 @@ public record SbsProperties(String policy, int maxPromptTokens, Duration engineT
         instances = instances == null ? List.of() : List.copyOf(instances);
         embedded = embedded == null ? new Embedded(null, 0) : embedded;
         state = state == null ? new State(null, null, null, null, null, null, null, 0, null, null, null) : state;
+        preview = preview == null ? new Preview(null, 0, null, null, null, 0, null) : preview;
     }
 
     /**
@@ -83,6 +85,32 @@ public record SbsProperties(String policy, int maxPromptTokens, Duration engineT
 
         public Embedded {
             profile = profile == null ? "divided" : profile;
+        }
+    }
+
+    /**
+     * The policy preview ({@code sbs.preview.*}).
+     *
+     * @param window         how far back accepted requests are recorded for replay
+     * @param maxRequests    cap on recorded requests (24 bytes each); the oldest go first beyond it
+     * @param maxBlockHashes cap on recorded prefix block hashes (8 bytes each); 0 records none
+     * @param profile        engine profile whose timing the simulated instances use; by default the embedded
+     *                       default's ({@code sbs.embedded.profile})
+     * @param traces         directory of named traces ({@code .csv} Azure, {@code .jsonl} Mooncake) a preview
+     *                       may replay instead; a missing directory offers none
+     * @param threads        simulations run at once (2: the current and the proposed policy together)
+     * @param giveUp         a simulated policy that makes a request wait this long is reported saturated; by
+     *                       default {@code max-queue-time} plus the longest replayed prompt's time alone
+     */
+    public record Preview(@Nullable Duration window, int maxRequests, @Nullable Integer maxBlockHashes,
+            @Nullable String profile, @Nullable Path traces, int threads, @Nullable Duration giveUp) {
+
+        public Preview {
+            window = window == null ? Duration.ofMinutes(10) : window;
+            maxRequests = maxRequests <= 0 ? 1_000_000 : maxRequests;
+            maxBlockHashes = maxBlockHashes == null || maxBlockHashes < 0 ? 4_194_304 : maxBlockHashes;
+            traces = traces == null ? Path.of("../shared/traces") : traces;
+            threads = threads <= 0 ? 2 : threads;
         }
     }
 

@@ -17,7 +17,6 @@ import io.sbs.state.RedisClusterStateStore;
 import io.sbs.state.SoleNode;
 import java.time.Clock;
 import java.time.Duration;
-import io.lettuce.core.ClientOptions;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -89,8 +88,10 @@ class StateConfiguration {
     /**
      * Lettuce's socket for the shared state: TCP keep-alive and a user timeout, so a master that vanished
      * without closing the connection (a node lost, a partition) is noticed in seconds and the client
-     * reconnects, through the Sentinels to whichever master they name now; and commands are refused at once
-     * while disconnected rather than queued behind the reconnect, so the lease's deadlines stay true.
+     * reconnects, through the Sentinels to whichever master they name now. Commands sent meanwhile wait for
+     * the reconnect (up to {@code spring.data.redis.timeout}), so a Sentinel failover shows as a pause rather
+     * than as errors; that is safe because the lease counts from when a renewal was sent and every late
+     * write is fenced.
      */
     @Bean
     LettuceClientOptionsBuilderCustomizer sbsRedisClientOptions() {
@@ -100,8 +101,7 @@ class StateConfiguration {
                                 .interval(Duration.ofSeconds(1)).count(3).build())
                         .tcpUserTimeout(SocketOptions.TcpUserTimeoutOptions.builder().enable()
                                 .tcpUserTimeout(Duration.ofSeconds(5)).build())
-                        .build())
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS);
+                        .build());
     }
 
     /**

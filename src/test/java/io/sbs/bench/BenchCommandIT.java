@@ -78,10 +78,29 @@ class BenchCommandIT {
     }
 
     @Test
+    void preview_shortWindow_everyPairProjectedWithItsWallTime(@TempDir Path out) throws IOException {
+        assertThat(BenchCommand.run(new String[] {"preview", "--minutes", "0.2", "--qps", "200", "--out",
+            out.toString()})).isZero();
+        JsonNode s = JSON.readTree(out.resolve("summary.json").toFile());
+        assertThat(s.get("requests_recorded").asInt()).isEqualTo(2_400);
+        assertThat(s.get("previews")).hasSize(4);
+        for (JsonNode p : s.get("previews")) {
+            assertThat(p.get("requests").asInt()).isEqualTo(2_400);
+            assertThat(p.get("wall_seconds").asDouble()).isPositive();
+            for (String side : new String[] {"current_projection", "proposed_projection"}) {
+                assertThat(fields(p.get(side))).contains("ttft_mean_s", "ttft_p99_s", "requests_per_s", "chunk_util");
+            }
+        }
+        assertThat(s.get("goal_met").isBoolean()).isTrue();
+        assertThat(Files.readString(out.resolve("report.md"))).contains("sbs → round-robin (proposed)");
+    }
+
+    @Test
     void badUsage_exitsTwo() {
         assertThat(BenchCommand.run(new String[] {})).isEqualTo(2);
         assertThat(BenchCommand.run(new String[] {"nope"})).isEqualTo(2);
         assertThat(BenchCommand.run(new String[] {"paper", "--bogus", "1", "--out", "x"})).isEqualTo(2);
         assertThat(BenchCommand.run(new String[] {"replay", "--out", "x"})).isEqualTo(2);
+        assertThat(BenchCommand.run(new String[] {"preview", "--qps", "0", "--out", "x"})).isEqualTo(2);
     }
 }

@@ -12,6 +12,8 @@ import io.sbs.core.Phase;
 import io.sbs.core.PolicyRegistry;
 import io.sbs.core.SchedulingPolicy;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -49,6 +51,26 @@ class DispatchLoopTest {
                 .assertNext(d -> assertThat(d.unit().instanceId()).isEqualTo("p0"))
                 .expectComplete()
                 .verify(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void onSubmitted_listenerSeesEveryAcceptedRequest_onTheLoopThread_beforeItIsDecided() {
+        start();
+        List<String> seen = new CopyOnWriteArrayList<>();
+        loop.onSubmitted(r -> seen.add(r.id() + "@" + Thread.currentThread().getName() + ":" + loop.buffered()));
+        InferenceRequest first = new InferenceRequest(1, 300, 10, clock.get());
+        InferenceRequest second = new InferenceRequest(2, 200, 10, clock.get());
+
+        loop.submit(first).block(Duration.ofSeconds(5));
+        loop.submit(second).subscribe();
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> seen.size() == 2);
+        // told while the request still counts as buffered, so before any strategy decided it
+        assertThat(seen).allMatch(s -> s.contains("@sbs-dispatch-")).extracting(s -> s.substring(0, s.indexOf('@')))
+                .containsExactly("1", "2");
+        assertThat(seen).allMatch(s -> s.endsWith(":1"));
+        // a task queued behind the second submit: it has finished before the loop closes
+        loop.snapshotNow().block(Duration.ofSeconds(5));
     }
 
     @Test

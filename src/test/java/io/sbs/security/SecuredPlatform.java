@@ -5,7 +5,6 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.context.annotation.Import;
 
 /**
  * The embedded default (in-memory state, simulated cluster, no demo load) with known credentials for
@@ -21,7 +20,6 @@ import org.springframework.context.annotation.Import;
     "sbs.security.api-tokens[0].name=ci-reader",
     "sbs.security.api-tokens[0].token=" + SecuredPlatform.VIEWER_API_TOKEN,
     "sbs.security.api-tokens[0].roles=VIEWER"})
-@Import(CsrfProbe.class)
 public @interface SecuredPlatform {
 
     String VIEWER_PASSWORD = "viewer-test-password";

@@ -3,6 +3,8 @@ package io.sbs.security;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpHeaders;
@@ -16,8 +18,8 @@ import org.springframework.web.reactive.function.BodyInserters;
 
 /**
  * The surfaces other than the admin endpoints themselves (AdminRoleMatrixIT has those): the open ingress,
- * Actuator, the EndForward push, the OpenAPI document, and the dashboard's form login with CSRF, over real
- * HTTP against the embedded default.
+ * Actuator, the EndForward push, the OpenAPI document, and the dashboard's form login with CSRF (the token
+ * as the login page renders it), over real HTTP against the embedded default.
  */
 @SecuredPlatform
 class SecurityIT {
@@ -32,14 +34,14 @@ class SecurityIT {
 
     @Test
     void ingress_anonymous_isOpen() {
-        client().get().uri("/v1/models").exchange().expectStatus().isOk();
+        client().get().uri("/v1/models").exchange().expectStatus().isOk().expectBody().returnResult();
     }
 
     @Test
     void actuator_healthInfoPrometheus_areOpen_butHealthDetailsOnlyForViewersAndOperators() {
-        client().get().uri("/actuator/info").exchange().expectStatus().isOk();
-        client().get().uri("/actuator/prometheus").exchange().expectStatus().isOk();
-        client().get().uri("/actuator/health/readiness").exchange().expectStatus().isOk();
+        client().get().uri("/actuator/info").exchange().expectStatus().isOk().expectBody().returnResult();
+        client().get().uri("/actuator/prometheus").exchange().expectStatus().isOk().expectBody().returnResult();
+        client().get().uri("/actuator/health/readiness").exchange().expectStatus().isOk().expectBody().returnResult();
         client().get().uri("/actuator/health").exchange().expectStatus().isOk().expectBody()
                 .jsonPath("$.status").isEqualTo("UP").jsonPath("$.components").doesNotExist();
         Caller.ENGINE.as(client().get().uri("/actuator/health")).exchange().expectStatus().isOk().expectBody()
@@ -56,9 +58,11 @@ class SecurityIT {
 
     @Test
     void actuator_endpointsNotExposed_areRefused() {
-        client().get().uri("/actuator/env").exchange().expectStatus().isUnauthorized();
-        Caller.OPERATOR.as(client().get().uri("/actuator/env")).exchange().expectStatus().isForbidden();
-        Caller.OPERATOR.as(client().get().uri("/actuator/beans")).exchange().expectStatus().isForbidden();
+        client().get().uri("/actuator/env").exchange().expectStatus().isUnauthorized().expectBody().returnResult();
+        Caller.OPERATOR.as(client().get().uri("/actuator/env")).exchange().expectStatus().isForbidden()
+                .expectBody().returnResult();
+        Caller.OPERATOR.as(client().get().uri("/actuator/beans")).exchange().expectStatus().isForbidden()
+                .expectBody().returnResult();
     }
 
     @Test
@@ -71,17 +75,18 @@ class SecurityIT {
                 .expectBody().jsonPath("$.status").isEqualTo(401)
                 .jsonPath("$.detail").isEqualTo("a valid engine token is required");
         client().post().uri("/internal/v1/end-forward").contentType(MediaType.APPLICATION_JSON).bodyValue(bad)
-                .header(HttpHeaders.AUTHORIZATION, "Bearer not-the-engine-token").exchange().expectStatus().isUnauthorized();
+                .header(HttpHeaders.AUTHORIZATION, "Bearer not-the-engine-token").exchange().expectStatus().isUnauthorized()
+                        .expectBody().returnResult();
         client().post().uri("/internal/v1/end-forward").contentType(MediaType.APPLICATION_JSON).bodyValue(bad)
                 .header(HttpHeaders.AUTHORIZATION, "Bearer " + SecuredPlatform.VIEWER_API_TOKEN).exchange()
-                .expectStatus().isForbidden();
+                .expectStatus().isForbidden().expectBody().returnResult();
         Caller.OPERATOR.as(client().post().uri("/internal/v1/end-forward").contentType(MediaType.APPLICATION_JSON)
                 .bodyValue(bad)).exchange().expectStatus().isForbidden()
                 .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
                 .expectBody().jsonPath("$.status").isEqualTo(403);
         // past security, the handler judges the body
         Caller.ENGINE.as(client().post().uri("/internal/v1/end-forward").contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(bad)).exchange().expectStatus().isBadRequest();
+                .bodyValue(bad)).exchange().expectStatus().isBadRequest().expectBody().returnResult();
     }
 
     @Test
@@ -108,61 +113,73 @@ class SecurityIT {
 
     @Test
     void openApiDocument_isPublic() {
-        client().get().uri("/v3/api-docs").exchange().expectStatus().isOk();
+        client().get().uri("/v3/api-docs").exchange().expectStatus().isOk().expectBody().returnResult();
     }
 
     @Test
     void dashboard_anonymous_isSentToTheLoginPage() {
         client().get().uri("/dashboard").exchange().expectStatus().isFound()
-                .expectHeader().valueEquals(HttpHeaders.LOCATION, "/login");
+                .expectHeader().valueEquals(HttpHeaders.LOCATION, "/login").expectBody().returnResult();
     }
 
     @Test
     void dashboard_postsWithoutCsrfToken_are403() {
-        client().post().uri("/logout").exchange().expectStatus().isForbidden();
+        client().post().uri("/logout").exchange().expectStatus().isForbidden().expectBody().returnResult();
         client().post().uri("/login").body(BodyInserters.fromFormData("username", "viewer")
-                .with("password", SecuredPlatform.VIEWER_PASSWORD)).exchange().expectStatus().isForbidden();
+                .with("password", SecuredPlatform.VIEWER_PASSWORD)).exchange().expectStatus().isForbidden()
+                        .expectBody().returnResult();
         // a token from another session does not help either
         Session other = Session.open(client());
         client().post().uri("/login").body(BodyInserters.fromFormData("username", "viewer")
                 .with("password", SecuredPlatform.VIEWER_PASSWORD).with("_csrf", other.csrf))
-                .exchange().expectStatus().isForbidden();
+                .exchange().expectStatus().isForbidden().expectBody().returnResult();
     }
 
     @Test
     void dashboard_formLogin_withCsrf_thenViewerReadsAndOnlyOperatorChanges() {
         Session viewer = Session.open(client()).login(client(), "viewer", SecuredPlatform.VIEWER_PASSWORD);
+        viewer.get(client(), "/dashboard").expectStatus().isOk().expectBody().returnResult();
         // past security: the page does not exist, which only a logged-in viewer learns
-        viewer.get(client(), "/dashboard/no-such-page").expectStatus().isNotFound();
-        viewer.post(client(), "/dashboard/no-such-form", true).expectStatus().isForbidden();
+        viewer.get(client(), "/dashboard/no-such-page").expectStatus().isNotFound().expectBody().returnResult();
+        viewer.post(client(), "/dashboard/no-such-form", true).expectStatus().isForbidden().expectBody().returnResult();
 
         Session operator = Session.open(client()).login(client(), "operator", SecuredPlatform.OPERATOR_PASSWORD);
-        operator.get(client(), "/dashboard/no-such-page").expectStatus().isNotFound();
-        operator.post(client(), "/dashboard/no-such-form", true).expectStatus().isNotFound();
-        operator.post(client(), "/dashboard/no-such-form", false).expectStatus().isForbidden();
+        operator.get(client(), "/dashboard/no-such-page").expectStatus().isNotFound().expectBody().returnResult();
+        operator.post(client(), "/dashboard/no-such-form", true).expectStatus().isNotFound().expectBody().returnResult();
+        operator.post(client(), "/dashboard/no-such-form", false).expectStatus().isForbidden().expectBody().returnResult();
 
         operator.post(client(), "/logout", true).expectStatus().isFound()
-                .expectHeader().valueEquals(HttpHeaders.LOCATION, "/login?logout");
+                .expectHeader().valueEquals(HttpHeaders.LOCATION, "/login?logout").expectBody().returnResult();
         operator.get(client(), "/dashboard/no-such-page").expectStatus().isFound()
-                .expectHeader().valueEquals(HttpHeaders.LOCATION, "/login");
+                .expectHeader().valueEquals(HttpHeaders.LOCATION, "/login").expectBody().returnResult();
     }
 
     @Test
     void dashboard_wrongPassword_returnsToTheLoginPageWithAnError() {
         Session s = Session.open(client());
         s.form(client(), "/login", "username", "viewer", "password", "wrong").expectStatus().isFound()
-                .expectHeader().valueEquals(HttpHeaders.LOCATION, "/login?error");
+                .expectHeader().valueEquals(HttpHeaders.LOCATION, "/login?error").expectBody().returnResult();
     }
+
+    private static final Pattern CSRF_FIELD = Pattern.compile("name=\"_csrf\"[^>]*value=\"([^\"]*)\"");
 
     /** A browser's session: its cookie and the CSRF token its pages carry. */
     private record Session(String cookie, String csrf) {
 
+        /** The login page, as a browser first sees it: a session cookie, and the form's CSRF token. */
         static Session open(WebTestClient client) {
             EntityExchangeResult<String> r = client.get().uri("/login").exchange().expectStatus().isOk()
                     .expectBody(String.class).returnResult();
             ResponseCookie c = r.getResponseCookies().getFirst("SESSION");
             assertThat(c).as("a session for the login page's CSRF token").isNotNull();
-            return new Session(c.getValue(), r.getResponseBody());
+            return new Session(c.getValue(), csrfOf(r.getResponseBody()));
+        }
+
+        private static String csrfOf(String page) {
+            Matcher m = CSRF_FIELD.matcher(page);
+            assertThat(m.find()).as("the page's form carries the CSRF token: " + page).isTrue();
+            assertThat(m.group(1)).isNotBlank();
+            return m.group(1);
         }
 
         Session login(WebTestClient client, String user, String password) {
@@ -173,9 +190,9 @@ class SecurityIT {
             String cookie = c == null ? this.cookie : c.getValue();
             // a new session id at login (no fixation); its pages carry the token
             assertThat(cookie).isNotEqualTo(this.cookie);
-            String token = client.get().uri("/login").cookie("SESSION", cookie).exchange().expectStatus().isOk()
+            String page = client.get().uri("/login").cookie("SESSION", cookie).exchange().expectStatus().isOk()
                     .expectBody(String.class).returnResult().getResponseBody();
-            return new Session(cookie, token);
+            return new Session(cookie, csrfOf(page));
         }
 
         WebTestClient.ResponseSpec get(WebTestClient client, String path) {

@@ -105,7 +105,7 @@ abstract class ClusterStateStoreContract {
         var elsewhere = store().assignments("node-c").next().toFuture();
         // the subscription must be in place before the publish, as the service's is from its start
         await().atMost(WAIT).untilAsserted(() -> {
-            store().assign(fence(), entry, "node-b", entry + " 1 prefill-0 3").block(WAIT);
+            assertThat(store().assign(fence(), entry, "node-b", entry + " 1 prefill-0 3").block(WAIT)).isTrue();
             assertThat(heard).isCompleted();
         });
         assertThat(heard.join()).isEqualTo(entry + " 1 prefill-0 3");
@@ -118,7 +118,7 @@ abstract class ClusterStateStoreContract {
         assertThat(store().assignment(entry).blockOptional(WAIT)).isEmpty();
         assertThat(store().acceptedCount().block(WAIT)).isZero();
         // a released entry gets no assignment: its client has left
-        store().assign(fence(), entry, "node-b", entry + " 1 prefill-0 3").block(WAIT);
+        assertThat(store().assign(fence(), entry, "node-b", entry + " 1 prefill-0 3").block(WAIT)).isFalse();
         assertThat(store().assignment(entry).blockOptional(WAIT)).isEmpty();
     }
 

@@ -131,7 +131,7 @@ public final class RedisServer implements AutoCloseable {
         return t;
     }
 
-    ReactiveStringRedisTemplate template() {
+    public ReactiveStringRedisTemplate template() {
         return new ReactiveStringRedisTemplate(connections);
     }
 

@@ -1,0 +1,51 @@
+package io.sbs.web;
+
+import io.sbs.bench.io.ProfileLoader;
+import io.sbs.control.ClusterShape;
+import io.sbs.control.PolicyPreview;
+import io.sbs.control.PolicyService;
+import io.sbs.control.TrafficRecorder;
+import io.sbs.core.Phase;
+import io.sbs.loop.DispatchLoop;
+import io.sbs.sim.EngineProfile;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The policy preview ({@code sbs.preview.*}): a recorder of the traffic the loop accepts, and the preview
+ * that replays it (or a named trace) through the simulator on the live cluster's shape.
+ */
+@Configuration(proxyBeanMethods = false)
+class PreviewConfiguration {
+
+    @Bean
+    TrafficRecorder trafficRecorder(SbsProperties properties, DispatchLoop loop) {
+        SbsProperties.Preview preview = properties.preview();
+        TrafficRecorder recorder = new TrafficRecorder(preview.window(), preview.maxRequests(),
+                preview.maxBlockHashes(), loop::now);
+        loop.onSubmitted(recorder);
+        return recorder;
+    }
+
+    @Bean(destroyMethod = "close")
+    PolicyPreview policyPreview(SbsProperties properties, TrafficRecorder recorder, PolicyService policies,
+            EngineCluster engines) {
+        SbsProperties.Preview preview = properties.preview();
+        // loaded at start, so a bad profile stops the start rather than the first preview
+        EngineProfile profile = ProfileLoader.load(preview.profile() != null ? preview.profile()
+                : properties.embedded().profile());
+        PolicyPreview.Settings settings = new PolicyPreview.Settings(preview.threads(), properties.pollInterval(),
+                properties.maxQueueTime(), preview.giveUp(), preview.maxRequests(),
+                PolicyPreview.Settings.DEFAULTS.maxSpan());
+        return new PolicyPreview(recorder, new TraceDirectory(preview.traces()), policies::current,
+                () -> shape(engines), profile, settings);
+    }
+
+    /** Read at every preview, so it follows the registered instances. */
+    private static ClusterShape shape(EngineCluster engines) {
+        return new ClusterShape(engines.members().stream()
+                .filter(m -> m.phase() == Phase.PREFILL)
+                .map(m -> new ClusterShape.PrefillInstance(m.id(), m.dpUnits(), m.chunkTokens()))
+                .toList());
+    }
+}
