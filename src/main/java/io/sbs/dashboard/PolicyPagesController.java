@@ -1,7 +1,11 @@
 package io.sbs.dashboard;
 
+import io.sbs.control.InvalidPreviewException;
 import io.sbs.control.NotLeaderException;
+import io.sbs.control.PolicyPreview;
 import io.sbs.control.PolicyService;
+import io.sbs.control.PreviewBusyException;
+import io.sbs.control.PreviewRequest;
 import io.sbs.core.SchedulingPolicy;
 import io.sbs.state.Leadership;
 import io.sbs.state.PolicyRecord;
@@ -14,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Controller;
 import org.springframework.util.MultiValueMap;
@@ -25,8 +30,8 @@ import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
 /**
- * The pages that change the policy: the policy editor with its audit trail, and interval tuning, whose
- * pin and release of {@code Δ} are policy replacements too. Every change goes through
+ * The pages that change the policy: the policy editor with its preview and audit trail, and interval
+ * tuning, whose pin and release of {@code Δ} are policy replacements too. Every change goes through
  * {@link PolicyService#replace} with the version the page was rendered from and the logged-in user as the
  * actor, so the audit trail names who did it, a change made by someone else in between is refused rather
  * than overwritten, and a standby refuses with the leader's name. A refused form comes back as it was
@@ -57,17 +62,31 @@ class PolicyPagesController {
             @Nullable List<PolicyFields.Change> changes) {
     }
 
-    private final PolicyService policies;
+    /**
+     * The preview part of the policies page: shown when this node has a {@link PolicyPreview}, with the
+     * options as sent and the last result, if any.
+     */
+    record PreviewState(boolean available, List<String> traces, String trace, String timeScale,
+            @Nullable PreviewTable result) {
 
-    PolicyPagesController(PolicyService policies) {
+        static PreviewState idle(@Nullable PolicyPreview preview) {
+            return new PreviewState(preview != null, preview == null ? List.of() : preview.traces(), "", "1", null);
+        }
+    }
+
+    private final PolicyService policies;
+    private final ObjectProvider<PolicyPreview> previews;
+
+    PolicyPagesController(PolicyService policies, ObjectProvider<PolicyPreview> previews) {
         this.policies = policies;
+        this.previews = previews;
     }
 
     @GetMapping("/dashboard/policies")
     Mono<Rendering> policies(@RequestParam(required = false) @Nullable Long saved) {
         return policies.current().flatMap(record -> policyPage(record, PolicyFields.values(record.policy()), Map.of(),
                 record.version(), saved == null ? null : Message.success("Saved as version " + saved + "."),
-                HttpStatus.OK));
+                HttpStatus.OK, PreviewState.idle(previews.getIfAvailable())));
     }
 
     @PostMapping("/dashboard/policies")
@@ -79,15 +98,71 @@ class PolicyPagesController {
             PolicyFields.Parsed parsed = PolicyFields.parse(form, current.policy());
             if (parsed.policy() == null) {
                 return policyPage(current, parsed.values(), parsed.errors(), expected,
-                        Message.error("Not saved: correct the fields marked below."), HttpStatus.BAD_REQUEST);
+                        Message.error("Not saved: correct the fields marked below."), HttpStatus.BAD_REQUEST,
+                        previewOptions(t.getT1(), null));
             }
+            PreviewState preview = previewOptions(t.getT1(), null);
             return policies.replace(parsed.policy(), expected, principal.getName())
                     .map(r -> Rendering.redirectTo("/dashboard/policies?saved=" + r.version()).build())
                     .onErrorResume(VersionConflictException.class, e -> policies.current().flatMap(now -> policyPage(now,
-                            parsed.values(), Map.of(), now.version(), Message.error(conflict(now)), HttpStatus.CONFLICT)))
+                            parsed.values(), Map.of(), now.version(), Message.error(conflict(now)), HttpStatus.CONFLICT,
+                            preview)))
                     .onErrorResume(NotLeaderException.class, e -> policyPage(current, parsed.values(), Map.of(), expected,
-                            Message.error(notLeader(e.status())), HttpStatus.CONFLICT));
+                            Message.error(notLeader(e.status())), HttpStatus.CONFLICT, preview));
         });
+    }
+
+    /**
+     * Projects the policy in the form against the current one ({@link PolicyPreview}) and shows the result
+     * under the form, which comes back as it was typed: nothing is saved.
+     */
+    @PostMapping("/dashboard/policies/preview")
+    Mono<Rendering> previewPolicy(ServerWebExchange exchange) {
+        PolicyPreview preview = previews.getIfAvailable();
+        return Mono.zip(exchange.getFormData(), policies.current()).flatMap(t -> {
+            PolicyRecord current = t.getT2();
+            long expected = expectedVersion(t.getT1());
+            PolicyFields.Parsed parsed = PolicyFields.parse(t.getT1().toSingleValueMap(), current.policy());
+            PreviewState options = previewOptions(t.getT1(), null);
+            if (preview == null) {
+                return policyPage(current, parsed.values(), parsed.errors(), expected,
+                        Message.error("This node has no policy preview."), HttpStatus.NOT_FOUND, options);
+            }
+            if (parsed.policy() == null) {
+                return policyPage(current, parsed.values(), parsed.errors(), expected,
+                        Message.error("No preview: correct the fields marked below."), HttpStatus.BAD_REQUEST, options);
+            }
+            SchedulingPolicy proposed = parsed.policy();
+            // the request checks the time scale (and refuses what does not parse) like the admin API's
+            return Mono.fromCallable(() -> new PreviewRequest(proposed, options.trace().isEmpty() ? null : options.trace(),
+                            parseOrNaN(options.timeScale()), 1))
+                    .flatMap(preview::preview)
+                    .flatMap(result -> policyPage(current, parsed.values(), Map.of(), expected,
+                            Message.success("Preview only: nothing was saved."), HttpStatus.OK,
+                            previewOptions(t.getT1(), PreviewTable.of(result))))
+                    .onErrorResume(InvalidPreviewException.class, e -> policyPage(current, parsed.values(), Map.of(),
+                            expected, Message.error("No preview: " + e.getMessage()), HttpStatus.UNPROCESSABLE_ENTITY,
+                            options))
+                    .onErrorResume(PreviewBusyException.class, e -> policyPage(current, parsed.values(), Map.of(),
+                            expected, Message.error("No preview: " + e.getMessage()), HttpStatus.TOO_MANY_REQUESTS,
+                            options));
+        });
+    }
+
+    private static double parseOrNaN(String number) {
+        try {
+            return Double.parseDouble(number);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
+    }
+
+    private PreviewState previewOptions(MultiValueMap<String, String> form, @Nullable PreviewTable result) {
+        PreviewState idle = PreviewState.idle(previews.getIfAvailable());
+        String trace = form.getFirst("previewTrace");
+        String timeScale = form.getFirst("previewTimeScale");
+        return new PreviewState(idle.available(), idle.traces(), trace == null ? "" : trace.strip(),
+                timeScale == null || timeScale.isBlank() ? "1" : timeScale.strip(), result);
     }
 
     @GetMapping("/dashboard/interval")
@@ -126,7 +201,7 @@ class PolicyPagesController {
     }
 
     private Mono<Rendering> policyPage(PolicyRecord record, Map<String, String> values, Map<String, String> errors,
-            long expectedVersion, @Nullable Message message, HttpStatus status) {
+            long expectedVersion, @Nullable Message message, HttpStatus status, PreviewState preview) {
         return policies.history(AUDIT_ROWS + 1).collectList().map(history -> withMessage(Rendering.view("policies")
                 .modelAttribute("page", "policies")
                 .modelAttribute("record", record)
@@ -134,7 +209,8 @@ class PolicyPagesController {
                 .modelAttribute("fields", PolicyFields.fields(values, errors))
                 .modelAttribute("strategies", PolicyFields.strategies())
                 .modelAttribute("expectedVersion", expectedVersion)
-                .modelAttribute("audit", audit(history)), message)
+                .modelAttribute("audit", audit(history))
+                .modelAttribute("preview", preview), message)
                 .status(status)
                 .build());
     }
