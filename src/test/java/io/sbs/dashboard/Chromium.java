@@ -16,7 +16,6 @@ import javax.imageio.ImageIO;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
-import org.openqa.selenium.PageLoadStrategy;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -53,32 +52,22 @@ final class Chromium implements AutoCloseable {
         options.setBinary(BINARY.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--window-size=" + WIDTH + "," + HEIGHT,
-                // Chrome deprioritizes and throttles the renderer of a window it takes for hidden, as a
-                // headless one may be; on a busy machine the renderer needs all the share it can get
-                "--disable-renderer-backgrounding", "--disable-background-timer-throttling",
-                "--disable-backgrounding-occluded-windows");
-        // the tests wait for what they expect on a page, not for every image and stream of it to settle
-        options.setPageLoadStrategy(PageLoadStrategy.EAGER);
+                "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--window-size=" + WIDTH + "," + HEIGHT);
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile())
                 .usingAnyFreePort().build();
         driver = new ChromeDriver(service, options);
         // generous: the build machine is shared, and a page load that waits for a busy CPU is not a failure
-        driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(90));
+        driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60));
     }
 
     ChromeDriver driver() {
         return driver;
     }
 
-    /**
-     * Clicks {@code button}, which submits a form, and waits at most 30 s for {@code done}. The click is
-     * dispatched in the page: chromedriver's own click also waits for the navigation it starts, and on a busy
-     * machine that wait now and then never ended although the server had answered every request of the new
-     * page; here the test waits for the outcome it expects instead.
-     */
+    /** Clicks {@code button}, which submits a form, and waits at most 30 s for {@code done}. */
     void submit(By button, Callable<Boolean> done) {
-        script("arguments[0].click();", driver.findElement(button));
+        driver.findElement(button).click();
+        // the page being left may still be asked: until the new one is there, a question may fail
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(done);
     }
 

@@ -28,8 +28,8 @@ import org.springframework.test.annotation.DirtiesContext;
  * the audit trail, be refused as a viewer, without a CSRF token and with a stale version. Every page is
  * saved to {@code target/screenshots/} (docs/img/ holds copies for the README).
  */
-// its own context (no other class shares these settings), running a simulated cluster under load: closed after
-// the class, so it does not keep loading the event loops every context in the JVM shares
+// its own context (no other class shares its settings) runs simulated engines and a load: closed after the class
+// rather than kept busy in the cache while the other integration tests run
 @DirtiesContext
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "SBS_VIEWER_PASSWORD=" + DashboardBrowserIT.VIEWER_PASSWORD,
@@ -185,11 +185,22 @@ class DashboardBrowserIT {
 
     @Test
     @Order(5)
-    void policyForm_asOperator_savesANewVersionFoundInTheAuditTrail() {
+    void policyForm_asOperator_previewsThenSavesANewVersionFoundInTheAuditTrail() {
         long before = stored().version();
         driver.get(url("/dashboard/policies"));
         type("iqrKappa", "2.5");
         type("watchdogFactor", "4");
+        // the preview replays the traffic this node recorded under both policies, and saves nothing
+        chromium.submit(By.id("preview-policy"), () -> !driver.findElements(By.id("preview")).isEmpty());
+        assertThat(driver.findElement(By.id("message")).getText()).isEqualTo("Preview only: nothing was saved.");
+        assertThat(driver.findElements(By.cssSelector("#preview tbody td:first-child")).stream().map(WebElement::getText))
+                .contains("TTFT mean", "TTFT p99", "Chunk utilization", "Saturated");
+        assertThat(driver.findElement(By.cssSelector("#preview p")).getText()).startsWith(
+                "Simulated on the traffic recorded on this node:");
+        assertThat(driver.findElement(By.id("iqrKappa")).getDomProperty("value")).isEqualTo("2.5");
+        assertThat(stored().version()).isEqualTo(before);
+        chromium.screenshot("policies-preview");
+
         chromium.submit(By.id("save-policy"), () -> driver.getCurrentUrl().contains("saved="));
         assertThat(driver.findElement(By.id("message")).getText()).isEqualTo("Saved as version " + (before + 1) + ".");
         assertThat(stored().version()).isEqualTo(before + 1);

@@ -20,8 +20,8 @@ import org.springframework.test.annotation.DirtiesContext;
  * printed, not asserted: on a shared build machine that is a benchmark figure (docs/dashboard.md quotes
  * it), while keeping up with the feed within a factor of two is a property the page must have.
  */
-// its own context (no other class shares these settings), running a simulated cluster under load: closed after
-// the class, so it does not keep loading the event loops every context in the JVM shares
+// its own context (no other class shares its settings) runs simulated engines and a load: closed after the class
+// rather than kept busy in the cache while the other integration tests run
 @DirtiesContext
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "SBS_VIEWER_PASSWORD=viewer-scale-test",

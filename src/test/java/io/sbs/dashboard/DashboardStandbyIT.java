@@ -27,8 +27,8 @@ import org.springframework.web.reactive.function.BodyInserters;
  * policy form with a message that names the leader, and the page says it is standby before anyone tries.
  * Driven over HTTP as a browser would: session cookie, the CSRF token from each page's form.
  */
-// its own context (no other class shares these settings), running a simulated cluster: closed after the class,
-// so it does not keep loading the event loops every context in the JVM shares
+// its own context (no other class shares its settings) runs simulated engines: closed after the class
+// rather than kept busy in the cache while the other integration tests run
 @DirtiesContext
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "SBS_VIEWER_PASSWORD=viewer-standby-test",
