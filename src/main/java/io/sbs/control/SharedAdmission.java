@@ -241,11 +241,15 @@ public final class SharedAdmission implements Admission, AutoCloseable {
             if (id != null) {
                 waiting.remove(id);
             }
+            decidedAtEpoch = epoch; // before dispatched: prefillDone reads them in the other order
             dispatched = d;
-            decidedAtEpoch = epoch;
             MonoSink<DispatchLoop.Dispatched> s = sink;
             if (s != null) {
                 s.success(d);
+            }
+            if (ended) {
+                // the client left as the decision came: nobody will call the engines, give the unit back
+                prefillDone();
             }
             return true;
         }
@@ -271,8 +275,8 @@ public final class SharedAdmission implements Admission, AutoCloseable {
 
         @Override
         public void finished() {
+            ended = true; // before prefillDone: resolve checks it after setting dispatched
             prefillDone();
-            ended = true;
             release();
         }
 
