@@ -78,8 +78,8 @@ public final class PolicyService implements AutoCloseable {
 
     /** The stored policy; before the first is stored, the loop's own at version 0. */
     public Mono<PolicyRecord> current() {
-        return store.currentPolicy().defaultIfEmpty(
-                new PolicyRecord(loop.snapshot().activePolicy(), 0, "startup", 0, leadership.status().epoch()));
+        return store.currentPolicy().switchIfEmpty(Mono.fromSupplier(() ->
+                new PolicyRecord(loop.snapshot().activePolicy(), 0, "startup", 0, leadership.status().epoch())));
     }
 
     /**

@@ -127,10 +127,7 @@ final class InferenceHandler {
                 }
                 if (admission.overloaded()) {
                     metrics.rejected("overload");
-                    return ServerResponse.status(HttpStatus.TOO_MANY_REQUESTS).header("Retry-After", "1")
-                            .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                            .bodyValue(ProblemDetail.forStatusAndDetail(HttpStatus.TOO_MANY_REQUESTS,
-                                    "the dispatcher is overloaded, retry later"));
+                    return retryLater(HttpStatus.TOO_MANY_REQUESTS, "the dispatcher is overloaded, retry later");
                 }
                 long id = ids.incrementAndGet();
                 String rid = requestId != null && !requestId.isBlank() ? requestId : "req-" + id;
@@ -301,9 +298,7 @@ final class InferenceHandler {
                     log.warn("request {} failed: {}", call.rid, detailOf(e));
                     if (sharedStateDown(e)) {
                         // nothing was started: the client may simply try again, here or on another replica
-                        return ServerResponse.status(HttpStatus.SERVICE_UNAVAILABLE).header("Retry-After", "1")
-                                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                                .bodyValue(ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, detailOf(e)));
+                        return retryLater(HttpStatus.SERVICE_UNAVAILABLE, detailOf(e));
                     }
                     return problem(statusOf(e), detailOf(e));
                 });
@@ -373,6 +368,12 @@ final class InferenceHandler {
     /** An RFC 9457 problem-details answer, rendered by Spring's codecs. */
     static Mono<ServerResponse> problem(HttpStatusCode status, String detail) {
         return ServerResponse.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .bodyValue(ProblemDetail.forStatusAndDetail(status, detail));
+    }
+
+    /** A problem-details answer the client may retry in a second: nothing of the request was started. */
+    private static Mono<ServerResponse> retryLater(HttpStatus status, String detail) {
+        return ServerResponse.status(status).header("Retry-After", "1").contentType(MediaType.APPLICATION_PROBLEM_JSON)
                 .bodyValue(ProblemDetail.forStatusAndDetail(status, detail));
     }
 }
