@@ -15,22 +15,7 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 @SpringBootApplication(proxyBeanMethods = false)
 public class SbsApplication {
 
-    /**
-     * Reactor Netty 1.3.7's HTTP/1.1 server stops reading a keep-alive connection when the client's next
-     * request arrives before the previous exchange has terminated and is then answered without leaving the
-     * event loop (a 401, 403, 400 or 429): the request after it never gets an answer
-     * (reactor/reactor-netty#4347, #4361; fixed after 1.3.7). Flushing the last response when no read is
-     * pending terminates the exchange first, so the next request is not queued behind it. HTTP pipelining
-     * (rare among clients) is not covered. Remove once Spring Boot brings a Reactor Netty with the fix; the
-     * test JVMs set the same property (pom.xml).
-     */
-    static final String KEEP_ALIVE_WORKAROUND = "reactor.netty.http.server.lastFlushWhenNoRead";
-
     public static void main(String[] args) throws InterruptedException {
-        // read once, when the first server class loads: before anything starts one
-        if (System.getProperty(KEEP_ALIVE_WORKAROUND) == null) {
-            System.setProperty(KEEP_ALIVE_WORKAROUND, "true");
-        }
         if (args.length > 0 && args[0].equals("bench")) {
             System.exit(BenchCommand.run(Arrays.copyOfRange(args, 1, args.length)));
         }

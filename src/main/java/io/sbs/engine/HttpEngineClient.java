@@ -1,61 +1,47 @@
 package io.sbs.engine;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Function;
-import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.core.ResolvableType;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.NettyDataBufferFactory;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
-import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.http.ReactiveHttpInputMessage;
 import org.springframework.http.codec.ServerSentEvent;
-import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.http.codec.ServerSentEventHttpMessageReader;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.netty.ByteBufFlux;
+import reactor.netty.ByteBufMono;
 import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.client.HttpClientResponse;
 import reactor.netty.resources.ConnectionProvider;
 import reactor.netty.resources.LoopResources;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * An engine over HTTP with Spring's WebClient: SGLang ({@link #sglang}) or vLLM ({@link #vllm}). They
- * share the request path and differ in DP-rank pinning ({@link RankPinning}) and in where load comes from
- * (SGLang {@code GET /get_load}, vLLM {@code GET /metrics}). Every call has a timeout; none waits forever.
+ * An engine over HTTP: SGLang ({@link #sglang}) or vLLM ({@link #vllm}). They share the request path and
+ * differ in DP-rank pinning ({@link RankPinning}) and in where load comes from (SGLang
+ * {@code GET /get_load}, vLLM {@code GET /metrics}). Every call has a timeout; none waits forever.
+ *
+ * <p>Calls go straight through Reactor Netty's {@link HttpClient}, as Spring Cloud Gateway's proxy does,
+ * rather than through Spring's WebClient: every request the dispatcher accepts makes one of these calls,
+ * and WebClient's layers (header copies, body inserters and extractors, an observation per call) cost
+ * more CPU than the rest of the dispatcher's own work (docs/benchmarks.md, dispatcher overhead). Spring's
+ * server-sent-event reader still decodes streamed answers. An error status becomes an
+ * {@link EngineAnswerException} carrying the engine's answer.
  */
 public final class HttpEngineClient implements EngineClient {
 
     /** Header carrying the dispatcher's request id to the engine, for correlated logs. */
     public static final String REQUEST_ID_HEADER = "X-Request-Id";
-
-    private static final ParameterizedTypeReference<ServerSentEvent<String>> SSE = new ParameterizedTypeReference<>() {
-    };
-
-    private final String instanceId;
-    private final WebClient web;
-    private final RankPinning pinning;
-    private final String loadPath;
-    private final Function<String, EngineLoad> loadParser;
-    private final Duration timeout;
-
-    private HttpEngineClient(String instanceId, WebClient web, RankPinning pinning, String loadPath,
-            Function<String, EngineLoad> loadParser, Duration timeout) {
-        this.instanceId = instanceId;
-        this.web = web;
-        this.pinning = pinning;
-        this.loadPath = loadPath;
-        this.loadParser = loadParser;
-        this.timeout = timeout;
-    }
-
-    /** An SGLang DP-attention server at {@code baseUrl}. */
-    public static HttpEngineClient sglang(String instanceId, String baseUrl, WebClient.Builder builder, Duration timeout) {
-        return new HttpEngineClient(instanceId, web(builder, baseUrl), RankPinning.SGLANG, "/get_load",
-                SglangLoadParser::parse, timeout);
-    }
-
-    /** A vLLM data-parallel server at {@code baseUrl}. */
-    public static HttpEngineClient vllm(String instanceId, String baseUrl, WebClient.Builder builder, Duration timeout) {
-        return new HttpEngineClient(instanceId, web(builder, baseUrl), RankPinning.VLLM, "/metrics",
-                VllmMetricsParser::parse, timeout);
-    }
 
     /**
      * Connections to engines. Every request in flight holds one until its answer ends, so an instance
@@ -72,11 +58,41 @@ public final class HttpEngineClient implements EngineClient {
     private static final LoopResources LOOPS = LoopResources.create("sbs-engines", Math.max(2,
             Runtime.getRuntime().availableProcessors()), true);
 
-    /** Reactor Netty underneath, so the request-written event can run {@link EngineClient#ON_SENT}. */
-    private static WebClient web(WebClient.Builder builder, String baseUrl) {
-        HttpClient http = HttpClient.create(CONNECTIONS).runOn(LOOPS).doAfterRequest((request, connection) -> request.currentContextView()
-                .<Runnable>getOrEmpty(ON_SENT).ifPresent(Runnable::run));
-        return builder.clientConnector(new ReactorClientHttpConnector(http)).baseUrl(baseUrl).build();
+    private static final ResolvableType SSE = ResolvableType.forClassWithGenerics(ServerSentEvent.class, String.class);
+    private static final ServerSentEventHttpMessageReader SSE_READER = new ServerSentEventHttpMessageReader();
+    private static final NettyDataBufferFactory BUFFERS = new NettyDataBufferFactory(ByteBufAllocator.DEFAULT);
+    private static final HttpHeaders EVENT_STREAM_HEADERS = HttpHeaders.readOnlyHttpHeaders(eventStreamHeaders());
+
+    private final String instanceId;
+    private final HttpClient http;
+    private final RankPinning pinning;
+    private final String loadPath;
+    private final Function<String, EngineLoad> loadParser;
+    private final Duration timeout;
+
+    private HttpEngineClient(String instanceId, String baseUrl, RankPinning pinning, String loadPath,
+            Function<String, EngineLoad> loadParser, Duration timeout) {
+        this.instanceId = instanceId;
+        // the request-written event runs EngineClient#ON_SENT, which times τ_net
+        this.http = HttpClient.create(CONNECTIONS).runOn(LOOPS).baseUrl(baseUrl)
+                .doAfterRequest((request, connection) -> request.currentContextView()
+                        .<Runnable>getOrEmpty(ON_SENT).ifPresent(Runnable::run));
+        this.pinning = pinning;
+        this.loadPath = loadPath;
+        this.loadParser = loadParser;
+        this.timeout = timeout;
+    }
+
+    /** An SGLang DP-attention server at {@code baseUrl}. */
+    public static HttpEngineClient sglang(String instanceId, String baseUrl, Duration timeout) {
+        return new HttpEngineClient(instanceId, baseUrl, RankPinning.SGLANG, "/get_load", SglangLoadParser::parse,
+                timeout);
+    }
+
+    /** A vLLM data-parallel server at {@code baseUrl}. */
+    public static HttpEngineClient vllm(String instanceId, String baseUrl, Duration timeout) {
+        return new HttpEngineClient(instanceId, baseUrl, RankPinning.VLLM, "/metrics", VllmMetricsParser::parse,
+                timeout);
     }
 
     @Override
@@ -84,40 +100,85 @@ public final class HttpEngineClient implements EngineClient {
         return instanceId;
     }
 
-    private WebClient.RequestHeadersSpec<?> request(String path, ObjectNode body, int dpRank, String requestId,
+    private HttpClient.ResponseReceiver<?> post(String path, ObjectNode body, int dpRank, String requestId,
             boolean stream) {
         pinning.pinBody(body, dpRank);
         body.put("stream", stream);
-        Map<String, String> headers = pinning.headers(dpRank);
-        return web.post().uri(path).contentType(MediaType.APPLICATION_JSON)
-                .accept(stream ? MediaType.TEXT_EVENT_STREAM : MediaType.APPLICATION_JSON)
-                .headers(h -> {
-                    headers.forEach(h::set);
-                    h.set(REQUEST_ID_HEADER, requestId);
-                })
-                .bodyValue(body.toString());
+        Map<String, String> pins = pinning.headers(dpRank);
+        String json = body.toString();
+        return http.headers(h -> {
+            h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+            h.set(HttpHeaderNames.ACCEPT, stream ? MediaType.TEXT_EVENT_STREAM_VALUE : MediaType.APPLICATION_JSON_VALUE);
+            h.set(REQUEST_ID_HEADER, requestId);
+            pins.forEach(h::set);
+        }).post().uri(path).send(ByteBufMono.fromString(Mono.just(json)));
     }
 
     @Override
     public Flux<String> stream(String path, ObjectNode body, int dpRank, String requestId) {
-        return request(path, body, dpRank, requestId, true).retrieve().bodyToFlux(SSE)
+        return post(path, body, dpRank, requestId, true)
+                .response((response, content) -> failed(response)
+                        ? content.aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("")
+                                .flatMapMany(text -> Flux.error(new EngineAnswerException(instanceId,
+                                        response.status().code(), text)))
+                        : SSE_READER.read(SSE, events(content), Map.of())
+                                .mapNotNull(e -> e instanceof ServerSentEvent<?> s ? (String) s.data() : null))
                 .timeout(timeout)
-                .mapNotNull(ServerSentEvent::data)
                 .takeWhile(data -> !data.equals("[DONE]"));
     }
 
     @Override
     public Mono<String> call(String path, ObjectNode body, int dpRank, String requestId) {
-        return request(path, body, dpRank, requestId, false).retrieve().bodyToMono(String.class).timeout(timeout);
+        return text(post(path, body, dpRank, requestId, false));
     }
 
     @Override
     public Mono<Void> health() {
-        return web.get().uri("/health").retrieve().toBodilessEntity().timeout(timeout).then();
+        return text(http.get().uri("/health")).then();
     }
 
     @Override
     public Mono<EngineLoad> load() {
-        return web.get().uri(loadPath).retrieve().bodyToMono(String.class).timeout(timeout).map(loadParser);
+        return text(http.get().uri(loadPath)).map(loadParser);
+    }
+
+    /** The whole answer as text, or an {@link EngineAnswerException} for an error status. */
+    private Mono<String> text(HttpClient.ResponseReceiver<?> request) {
+        return request.responseSingle((response, content) -> content.asString(StandardCharsets.UTF_8)
+                        .defaultIfEmpty("")
+                        .flatMap(text -> failed(response)
+                                ? Mono.error(new EngineAnswerException(instanceId, response.status().code(), text))
+                                : Mono.just(text)))
+                .timeout(timeout);
+    }
+
+    private static boolean failed(HttpClientResponse response) {
+        return response.status().code() >= 400;
+    }
+
+    /**
+     * A streamed answer as Spring's reader expects it. Reactor Netty releases each buffer once it has been
+     * handed on, and the reader releases what it decodes, so each buffer is retained once in between (as
+     * Spring's own Reactor Netty connector does).
+     */
+    private static ReactiveHttpInputMessage events(ByteBufFlux content) {
+        Flux<DataBuffer> body = content.map(buffer -> BUFFERS.wrap((ByteBuf) buffer.retain()));
+        return new ReactiveHttpInputMessage() {
+            @Override
+            public Flux<DataBuffer> getBody() {
+                return body;
+            }
+
+            @Override
+            public HttpHeaders getHeaders() {
+                return EVENT_STREAM_HEADERS;
+            }
+        };
+    }
+
+    private static HttpHeaders eventStreamHeaders() {
+        HttpHeaders h = new HttpHeaders();
+        h.setContentType(MediaType.TEXT_EVENT_STREAM);
+        return h;
     }
 }

@@ -13,7 +13,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.Disposable;
 
 /** Builds the dispatcher: engines, cluster state, the dispatch loop, metrics, prompt measuring and quiescence polling. */
@@ -29,7 +28,7 @@ class DispatcherConfiguration {
             log.warn("sbs.engine-token is not set: POST /internal/v1/end-forward accepts pushes from anyone who can "
                     + "reach it; set SBS_ENGINE_TOKEN in production");
         }
-        return new EngineCluster(properties, WebClient.builder());
+        return new EngineCluster(properties);
     }
 
     @Bean(destroyMethod = "close")

@@ -25,7 +25,6 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 
@@ -59,12 +58,10 @@ public final class EngineCluster implements AutoCloseable {
     private final Map<String, Disposable> polls = new ConcurrentHashMap<>();
     private final List<AutoCloseable> embedded = new ArrayList<>();
     private final AtomicReference<Consumer<ForwardEndedEvent>> endForward = new AtomicReference<>(e -> { });
-    private final WebClient.Builder web;
     private final Duration engineTimeout;
     private @Nullable Function<Member, Disposable> poller;
 
-    EngineCluster(SbsProperties properties, WebClient.Builder web) {
-        this.web = web;
+    EngineCluster(SbsProperties properties) {
         this.engineTimeout = properties.engineTimeout();
         if (properties.instances().isEmpty()) {
             EngineProfile profile = ProfileLoader.load(properties.embedded().profile());
@@ -77,7 +74,7 @@ public final class EngineCluster implements AutoCloseable {
                                 report.backlogTokens())));
                 embedded.add(server);
                 register(new Member(id, Phase.PREFILL, shape.dpUnits(), shape.unitChunkTokens(), 0, "127.0.0.1",
-                        server.port(), HttpEngineClient.sglang(id, "http://127.0.0.1:" + server.port(), web.clone(),
+                        server.port(), HttpEngineClient.sglang(id, "http://127.0.0.1:" + server.port(),
                         properties.engineTimeout())));
             }
             EngineProfile.Decode decode = profile.decode();
@@ -86,7 +83,7 @@ public final class EngineCluster implements AutoCloseable {
                 DecodeSimServer server = new DecodeSimServer(id, profile, 0);
                 embedded.add(server);
                 register(new Member(id, Phase.DECODE, decode.dpUnits(), 0, decode.kvCapacityTokens(), "127.0.0.1", 0,
-                        HttpEngineClient.sglang(id, "http://127.0.0.1:" + server.port(), web.clone(),
+                        HttpEngineClient.sglang(id, "http://127.0.0.1:" + server.port(),
                                 properties.engineTimeout())));
             }
             log.info("embedded default (profile {}): {} simulated prefill instances of {} DP units, {} decode instances "
@@ -101,8 +98,8 @@ public final class EngineCluster implements AutoCloseable {
 
     private Member member(SbsProperties.Instance i) {
         EngineClient client = switch (i.kind()) {
-            case "sglang" -> HttpEngineClient.sglang(i.id(), i.url(), web.clone(), engineTimeout);
-            case "vllm" -> HttpEngineClient.vllm(i.id(), i.url(), web.clone(), engineTimeout);
+            case "sglang" -> HttpEngineClient.sglang(i.id(), i.url(), engineTimeout);
+            case "vllm" -> HttpEngineClient.vllm(i.id(), i.url(), engineTimeout);
             default -> throw new IllegalArgumentException("sbs.instances[" + i.id() + "].kind must be sglang or vllm");
         };
         Phase phase = i.role().equals("decode") ? Phase.DECODE : Phase.PREFILL;

@@ -4,10 +4,12 @@ import io.sbs.control.Admission;
 import io.sbs.control.SharedAdmission;
 import io.sbs.core.InferenceRequest;
 import io.sbs.engine.EndForwardPayload;
+import io.sbs.engine.EngineAnswerException;
 import io.sbs.engine.EngineClient;
 import io.sbs.engine.PromptTokens;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.state.AcceptedRequest;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -23,8 +25,6 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.codec.ServerSentEvent;
-import org.springframework.web.reactive.function.client.WebClientRequestException;
-import org.springframework.web.reactive.function.client.WebClientResponseException;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Flux;
@@ -331,13 +331,14 @@ final class InferenceHandler {
         if (sharedStateDown(e)) {
             return HttpStatus.SERVICE_UNAVAILABLE;
         }
-        if (e instanceof WebClientResponseException) {
+        if (e instanceof EngineAnswerException) {
             return HttpStatus.BAD_GATEWAY;
         }
         if (e instanceof TimeoutException) {
             return HttpStatus.GATEWAY_TIMEOUT;
         }
-        if (e instanceof WebClientRequestException || e.getCause() instanceof ConnectException) {
+        // refused or reset connections, a connection closed before the answer ended
+        if (e instanceof IOException || e.getCause() instanceof ConnectException) {
             return HttpStatus.SERVICE_UNAVAILABLE;
         }
         return HttpStatus.INTERNAL_SERVER_ERROR;
@@ -350,8 +351,8 @@ final class InferenceHandler {
         if (e instanceof DataAccessException) {
             return "the shared state (Redis) is unavailable: " + e.getMessage();
         }
-        if (e instanceof WebClientResponseException w) {
-            return "engine answered " + w.getStatusCode().value() + ": " + w.getResponseBodyAsString();
+        if (e instanceof EngineAnswerException a) {
+            return "engine answered " + a.status() + ": " + a.body();
         }
         if (e instanceof TimeoutException) {
             return "the engine did not answer in time";

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
@@ -50,8 +49,7 @@ class HttpEngineClientIT {
     @Test
     void sglang_streamCallAndLoad_againstTheEngineSimulator() {
         engine = new EngineSimServer("prefill-0", PROFILE, 0, 1, null, null);
-        HttpEngineClient client = HttpEngineClient.sglang("prefill-0", "http://127.0.0.1:" + engine.port(),
-                WebClient.builder(), Duration.ofSeconds(5));
+        HttpEngineClient client = HttpEngineClient.sglang("prefill-0", "http://127.0.0.1:" + engine.port(), Duration.ofSeconds(5));
         List<String> events = client.stream("/v1/chat/completions", chat(3), 2, "r-1").collectList().block(WAIT);
         assertThat(events).hasSize(3);
         assertThat(JSON.readTree(events.get(2)).path("choices").get(0).path("finish_reason").asString()).isEqualTo("length");
@@ -65,8 +63,7 @@ class HttpEngineClientIT {
     @Test
     void sglang_rankOutOfRange_surfacesTheEnginesError() {
         engine = new EngineSimServer("prefill-0", PROFILE, 0, 1, null, null);
-        HttpEngineClient client = HttpEngineClient.sglang("prefill-0", "http://127.0.0.1:" + engine.port(),
-                WebClient.builder(), Duration.ofSeconds(5));
+        HttpEngineClient client = HttpEngineClient.sglang("prefill-0", "http://127.0.0.1:" + engine.port(), Duration.ofSeconds(5));
         assertThatThrownBy(() -> client.call("/v1/chat/completions", chat(1), 7, "r-3").block(WAIT))
                 .hasMessageContaining("400");
     }
@@ -90,8 +87,7 @@ class HttpEngineClientIT {
                         vllm:num_requests_waiting{engine="1",model_name="m"} 0.0
                         """))))
                 .bindNow();
-        HttpEngineClient client = HttpEngineClient.vllm("decode-0", "http://127.0.0.1:" + vllm.port(),
-                WebClient.builder(), Duration.ofSeconds(5));
+        HttpEngineClient client = HttpEngineClient.vllm("decode-0", "http://127.0.0.1:" + vllm.port(), Duration.ofSeconds(5));
         assertThat(client.call("/v1/chat/completions", chat(1), 1, "req-42").block(WAIT)).contains("ok");
         assertThat(seen).containsEntry("rank", "1").containsEntry("requestId", "req-42");
         assertThat(JSON.readTree(seen.get("body")).has("data_parallel_rank")).isFalse();

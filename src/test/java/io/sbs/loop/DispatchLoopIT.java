@@ -21,7 +21,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
@@ -71,7 +70,7 @@ class DispatchLoopIT {
             EngineSimServer e = new EngineSimServer(id, PROFILE, 0, i, "http://127.0.0.1:" + receiver.port() + "/end-forward", null);
             engines.add(e);
             cluster.addInstance(id, Phase.PREFILL, 4, 1024, Long.MAX_VALUE, 0);
-            clients.put(id, HttpEngineClient.sglang(id, "http://127.0.0.1:" + e.port(), WebClient.builder(),
+            clients.put(id, HttpEngineClient.sglang(id, "http://127.0.0.1:" + e.port(),
                     Duration.ofSeconds(10)));
         }
         SplittableRandom random = new SplittableRandom(7);

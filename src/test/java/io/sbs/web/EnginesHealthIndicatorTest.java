@@ -18,7 +18,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
-import org.springframework.web.reactive.function.client.WebClient;
 
 /** The engines' health over real HTTP: live engine simulators and a port nothing listens on. */
 class EnginesHealthIndicatorTest {
@@ -45,7 +44,7 @@ class EnginesHealthIndicatorTest {
     private Health health(SbsProperties.Instance... instances) {
         SbsProperties properties = new SbsProperties(null, 0, null, null, null, 0, null, null, null, List.of(instances),
                 null, null, null);
-        cluster = new EngineCluster(properties, WebClient.builder());
+        cluster = new EngineCluster(properties);
         return new EnginesHealthIndicator(cluster).health().block(Duration.ofSeconds(10));
     }
 
