@@ -9,6 +9,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.IntStream;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
@@ -122,19 +123,10 @@ final class LoadGenerator implements AutoCloseable {
             }
             long sentAll = System.nanoTime();
             boolean finished = done.await(RESPONSE_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
-            int answered = 0;
-            for (boolean b : ok) {
-                answered += b ? 1 : 0;
-            }
-            long[] samples = new long[answered];
-            int j = 0;
-            for (int i = 0; i < n; i++) {
-                if (ok[i]) {
-                    samples[j++] = latency[i];
-                }
-            }
+            // one pass: after a timed-out wait, late answers still land while this reads
+            long[] samples = IntStream.range(0, n).filter(i -> ok[i]).mapToLong(i -> latency[i]).toArray();
             long errors = t.errors.sum() + (finished ? 0 : done.getCount());
-            return new Run(n, answered, t.statusCounts(), errors, (sentAll - start) / 1e9, samples);
+            return new Run(n, samples.length, t.statusCounts(), errors, (sentAll - start) / 1e9, samples);
         }
     }
 
