@@ -15,6 +15,15 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 @SpringBootApplication(proxyBeanMethods = false)
 public class SbsApplication {
 
+    /**
+     * Reactor Netty's event loops for the HTTP server: it runs {@code max(4, cores)} of them, which on a
+     * small machine or pod (two cores) only time-slice against each other and against the dispatch loop
+     * and the engine calls' loops. The service runs one per core unless the property is given
+     * (docs/operations.md); measured on two cores, this took about 15 % off its CPU per request
+     * (docs/benchmarks.md, dispatcher overhead).
+     */
+    static final String IO_WORKERS = "reactor.netty.ioWorkerCount";
+
     public static void main(String[] args) throws InterruptedException {
         if (args.length > 0 && args[0].equals("bench")) {
             System.exit(BenchCommand.run(Arrays.copyOfRange(args, 1, args.length)));
@@ -24,6 +33,10 @@ public class SbsApplication {
         }
         if (args.length > 0 && args[0].equals("chaos")) {
             System.exit(ChaosCommand.run(Arrays.copyOfRange(args, 1, args.length)));
+        }
+        // read once, when Reactor Netty first makes its event loops: before anything starts a server
+        if (System.getProperty(IO_WORKERS) == null) {
+            System.setProperty(IO_WORKERS, Integer.toString(Runtime.getRuntime().availableProcessors()));
         }
         SpringApplication.run(SbsApplication.class, args);
     }

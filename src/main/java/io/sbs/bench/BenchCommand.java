@@ -4,6 +4,7 @@ import io.sbs.bench.http.HttpBench;
 import io.sbs.bench.io.TraceFormat;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -21,6 +22,7 @@ public final class BenchCommand {
                       one hour of virtual time on 384 prefill and 320 decode DP units
               http    [--rate 2000] [--seconds 20] [--connections 64] [--closed-seconds 5] [--warmup 30]
                       [--instances 3] [--policy round-robin[,sbs,...]] [--nginx PATH]
+                      [--dispatcher-jvm "-Xms1g -Xmx1g"]
                       the dispatcher's added latency and throughput against nginx, over instant engines
                       (needs nginx: apt-get install -y nginx-light)
               preview [--qps 400] [--minutes 10] [--profile divided] [--seed 1]
@@ -71,7 +73,7 @@ public final class BenchCommand {
                 }
                 case "http" -> {
                     BenchOptions o = new BenchOptions(args, 1, Set.of("out", "rate", "seconds", "connections",
-                            "closed-seconds", "warmup", "instances", "policy", "nginx"));
+                            "closed-seconds", "warmup", "instances", "policy", "nginx", "dispatcher-jvm"));
                     Path out = Path.of(o.require("out"));
                     List<String> policies = List.of(o.get("policy", "round-robin").split(","));
                     try {
@@ -79,7 +81,9 @@ public final class BenchCommand {
                                 (int) o.getDouble("connections", 64), o.getDouble("closed-seconds", 5),
                                 o.getDouble("warmup", 30), (int) o.getDouble("instances", 3),
                                 policies.stream().map(String::trim).filter(s -> !s.isEmpty()).toList(),
-                                o.get("nginx", null))).run();
+                                o.get("nginx", null), Arrays.stream(o.get("dispatcher-jvm",
+                                        String.join(" ", HttpBench.DEFAULT_DISPATCHER_JVM)).split("\\s+"))
+                                        .filter(s -> !s.isEmpty()).toList())).run();
                     } catch (HttpBench.SetupException e) {
                         // nginx missing or not starting: say what to do, without a stack trace
                         System.err.println("app/bench: " + e.getMessage());

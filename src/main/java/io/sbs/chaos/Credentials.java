@@ -10,7 +10,7 @@ import java.util.Map;
  * environment only: never on a command line (process lists show it), never in a log or a summary.
  * {@code toString} hides them.
  */
-final class Credentials {
+public final class Credentials {
 
     static final String VIEWER = "viewer";
     static final String OPERATOR = "operator";
@@ -25,7 +25,7 @@ final class Credentials {
         this.operatorPassword = operatorPassword;
     }
 
-    static Credentials random() {
+    public static Credentials random() {
         SecureRandom random = new SecureRandom();
         return new Credentials(secret(random), secret(random), secret(random));
     }
@@ -37,7 +37,7 @@ final class Credentials {
     }
 
     /** What the dispatchers and engines read from their environment. */
-    Map<String, String> environment() {
+    public Map<String, String> environment() {
         return Map.of("SBS_ENGINE_TOKEN", engineToken, "SBS_VIEWER_PASSWORD", viewerPassword,
                 "SBS_OPERATOR_PASSWORD", operatorPassword);
     }

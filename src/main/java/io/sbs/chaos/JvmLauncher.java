@@ -14,7 +14,7 @@ import java.util.List;
  *
  * @param entry the arguments after the JVM options: {@code -jar JAR} or {@code -cp CP MAIN}
  */
-record JvmLauncher(String java, List<String> entry) {
+public record JvmLauncher(String java, List<String> entry) {
 
     /**
      * Small heaps, one GC thread and C1 only: six JVMs share the machine with the load, and start time and
@@ -22,12 +22,12 @@ record JvmLauncher(String java, List<String> entry) {
      */
     static final List<String> JVM_OPTIONS = List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
-    JvmLauncher {
+    public JvmLauncher {
         entry = List.copyOf(entry);
     }
 
     /** The launcher for the code this JVM runs. */
-    static JvmLauncher ofThisJvm() {
+    public static JvmLauncher ofThisJvm() {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // Surefire and Failsafe may hide the real class path behind a manifest-only jar; they keep it here.
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
@@ -47,11 +47,16 @@ record JvmLauncher(String java, List<String> entry) {
         return new JvmLauncher(java, List.of("-cp", children, "io.sbs.SbsApplication"));
     }
 
-    /** The command line running {@code sbs.jar args...}. */
+    /** The command line running {@code sbs.jar args...} with the drill's {@link #JVM_OPTIONS}. */
     List<String> command(List<String> args) {
+        return command(JVM_OPTIONS, args);
+    }
+
+    /** The command line running {@code sbs.jar args...} with {@code jvmOptions}. */
+    public List<String> command(List<String> jvmOptions, List<String> args) {
         List<String> out = new ArrayList<>();
         out.add(java);
-        out.addAll(JVM_OPTIONS);
+        out.addAll(jvmOptions);
         out.addAll(entry);
         out.addAll(args);
         return out;

@@ -5,8 +5,8 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 
-/** Free loopback ports for the drill's servers. */
-final class Ports {
+/** Free loopback ports for the servers a drill or a benchmark starts. */
+public final class Ports {
 
     private Ports() {
     }
@@ -15,7 +15,7 @@ final class Ports {
      * A port the kernel just handed out and took back. Another process may grab it before the server binds;
      * the server then fails to start, and the drill says so.
      */
-    static int free() {
+    public static int free() {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         } catch (IOException e) {

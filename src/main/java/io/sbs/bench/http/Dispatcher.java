@@ -1,33 +1,44 @@
 package io.sbs.bench.http;
 
-import io.sbs.SbsApplication;
+import io.sbs.chaos.Credentials;
+import io.sbs.chaos.JvmLauncher;
+import io.sbs.chaos.Ports;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.springframework.boot.Banner;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
-import org.springframework.context.ConfigurableApplicationContext;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The service under test, started in this JVM exactly as {@code java -jar sbs.jar} would start it, with
- * the instant engines configured as SGLang instances, on a free loopback port, without the demo load and
- * with logging at WARN so the console costs nothing per request.
+ * The service under test in a JVM of its own, started as {@code java -jar sbs.jar} would start it (the
+ * same build as the benchmark), with the instant engines configured as SGLang instances, on a free
+ * loopback port, without the demo load and with logging at WARN so the console costs nothing per request.
+ * Its own process, as nginx is: its CPU is counted apart, and the generator's and engines' garbage and
+ * JIT profiles (they run Reactor Netty too) are not mixed with its own.
  */
 final class Dispatcher implements AutoCloseable {
 
-    private final ConfigurableApplicationContext app;
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
-    private Dispatcher(ConfigurableApplicationContext app) {
-        this.app = app;
+    private final Process process;
+    private final int port;
+
+    private Dispatcher(Process process, int port) {
+        this.process = process;
+        this.port = port;
     }
 
     /** Spring's command-line properties for {@code policy} over the engines on {@code ports}. */
-    static List<String> arguments(String policy, List<Integer> ports, int dpUnits, int chunkTokens) {
-        List<String> args = new ArrayList<>(List.of("--server.port=0", "--server.address=127.0.0.1",
+    static List<String> arguments(String policy, List<Integer> ports, int dpUnits, int chunkTokens, int port) {
+        List<String> args = new ArrayList<>(List.of("--server.port=" + port, "--server.address=127.0.0.1",
                 "--sbs.policy=" + policy, "--sbs.embedded.demo-qps=0", "--logging.level.root=WARN",
-                // Spring's logging settings apply to the whole JVM: the generator counts its own
-                // timeouts, so reactor-netty's warning per failed connection is only noise
-                "--logging.level.reactor.netty=ERROR",
                 "--spring.main.banner-mode=off"));
         for (int i = 0; i < ports.size(); i++) {
             String p = "--sbs.instances[" + i + "].";
@@ -40,17 +51,76 @@ final class Dispatcher implements AutoCloseable {
         return args;
     }
 
-    static Dispatcher start(String policy, List<Integer> ports, int dpUnits, int chunkTokens) {
-        return new Dispatcher(new SpringApplicationBuilder(SbsApplication.class).bannerMode(Banner.Mode.OFF)
-                .logStartupInfo(false).run(arguments(policy, ports, dpUnits, chunkTokens).toArray(String[]::new)));
+    /**
+     * Starts the dispatcher, its output in {@code log}, and returns once it reports itself ready. The users'
+     * passwords come in through its environment, drawn at random, so none is generated and printed to the log.
+     *
+     * @throws HttpBench.SetupException when it exits or is not ready within a minute, with its log's path
+     */
+    static Dispatcher start(String policy, List<Integer> ports, int dpUnits, int chunkTokens,
+            List<String> jvmOptions, Path log) {
+        int port = Ports.free();
+        try {
+            Files.createDirectories(log.toAbsolutePath().getParent());
+            // its garbage-collection pauses logged beside its output: they are what its tail latency is made of
+            List<String> jvm = new ArrayList<>(jvmOptions);
+            jvm.add("-Xlog:gc:file=" + log.toAbsolutePath() + ".gc");
+            ProcessBuilder pb = new ProcessBuilder(JvmLauncher.ofThisJvm().command(jvm,
+                    arguments(policy, ports, dpUnits, chunkTokens, port)))
+                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.environment().putAll(Credentials.random().environment());
+            Dispatcher d = new Dispatcher(pb.start(), port);
+            d.awaitReady(log);
+            return d;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the dispatcher", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HttpBench.SetupException("interrupted while starting the dispatcher", e);
+        }
+    }
+
+    private void awaitReady(Path log) throws InterruptedException {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness"))
+                .timeout(Duration.ofSeconds(1)).build();
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new HttpBench.SetupException("the dispatcher exited with " + process.exitValue() + "; see " + log);
+            }
+            try {
+                if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            process.waitFor(200, TimeUnit.MILLISECONDS);
+        }
+        close();
+        throw new HttpBench.SetupException("the dispatcher was not ready within " + START_TIMEOUT + "; see " + log);
     }
 
     int port() {
-        return ((WebServerApplicationContext) app).getWebServer().getPort();
+        return port;
     }
 
+    ProcessHandle process() {
+        return process.toHandle();
+    }
+
+    /** Stops it: SIGTERM (Spring's graceful shutdown), then a kill if it has not exited within ten seconds. */
     @Override
     public void close() {
-        app.close();
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
     }
 }

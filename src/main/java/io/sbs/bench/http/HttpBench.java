@@ -24,6 +24,13 @@ public final class HttpBench {
     /** ... and add at most this much to the p99 latency at the open-loop rate. */
     static final double ADDED_P99_AIM_MS = 1.0;
 
+    /**
+     * The dispatcher's JVM options unless {@code --dispatcher-jvm} says otherwise: a fixed heap, so the
+     * measured run does not pay for growing it, and otherwise the JVM's defaults (G1), as {@code app/sbs}
+     * runs it.
+     */
+    public static final List<String> DEFAULT_DISPATCHER_JVM = List.of("-Xms1g", "-Xmx1g");
+
     private static final int DP_UNITS = 8;
     private static final int CHUNK_TOKENS = 4096;
     // One thread each: the requests are tiny, and on a 2-core machine more threads only time-slice
@@ -40,9 +47,11 @@ public final class HttpBench {
      * @param instances     instant engines (ports), so routing has a choice
      * @param policies      dispatcher policies, one measured row each
      * @param nginx         nginx binary, or null to look for it
+     * @param dispatcherJvm JVM options of the dispatcher's process
      */
     public record Options(Path out, double rate, double seconds, int connections, double closedSeconds,
-            double warmupSeconds, int instances, List<String> policies, @Nullable String nginx) {
+            double warmupSeconds, int instances, List<String> policies, @Nullable String nginx,
+            List<String> dispatcherJvm) {
 
         public Options {
             if (!(rate > 0) || !(seconds > 0) || connections < 1 || !(closedSeconds > 0) || warmupSeconds < 0
@@ -51,6 +60,7 @@ public final class HttpBench {
                         + "--instances must be positive, --warmup not negative, --policy not empty");
             }
             policies = List.copyOf(policies);
+            dispatcherJvm = List.copyOf(dispatcherJvm);
         }
     }
 
@@ -60,7 +70,7 @@ public final class HttpBench {
     }
 
     /**
-     * CPU used during the closed-loop run: by the path's processes (this JVM, plus nginx's for nginx),
+     * CPU used during the closed-loop run: by the path's processes (this JVM, plus nginx's or the dispatcher's),
      * per answered request, and the machine's busy share of its cores, others' work included.
      */
     record Cpu(double microsPerRequest, double machineBusy, double othersCores) {
@@ -99,9 +109,10 @@ public final class HttpBench {
                         () -> CpuMeter.treeNanos(nginx.process())));
             }
             for (String policy : o.policies()) {
-                try (Dispatcher d = Dispatcher.start(policy, engine.ports(), DP_UNITS, CHUNK_TOKENS)) {
+                try (Dispatcher d = Dispatcher.start(policy, engine.ports(), DP_UNITS, CHUNK_TOKENS, o.dispatcherJvm(),
+                        o.out().resolve("dispatcher-" + policy + ".log"))) {
                     results.add(measure("dispatcher " + policy, "http://127.0.0.1:" + d.port(), load, engine,
-                            () -> 0));
+                            () -> CpuMeter.treeNanos(d.process())));
                 }
             }
         }
@@ -273,8 +284,8 @@ public final class HttpBench {
                     String.format(Locale.ROOT, "%.0f %%", 100 * r.cpu().machineBusy()), r.cpu().othersCores());
         }
         sb.append(closed.render());
-        sb.append("\nCPU per request counts every process of the path: this JVM (load generator, instant engines and,\n"
-                + "for the dispatcher rows, the dispatcher) and, for nginx, its master and workers. Other processes:\n"
+        sb.append("\nCPU per request counts every process of the path: this JVM (load generator and instant engines)\n"
+                + "and nginx's master and workers or the dispatcher's JVM. Other processes:\n"
                 + "the machine's busy time not spent by those, in cores: work outside this benchmark.\n");
         sb.append(String.format(Locale.ROOT, "%n## Aims: throughput at least %.0f %% of nginx's, added p99 at most "
                 + "%.1f ms at %,.0f requests/s%n%n", THROUGHPUT_AIM * 100, ADDED_P99_AIM_MS, o.rate()));

@@ -1,9 +1,9 @@
 package io.sbs.bench.http;
 
+import io.sbs.chaos.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -144,7 +144,8 @@ final class NginxProxy implements AutoCloseable {
      */
     static NginxProxy start(Path nginx, Path dir, List<Integer> upstreamPorts, int keepalive) {
         Path abs = dir.toAbsolutePath().normalize();
-        int port = freePort();
+        // a port free now may be taken before nginx binds it; nginx then fails with its own message
+        int port = Ports.free();
         try {
             Files.createDirectories(abs.resolve("tmp"));
             Files.writeString(abs.resolve("nginx.conf"), config(abs, port, upstreamPorts, keepalive));
@@ -195,15 +196,6 @@ final class NginxProxy implements AutoCloseable {
             }
         }
         return sb.toString().strip();
-    }
-
-    // A port free now may be taken before nginx binds it; start() then fails with nginx's own message.
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port", e);
-        }
     }
 
     private static boolean accepts(int port) {
