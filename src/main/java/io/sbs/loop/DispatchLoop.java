@@ -126,25 +126,20 @@ public final class DispatchLoop implements AutoCloseable {
     public Mono<Dispatched> submit(InferenceRequest request) {
         return Mono.<Dispatched>create(sink -> {
             pending.incrementAndGet();
-            sink.onCancel(() -> scheduler.schedule(() -> {
-                if (waiting.remove(request.id()) != null) {
-                    pending.decrementAndGet();
-                    markOldest();
-                    // still buffered: forget it, so it neither takes capacity later nor keeps flow control on
-                    if (prefill.cancel(request.id())) {
-                        overloaded = prefill.overloaded();
-                    } else if (decode != null && decode.cancel(request.id())) {
-                        Assignment p = awaitingDecode.remove(request.id());
-                        if (p != null) {
-                            cluster.withdrawDispatch(p);
-                        }
-                    }
-                    reschedule();
-                }
-            }));
+            Waiting w = new Waiting(request, sink);
+            // Reactor runs this only when the cancel came before the decision reached the subscriber: a
+            // decision handed to the sink after it is dropped, so the loop must give back what it held
+            sink.onCancel(() -> {
+                w.cancelled = true;
+                scheduler.schedule(() -> withdraw(w));
+            });
             scheduler.schedule(() -> {
                 applyDeferred();
-                waiting.put(request.id(), new Waiting(request, sink));
+                if (w.cancelled) {
+                    pending.decrementAndGet(); // gone before the loop saw it
+                    return;
+                }
+                waiting.put(request.id(), w);
                 markOldest();
                 for (Consumer<InferenceRequest> listener : submitted) {
                     listener.accept(request);
@@ -153,6 +148,36 @@ public final class DispatchLoop implements AutoCloseable {
                 reschedule();
             });
         });
+    }
+
+    /** The client of {@code w} went away without its decision: forget the request, or give back its units. */
+    private void withdraw(Waiting w) {
+        InferenceRequest request = w.request;
+        if (waiting.remove(request.id(), w)) {
+            pending.decrementAndGet();
+            markOldest();
+            // still buffered: forget it, so it neither takes capacity later nor keeps flow control on
+            if (prefill.cancel(request.id())) {
+                overloaded = prefill.overloaded();
+            } else if (decode != null && decode.cancel(request.id())) {
+                Assignment p = awaitingDecode.remove(request.id());
+                if (p != null) {
+                    cluster.withdrawDispatch(p);
+                }
+            }
+            reschedule();
+        } else if (w.prefillUnit != null) {
+            // decided as the client left: nothing was sent, so the units give the request back
+            cluster.withdrawDispatch(new Assignment(request, w.prefillUnit));
+            if (w.decodeUnit != null) {
+                cluster.releaseDecode(w.decodeUnit, request.totalTokens());
+                ArrayDeque<long[]> sent = decodeUnacknowledged.get(w.decodeUnit);
+                if (sent != null) {
+                    sent.remove(w.decodeSent); // by identity: a later load report must not count it as landed
+                }
+            }
+            reschedule();
+        }
     }
 
     /**
@@ -177,11 +202,24 @@ public final class DispatchLoop implements AutoCloseable {
     }
 
     /** An accepted request and where its answer goes. */
-    private record Waiting(InferenceRequest request, MonoSink<Dispatched> sink) {
+    private static final class Waiting {
+        final InferenceRequest request;
+        final MonoSink<Dispatched> sink;
+        /** Set by the client's thread; read on the loop. */
+        volatile boolean cancelled;
+        // the decision handed to the sink, set on the loop before it is handed
+        @Nullable DpUnitId prefillUnit;
+        @Nullable DpUnitId decodeUnit;
+        long @Nullable [] decodeSent;
+
+        Waiting(InferenceRequest request, MonoSink<Dispatched> sink) {
+            this.request = request;
+            this.sink = sink;
+        }
     }
 
     private void markOldest() {
-        oldestArrival = waiting.isEmpty() ? Long.MAX_VALUE : waiting.values().iterator().next().request().arrivalNanos();
+        oldestArrival = waiting.isEmpty() ? Long.MAX_VALUE : waiting.values().iterator().next().request.arrivalNanos();
     }
 
     /** Requests accepted and not yet assigned. */
@@ -423,14 +461,16 @@ public final class DispatchLoop implements AutoCloseable {
     }
 
     private void complete(InferenceRequest request, DpUnitId unit, @Nullable DpUnitId decodeUnit, long now) {
-        if (decodeUnit != null) {
-            decodeUnacknowledged.computeIfAbsent(decodeUnit, u -> new ArrayDeque<>())
-                    .addLast(new long[] {now, request.totalTokens()});
-        }
         Waiting w = waiting.remove(request.id());
+        if (decodeUnit != null) {
+            w.decodeSent = new long[] {now, request.totalTokens()};
+            decodeUnacknowledged.computeIfAbsent(decodeUnit, u -> new ArrayDeque<>()).addLast(w.decodeSent);
+        }
+        w.prefillUnit = unit;
+        w.decodeUnit = decodeUnit;
         pending.decrementAndGet();
         markOldest();
-        w.sink().success(new Dispatched(request, unit, decodeUnit, now));
+        w.sink.success(new Dispatched(request, unit, decodeUnit, now));
     }
 
     private void reschedule() {

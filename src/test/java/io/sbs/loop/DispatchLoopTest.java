@@ -19,7 +19,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.reactivestreams.Subscription;
 import reactor.core.Disposable;
+import reactor.core.publisher.BaseSubscriber;
 import reactor.test.StepVerifier;
 
 /** The loop's bookkeeping with a controlled clock: assignments, cancellation, engine signals. */
@@ -97,6 +99,56 @@ class DispatchLoopTest {
             // only request 1 (300 tokens, first token not back yet) still counts
             assertThat(outstanding).isEqualTo(300);
         });
+    }
+
+    @Test
+    void clientGoneAsTheDecisionCame_decisionNeverReachesIt_andItsUnitsAreGivenBack() {
+        cluster.addInstance("d0", Phase.DECODE, 4, 1, 100_000, 0);
+        start();
+        // a subscriber that asks for nothing: the loop decides, and the decision waits in the sink
+        // undelivered, as it does when the client's cancel races the loop's answer
+        BaseSubscriber<DispatchLoop.Dispatched> leaving = new BaseSubscriber<>() {
+            @Override
+            protected void hookOnSubscribe(Subscription subscription) {
+            }
+        };
+        loop.submit(new InferenceRequest(1, 300, 10, clock.get())).subscribe(leaving);
+        await().atMost(Duration.ofSeconds(5)).until(() -> loop.buffered() == 0);
+        barrier();
+        assertThat(prefillOutstanding()).isEqualTo(300);
+        assertThat(decodeBatch()).isEqualTo(1);
+
+        leaving.dispose();
+
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(prefillOutstanding()).isZero();
+            assertThat(decodeBatch()).isZero();
+            for (int rank = 0; rank < 2; rank++) {
+                DpUnitState u = cluster.unit(new DpUnitId("p0", rank));
+                assertThat(u.inflightTokens()).isZero();
+                assertThat(u.startingPassTokens()).isZero();
+            }
+        });
+        // the load report after it would have landed does not take it off a second time
+        loop.onDecodeLoadPolled("d0", new int[4], new long[4], clock.addAndGet(10 * MS));
+        barrier();
+        assertThat(decodeBatch()).isZero();
+    }
+
+    private long prefillOutstanding() {
+        long outstanding = 0;
+        for (int rank = 0; rank < 2; rank++) {
+            outstanding += cluster.unit(new DpUnitId("p0", rank)).outstandingTokens();
+        }
+        return outstanding;
+    }
+
+    private int decodeBatch() {
+        int batch = 0;
+        for (int rank = 0; rank < 4; rank++) {
+            batch += cluster.unit(new DpUnitId("d0", rank)).batchSize();
+        }
+        return batch;
     }
 
     @Test
