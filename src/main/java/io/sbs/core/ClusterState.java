@@ -143,7 +143,7 @@ public final class ClusterState {
 
     /** {@code T̄_fwd} of the phase, cold-start value included. */
     public long meanForwardNanos(Phase phase) {
-        return intervals.get(phase).meanForwardNanos(Math.max(1, healthyInstances(phase)));
+        return intervals.get(phase).meanForwardNanos(() -> healthyInstances(phase));
     }
 
     /**

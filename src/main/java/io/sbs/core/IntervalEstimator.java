@@ -1,5 +1,7 @@
 package io.sbs.core;
 
+import java.util.function.IntSupplier;
+
 /**
  * Adaptive scheduling interval (paper section 4.1.1): {@code Δ = (T̄_fwd + τ_net) / N}.
  *
@@ -67,6 +69,14 @@ public final class IntervalEstimator {
     /** {@code T̄_fwd}, or the cold-start stand-in {@code default * N}. */
     public long meanForwardNanos(int healthyInstances) {
         return forward.count > 0 ? forward.mean() : defaultInterval * Math.max(1, healthyInstances);
+    }
+
+    /**
+     * {@link #meanForwardNanos(int)} asking for {@code N} only at cold start: counting the healthy
+     * instances walks them all, and readiness asks for {@code T̄_fwd} several times per instance per tick.
+     */
+    public long meanForwardNanos(IntSupplier healthyInstances) {
+        return forward.count > 0 ? forward.mean() : meanForwardNanos(healthyInstances.getAsInt());
     }
 
     /** {@code τ_net}; 0 before any sample. */
