@@ -6,14 +6,17 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
-/** Bounded polling: a drill waits for conditions on real processes, never for a fixed time it hopes is enough. */
-final class Wait {
+/**
+ * Bounded polling: a drill (or a benchmark starting its processes) waits for conditions on real processes,
+ * never for a fixed time it hopes is enough.
+ */
+public final class Wait {
 
     private Wait() {
     }
 
     /** Polls {@code probe} every {@code every} until it returns a value; fails with {@code message} after {@code timeout}. */
-    static <T> T forValue(Duration timeout, Duration every, Supplier<@Nullable T> probe, Supplier<String> message)
+    public static <T> T forValue(Duration timeout, Duration every, Supplier<@Nullable T> probe, Supplier<String> message)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
@@ -29,7 +32,7 @@ final class Wait {
     }
 
     /** {@link #forValue} for a condition. */
-    static void until(Duration timeout, Duration every, BooleanSupplier condition, Supplier<String> message)
+    public static void until(Duration timeout, Duration every, BooleanSupplier condition, Supplier<String> message)
             throws InterruptedException {
         forValue(timeout, every, () -> condition.getAsBoolean() ? Boolean.TRUE : null, message);
     }

@@ -3,6 +3,7 @@ package io.sbs.bench.http;
 import io.sbs.chaos.Credentials;
 import io.sbs.chaos.JvmLauncher;
 import io.sbs.chaos.Ports;
+import io.sbs.chaos.Wait;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -84,22 +85,28 @@ final class Dispatcher implements AutoCloseable {
         HttpClient http = HttpClient.newHttpClient();
         HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness"))
                 .timeout(Duration.ofSeconds(1)).build();
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new HttpBench.SetupException("the dispatcher exited with " + process.exitValue() + "; see " + log);
-            }
-            try {
-                if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
+        try {
+            Wait.until(START_TIMEOUT, Duration.ofMillis(200), () -> {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("the dispatcher exited with " + process.exitValue() + "; see " + log);
                 }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            process.waitFor(200, TimeUnit.MILLISECONDS);
+                return answers(http, ready);
+            }, () -> "the dispatcher was not ready within " + START_TIMEOUT + "; see " + log);
+        } catch (IllegalStateException e) {
+            close();
+            throw new HttpBench.SetupException(e.getMessage(), e);
         }
-        close();
-        throw new HttpBench.SetupException("the dispatcher was not ready within " + START_TIMEOUT + "; see " + log);
+    }
+
+    private static boolean answers(HttpClient http, HttpRequest ready) {
+        try {
+            return http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false; // not listening yet
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // Wait's next sleep throws it
+            return false;
+        }
     }
 
     int port() {
