@@ -20,7 +20,7 @@ public record JvmLauncher(String java, List<String> entry) {
      * Small heaps, one GC thread and C1 only: six JVMs share the machine with the load, and start time and
      * steady CPU matter more here than peak throughput.
      */
-    static final List<String> JVM_OPTIONS = List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+    public static final List<String> JVM_OPTIONS = List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
     public JvmLauncher {
         entry = List.copyOf(entry);

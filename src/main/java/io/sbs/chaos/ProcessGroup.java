@@ -20,13 +20,13 @@ import java.util.concurrent.TimeoutException;
  * or, should the drill's JVM be stopped first, from a shutdown hook: a drill must never leave a Redis or
  * a dispatcher running behind it. Faults are POSIX signals sent to one process.
  */
-final class ProcessGroup implements AutoCloseable {
+public final class ProcessGroup implements AutoCloseable {
 
     private final Path logs;
     private final List<Process> processes = new CopyOnWriteArrayList<>();
     private final Thread hook = new Thread(this::killAll, "chaos-cleanup");
 
-    ProcessGroup(Path logs) {
+    public ProcessGroup(Path logs) {
         this.logs = logs;
         try {
             Files.createDirectories(logs);
@@ -36,7 +36,7 @@ final class ProcessGroup implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
-    Path log(String name) {
+    public Path log(String name) {
         return logs.resolve(name + ".log");
     }
 
@@ -44,7 +44,7 @@ final class ProcessGroup implements AutoCloseable {
      * Starts {@code command} with {@code env} added to this JVM's environment, in {@code workDir}, its
      * output appended to {@link #log}.
      */
-    Process start(String name, List<String> command, Map<String, String> env, Path workDir) throws IOException {
+    public Process start(String name, List<String> command, Map<String, String> env, Path workDir) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log(name).toFile()));
         pb.environment().putAll(env);
@@ -54,7 +54,7 @@ final class ProcessGroup implements AutoCloseable {
     }
 
     /** {@code SIGKILL} to the process and its descendants; returns once it is gone. */
-    void kill(Process p) {
+    public void kill(Process p) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
         try {

@@ -46,6 +46,8 @@ class ChaosPartsTest {
         assertThat(Prometheus.sum(text, "sbs_state_fenced_writes_total")).isEqualTo(5.0);
         assertThat(Prometheus.sum("sbs_x 4\n", "sbs_x")).isEqualTo(4.0);
         assertThat(Prometheus.sum(text, "sbs_missing_total")).isNull();
+        assertThat(Prometheus.sum(text, "sbs_state_fenced_writes_total", "kind=\"accepted\"")).isEqualTo(3.0);
+        assertThat(Prometheus.sum(text, "sbs_state_fenced_writes_total", "kind=\"none\"")).isNull();
     }
 
     @Test

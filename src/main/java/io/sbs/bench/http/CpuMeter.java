@@ -12,7 +12,7 @@ import java.util.List;
  * machine throughput is bought with CPU, so CPU per request says what a path costs where requests per
  * second only say who got the cores. Off Linux every reading is 0, and the report shows that.
  */
-final class CpuMeter {
+public final class CpuMeter {
 
     // USER_HZ, the unit of /proc times; 100 on every Linux architecture the JDK runs on.
     private static final double TICK_NANOS = 1e9 / 100;
@@ -21,7 +21,7 @@ final class CpuMeter {
     }
 
     /** CPU nanoseconds used by this JVM so far. */
-    static long jvmNanos() {
+    public static long jvmNanos() {
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
             return Math.max(0, os.getProcessCpuTime());
         }
@@ -29,7 +29,7 @@ final class CpuMeter {
     }
 
     /** CPU nanoseconds used so far by {@code process} and its descendants still running. */
-    static long treeNanos(ProcessHandle process) {
+    public static long treeNanos(ProcessHandle process) {
         long ticks = ticks(process.pid());
         for (ProcessHandle p : process.descendants().toList()) {
             ticks += ticks(p.pid());
@@ -38,7 +38,7 @@ final class CpuMeter {
     }
 
     /** Busy and total CPU nanoseconds of the whole machine, all cores, since boot. */
-    static long[] machineNanos() {
+    public static long[] machineNanos() {
         try {
             List<String> lines = Files.readAllLines(Path.of("/proc/stat"));
             String[] f = lines.get(0).trim().split("\\s+");

@@ -15,16 +15,26 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The service under test in a JVM of its own, started as {@code java -jar sbs.jar} would start it (the
- * same build as the benchmark), with the instant engines configured as SGLang instances, on a free
+ * same build as the benchmark), with the benchmark's engines configured as SGLang prefill instances, on a
  * loopback port, without the demo load and with logging at WARN so the console costs nothing per request.
  * Its own process, as nginx is: its CPU is counted apart, and the generator's and engines' garbage and
- * JIT profiles (they run Reactor Netty too) are not mixed with its own.
+ * JIT profiles (they run Reactor Netty too) are not mixed with its own. {@code app/bench http} runs it over
+ * instant engines, {@code app/bench live} over engine-simulator processes.
  */
-final class Dispatcher implements AutoCloseable {
+public final class Dispatcher implements AutoCloseable {
+
+    /**
+     * One configured SGLang prefill instance ({@code sbs.instances[i]}).
+     *
+     * @param chunkTokens {@code C_max} per DP unit
+     */
+    public record Instance(String id, String url, int dpUnits, int chunkTokens) {
+    }
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
@@ -36,40 +46,55 @@ final class Dispatcher implements AutoCloseable {
         this.port = port;
     }
 
-    /** Spring's command-line properties for {@code policy} over the engines on {@code ports}. */
-    static List<String> arguments(String policy, List<Integer> ports, int dpUnits, int chunkTokens, int port) {
+    /** Spring's command-line properties for {@code policy} over {@code instances}. */
+    static List<String> arguments(String policy, List<Instance> instances, int port) {
         List<String> args = new ArrayList<>(List.of("--server.port=" + port, "--server.address=127.0.0.1",
                 "--sbs.policy=" + policy, "--sbs.embedded.demo-qps=0", "--logging.level.root=WARN",
                 "--spring.main.banner-mode=off"));
-        for (int i = 0; i < ports.size(); i++) {
+        for (int i = 0; i < instances.size(); i++) {
+            Instance instance = instances.get(i);
             String p = "--sbs.instances[" + i + "].";
-            args.add(p + "id=instant-" + i);
-            args.add(p + "url=http://127.0.0.1:" + ports.get(i));
+            args.add(p + "id=" + instance.id());
+            args.add(p + "url=" + instance.url());
             args.add(p + "kind=sglang");
-            args.add(p + "dp-units=" + dpUnits);
-            args.add(p + "chunk-tokens=" + chunkTokens);
+            args.add(p + "role=prefill");
+            args.add(p + "dp-units=" + instance.dpUnits());
+            args.add(p + "chunk-tokens=" + instance.chunkTokens());
         }
         return args;
     }
 
-    /**
-     * Starts the dispatcher, its output in {@code log}, and returns once it reports itself ready. The users'
-     * passwords come in through its environment, drawn at random, so none is generated and printed to the log.
-     *
-     * @throws HttpBench.SetupException when it exits or is not ready within a minute, with its log's path
-     */
+    /** {@link #start(String, List, int, List, List, Map, Path)} over the instant engines on {@code ports}, on a free port. */
     static Dispatcher start(String policy, List<Integer> ports, int dpUnits, int chunkTokens,
             List<String> jvmOptions, Path log) {
-        int port = Ports.free();
+        List<Instance> instances = new ArrayList<>();
+        for (int i = 0; i < ports.size(); i++) {
+            instances.add(new Instance("instant-" + i, "http://127.0.0.1:" + ports.get(i), dpUnits, chunkTokens));
+        }
+        return start(policy, instances, Ports.free(), jvmOptions, List.of(), Credentials.random().environment(), log);
+    }
+
+    /**
+     * Starts the dispatcher on {@code port}, its output in {@code log}, and returns once it reports itself
+     * ready. The users' passwords and the engine token come in through {@code environment} (drawn at random
+     * by the caller, {@link Credentials}), so none is generated and printed to the log, and none shows on a
+     * command line.
+     *
+     * @param springArguments further {@code --name=value} arguments, after the benchmark's own (so they win)
+     * @throws HttpBench.SetupException when it exits or is not ready within a minute, with its log's path
+     */
+    public static Dispatcher start(String policy, List<Instance> instances, int port, List<String> jvmOptions,
+            List<String> springArguments, Map<String, String> environment, Path log) {
         try {
             Files.createDirectories(log.toAbsolutePath().getParent());
             // its garbage-collection pauses logged beside its output: they are what its tail latency is made of
             List<String> jvm = new ArrayList<>(jvmOptions);
             jvm.add("-Xlog:gc:file=" + log.toAbsolutePath() + ".gc");
-            ProcessBuilder pb = new ProcessBuilder(JvmLauncher.ofThisJvm().command(jvm,
-                    arguments(policy, ports, dpUnits, chunkTokens, port)))
+            List<String> args = new ArrayList<>(arguments(policy, instances, port));
+            args.addAll(springArguments);
+            ProcessBuilder pb = new ProcessBuilder(JvmLauncher.ofThisJvm().command(jvm, args))
                     .redirectErrorStream(true).redirectOutput(log.toFile());
-            pb.environment().putAll(Credentials.random().environment());
+            pb.environment().putAll(environment);
             Dispatcher d = new Dispatcher(pb.start(), port);
             d.awaitReady(log);
             return d;
@@ -109,11 +134,11 @@ final class Dispatcher implements AutoCloseable {
         }
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    ProcessHandle process() {
+    public ProcessHandle process() {
         return process.toHandle();
     }
 

@@ -80,11 +80,11 @@ public final class HttpBench {
     public static final class SetupException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        SetupException(String message) {
+        public SetupException(String message) {
             super(message);
         }
 
-        SetupException(String message, Throwable cause) {
+        public SetupException(String message, Throwable cause) {
             super(message, cause);
         }
     }

@@ -14,13 +14,13 @@ import java.util.Arrays;
  * @param p999Ms 99.9th percentile
  * @param maxMs  slowest sample
  */
-record LatencyStats(int count, double meanMs, double p50Ms, double p99Ms, double p999Ms, double maxMs) {
+public record LatencyStats(int count, double meanMs, double p50Ms, double p99Ms, double p999Ms, double maxMs) {
 
     /** No samples: every figure is NaN, which the report prints as a dash. */
-    static final LatencyStats EMPTY = new LatencyStats(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+    public static final LatencyStats EMPTY = new LatencyStats(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
 
     /** Statistics of {@code nanos}; the array is not modified. */
-    static LatencyStats ofNanos(long[] nanos) {
+    public static LatencyStats ofNanos(long[] nanos) {
         if (nanos.length == 0) {
             return EMPTY;
         }
