@@ -1,6 +1,7 @@
 package io.sbs.bench;
 
 import io.sbs.bench.http.HttpBench;
+import io.sbs.bench.live.LiveBench;
 import io.sbs.bench.io.TraceFormat;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,6 +26,12 @@ public final class BenchCommand {
                       [--dispatcher-jvm "-Xms1g -Xmx1g"]
                       the dispatcher's added latency and throughput against nginx, over instant engines
                       (needs nginx: apt-get install -y nginx-light)
+              live    [--instances 2] [--profile paper] [--loads 0.4,0.7,0.9] [--seconds 25] [--seed 1]
+                      [--policies sbs,least-outstanding-tokens,earliest-finish-time,round-robin] [--push]
+                      [--warmup 5] [--capacity-seconds 15] [--capacity RPS] [--poll-rate 100] [--poll-seconds 10]
+                      [--dispatcher-jvm "-Xms1g -Xmx1g"] [--dispatcher-args="--sbs.x=y ..."]
+                      the policies over engine-sim processes in real time (no EndForward push unless --push),
+                      the dispatcher in its own JVM; TTFT at the client at each fraction of the measured capacity
               preview [--qps 400] [--minutes 10] [--profile divided] [--seed 1]
                       policy previews (what-if) over a recorded window of that traffic; goal: each within 10 s
               jmh     [JMH options]   allocation micro-benchmarks (run by app/bench from the test classpath)
@@ -75,25 +82,29 @@ public final class BenchCommand {
                     BenchOptions o = new BenchOptions(args, 1, Set.of("out", "rate", "seconds", "connections",
                             "closed-seconds", "warmup", "instances", "policy", "nginx", "dispatcher-jvm"));
                     Path out = Path.of(o.require("out"));
-                    List<String> policies = List.of(o.get("policy", "round-robin").split(","));
-                    try {
-                        new HttpBench(new HttpBench.Options(out, o.getDouble("rate", 2000), o.getDouble("seconds", 20),
-                                (int) o.getDouble("connections", 64), o.getDouble("closed-seconds", 5),
-                                o.getDouble("warmup", 30), (int) o.getDouble("instances", 3),
-                                policies.stream().map(String::trim).filter(s -> !s.isEmpty()).toList(),
-                                o.get("nginx", null), Arrays.stream(o.get("dispatcher-jvm",
-                                        String.join(" ", HttpBench.DEFAULT_DISPATCHER_JVM)).split("\\s+"))
-                                        .filter(s -> !s.isEmpty()).toList())).run();
-                    } catch (HttpBench.SetupException e) {
-                        // nginx missing or not starting: say what to do, without a stack trace
-                        System.err.println("app/bench: " + e.getMessage());
-                        return 1;
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        System.err.println("app/bench: interrupted");
-                        return 1;
-                    }
-                    System.out.println("wrote " + out.resolve("summary.json") + " and " + out.resolve("report.md"));
+                    return runsProcesses(out, () -> new HttpBench(new HttpBench.Options(out, o.getDouble("rate", 2000),
+                            o.getDouble("seconds", 20), (int) o.getDouble("connections", 64),
+                            o.getDouble("closed-seconds", 5), o.getDouble("warmup", 30), (int) o.getDouble("instances", 3),
+                            words(o.get("policy", "round-robin"), ","), o.get("nginx", null),
+                            words(o.get("dispatcher-jvm", String.join(" ", HttpBench.DEFAULT_DISPATCHER_JVM)), "\\s+")))
+                            .run());
+                }
+                case "live" -> {
+                    BenchOptions o = new BenchOptions(args, 1, Set.of("out", "instances", "profile", "loads", "policies",
+                            "push", "seconds", "seed", "warmup", "capacity-seconds", "capacity", "poll-rate",
+                            "poll-seconds", "dispatcher-jvm", "dispatcher-args"));
+                    Path out = Path.of(o.require("out"));
+                    String capacity = o.get("capacity", null);
+                    return runsProcesses(out, () -> new LiveBench(new LiveBench.Options(out,
+                            (int) o.getDouble("instances", 2), o.get("profile", "paper"),
+                            doubles("loads", o.get("loads", "0.4,0.7,0.9")),
+                            words(o.get("policies", "sbs,least-outstanding-tokens,earliest-finish-time,round-robin"), ","),
+                            o.flag("push"), o.getDouble("seconds", 25), (long) o.getDouble("seed", 1),
+                            o.getDouble("warmup", 5), o.getDouble("capacity-seconds", 15),
+                            capacity == null ? null : o.getDouble("capacity", 0), o.getDouble("poll-rate", 100),
+                            o.getDouble("poll-seconds", 10),
+                            words(o.get("dispatcher-jvm", String.join(" ", HttpBench.DEFAULT_DISPATCHER_JVM)), "\\s+"),
+                            words(o.get("dispatcher-args", ""), "\\s+"))).run());
                 }
                 case "preview" -> {
                     BenchOptions o = new BenchOptions(args, 1, Set.of("out", "qps", "minutes", "profile", "seed"));
@@ -116,6 +127,48 @@ public final class BenchCommand {
             System.err.println("app/bench: " + e.getMessage());
             return 2;
         }
+    }
+
+    /** A suite that starts processes of its own (nginx, engine simulators, dispatchers). */
+    @FunctionalInterface
+    private interface ProcessSuite {
+        void run() throws InterruptedException;
+    }
+
+    /**
+     * Runs {@code suite}; a process that is missing or would not start ends it with the message alone, which
+     * says what to do or names the log that says why, without a stack trace.
+     */
+    private static int runsProcesses(Path out, ProcessSuite suite) {
+        try {
+            suite.run();
+        } catch (HttpBench.SetupException | IllegalStateException e) {
+            System.err.println("app/bench: " + e.getMessage());
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            System.err.println("app/bench: interrupted");
+            return 1;
+        }
+        System.out.println("wrote " + out.resolve("summary.json") + " and " + out.resolve("report.md"));
+        return 0;
+    }
+
+    /** The non-empty items of {@code text} split at {@code separator} (a regular expression), trimmed. */
+    private static List<String> words(String text, String separator) {
+        return Arrays.stream(text.split(separator)).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    private static List<Double> doubles(String option, String csv) {
+        List<Double> out = new ArrayList<>();
+        for (String s : words(csv, ",")) {
+            try {
+                out.add(Double.parseDouble(s));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--" + option + " takes comma-separated numbers, got '" + csv + "'", e);
+            }
+        }
+        return out;
     }
 
     private static List<Long> seeds(String csv) {

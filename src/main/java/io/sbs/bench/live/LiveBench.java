@@ -1,0 +1,352 @@
+package io.sbs.bench.live;
+
+import io.sbs.bench.http.CpuMeter;
+import io.sbs.bench.http.Dispatcher;
+import io.sbs.bench.io.ProfileLoader;
+import io.sbs.chaos.Credentials;
+import io.sbs.chaos.Ports;
+import io.sbs.chaos.Prometheus;
+import io.sbs.core.PolicyRegistry;
+import io.sbs.sim.EngineProfile;
+import io.sbs.sim.WorkloadRequest;
+import io.sbs.sim.workload.LengthDistribution;
+import io.sbs.sim.workload.PaperWorkloads;
+import io.sbs.sim.workload.PoissonArrivals;
+import io.sbs.sim.workload.WorkloadGenerator;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * {@code app/bench live}: the policies against real engine-simulator processes in real time, through the
+ * dispatcher in its own JVM, TTFT measured at the client. See the package documentation for the method.
+ */
+public final class LiveBench {
+
+    /** The first tenth of every run fills the idle engines' queues: its requests are sent but not measured. */
+    static final double MEASURED_AFTER = 0.1;
+    /** How long after a run's last arrival its answers may take before the rest are cancelled and counted. */
+    static final Duration DRAIN = Duration.ofSeconds(30);
+    private static final Duration CAPACITY_RAMP = Duration.ofSeconds(5);
+    /** Closed-loop callers per DP unit, in prompts of the chunk's size: enough to fill every pass. */
+    private static final int CALLERS_PER_CHUNK = 4;
+
+    /**
+     * @param instances       engine-simulator processes (prefill instances)
+     * @param profile         engine profile, by name or file: the engines' shape and timing
+     * @param loads           fractions of the measured capacity, one open-loop run each
+     * @param policies        dispatcher policies, one dispatcher JVM each
+     * @param push            whether the engines push EndForward to the dispatcher
+     * @param seconds         length of each open-loop run
+     * @param seed            arrivals and prompt lengths
+     * @param warmupSeconds   unmeasured load after each dispatcher start
+     * @param capacitySeconds measured window of the closed loop
+     * @param capacityRps     a capacity to use instead of measuring one (to compare builds at the very same loads)
+     * @param pollRate        polls per second of the poll-cost measurement; 0 skips it
+     * @param pollSeconds     each window of the poll-cost measurement
+     * @param dispatcherJvm   the dispatcher's JVM options
+     * @param dispatcherArgs  further Spring arguments for the dispatcher
+     */
+    public record Options(Path out, int instances, String profile, List<Double> loads, List<String> policies,
+            boolean push, double seconds, long seed, double warmupSeconds, double capacitySeconds,
+            @Nullable Double capacityRps, double pollRate, double pollSeconds, List<String> dispatcherJvm,
+            List<String> dispatcherArgs) {
+
+        public Options {
+            if (instances < 1 || !(seconds > 0) || warmupSeconds < 0 || !(capacitySeconds > 0) || pollRate < 0
+                    || !(pollSeconds > 0) || (capacityRps != null && !(capacityRps > 0))) {
+                throw new IllegalArgumentException("live: --instances, --seconds, --capacity-seconds, --poll-seconds "
+                        + "and --capacity must be positive, --warmup and --poll-rate not negative");
+            }
+            if (loads.isEmpty() || loads.stream().anyMatch(l -> !(l > 0) || l > 2)) {
+                throw new IllegalArgumentException("live: --loads takes fractions of the capacity in (0, 2], got " + loads);
+            }
+            for (String p : policies) {
+                if (!PolicyRegistry.standard().contains(p)) {
+                    throw new IllegalArgumentException("live: unknown policy '" + p + "'; known: "
+                            + PolicyRegistry.standard().names());
+                }
+            }
+            if (policies.isEmpty()) {
+                throw new IllegalArgumentException("live: --policies must name at least one policy");
+            }
+            loads = List.copyOf(loads);
+            policies = List.copyOf(policies);
+            dispatcherJvm = List.copyOf(dispatcherJvm);
+            dispatcherArgs = List.copyOf(dispatcherArgs);
+        }
+    }
+
+    /** How the capacity was obtained: measured (a saturation and its ramp) or given. */
+    record Capacity(double rps, StreamingClient.@Nullable Saturation saturation, double rampSeconds,
+            double profileBoundRps) {
+    }
+
+    private final Options o;
+    private final EngineProfile profile;
+    private final LengthDistribution prompts;
+    private final long startNanos = System.nanoTime();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    public LiveBench(Options options) {
+        this.o = options;
+        this.profile = ProfileLoader.load(options.profile());
+        this.prompts = prompts(profile.name());
+    }
+
+    /**
+     * The prompt lengths {@code app/bench paper} runs a profile with: long-context prompts for {@code long},
+     * the paper's 0-3K prompts (mean about 1K) otherwise.
+     */
+    static LengthDistribution prompts(String profileName) {
+        return profileName.equals("long") ? PaperWorkloads.LONG_PROMPTS : PaperWorkloads.SHORT_PROMPTS;
+    }
+
+    public void run() throws InterruptedException {
+        int dpUnits = profile.prefill().dpUnits();
+        int chunk = profile.prefill().unitChunkTokens();
+        progress(String.format(Locale.ROOT, "live: %d engine-sim instances of profile %s (DP %d, C_max %d), EndForward "
+                + "push %s; loads %s; policies %s; %.0f s per run; expect about %.0f s", o.instances(), profile.name(),
+                dpUnits, chunk, o.push() ? "on" : "off", o.loads(), o.policies(), o.seconds(), expectedSeconds()));
+        Credentials credentials = Credentials.random();
+        @Nullable PollCost pollCost = null;
+        Capacity capacity;
+        try (StreamingClient client = new StreamingClient()) {
+            try (EngineProcesses engines = EngineProcesses.start(logs("capacity"), o.instances(), o.profile(), null,
+                    Map.of())) {
+                if (o.pollRate() > 0) {
+                    progress(String.format(Locale.ROOT, "poll cost: engine %s idle, then GET /get_load at %.0f/s, "
+                            + "%.0f s each", EngineProcesses.id(0), o.pollRate(), o.pollSeconds()));
+                    pollCost = PollCost.measure(engines.urls().get(0), engines.processes().get(0), o.pollRate(),
+                            seconds(o.pollSeconds()));
+                    progress(String.format(Locale.ROOT, "poll cost: %.1f µs of engine CPU per poll (%d polls; engine "
+                            + "%.4f cores idle, %.4f polled)", pollCost.microsPerPoll(), pollCost.polls(),
+                            pollCost.idleCores(), pollCost.polledCores()));
+                }
+                capacity = capacity(client, engines, dpUnits, chunk);
+            }
+            Map<Double, List<WorkloadRequest>> arrivals = new LinkedHashMap<>();
+            for (double load : o.loads()) {
+                arrivals.put(load, arrivals(load * capacity.rps(), o.seconds(), o.seed()));
+            }
+            List<RunResult> results = new ArrayList<>();
+            for (String policy : o.policies()) {
+                results.addAll(policy(policy, client, credentials, capacity, arrivals, dpUnits, chunk));
+            }
+            double wall = (System.nanoTime() - startNanos) / 1e9;
+            LiveReport report = new LiveReport(o, profile, capacity, pollCost, arrivals, results, wall);
+            report.write();
+            progress(String.format(Locale.ROOT, "done in %.0f s", wall));
+        }
+    }
+
+    private double expectedSeconds() {
+        double perPolicy = 25 + o.warmupSeconds() + o.loads().size() * (o.seconds() + 3);
+        double capacity = o.capacityRps() == null
+                ? Math.min(CAPACITY_RAMP.toSeconds(), o.capacitySeconds()) + o.capacitySeconds() + 3 : 0;
+        double poll = o.pollRate() > 0 ? Math.min(5, o.pollSeconds()) + 2 * o.pollSeconds() : 0;
+        return 5 + poll + capacity + o.policies().size() * perPolicy;
+    }
+
+    /**
+     * The engines' own throughput: a saturating closed loop straight to them, round robin over every DP unit
+     * (pinned with {@code data_parallel_rank}), no dispatcher in the way, so no policy and no dispatcher build
+     * can move it; or the capacity given.
+     */
+    private Capacity capacity(StreamingClient client, EngineProcesses engines, int dpUnits, int chunk) {
+        EngineProfile.Prefill p = profile.prefill();
+        double fullPassSeconds = (p.t0Ms() + p.bMaxMsPerToken() * chunk + p.bSumMsPerToken() * chunk * dpUnits) / 1e3;
+        double bound = o.instances() * dpUnits * chunk / fullPassSeconds / prompts.mean();
+        if (o.capacityRps() != null) {
+            progress(String.format(Locale.ROOT, "capacity: %.1f requests/s as given (profile's full-pass bound %.1f)",
+                    o.capacityRps(), bound));
+            return new Capacity(o.capacityRps(), null, 0, bound);
+        }
+        int units = o.instances() * dpUnits;
+        Duration window = seconds(o.capacitySeconds());
+        Duration ramp = CAPACITY_RAMP.compareTo(window) < 0 ? CAPACITY_RAMP : window;
+        int callers = (int) Math.ceil(CALLERS_PER_CHUNK * units * chunk / prompts.mean());
+        progress(String.format(Locale.ROOT, "capacity: closed loop of %d callers straight to the %d DP units, "
+                + "%.0f s ramp + %.0f s measured", callers, units, ramp.toNanos() / 1e9, o.capacitySeconds()));
+        List<String> urls = engines.urls().stream().map(URI::toString).toList();
+        StreamingClient.Saturation s = client.saturate(callers,
+                c -> new StreamingClient.Target(urls.get(c % units / dpUnits), c % units % dpUnits),
+                new StreamingClient.PromptSampler(prompts, o.seed()), ramp, window);
+        if (s.firstTokens() == 0) {
+            throw new IllegalStateException("the capacity run got no first token from the engines; see "
+                    + logs("capacity"));
+        }
+        progress(String.format(Locale.ROOT, "capacity: %.1f requests/s measured (%d sent, %d without content); "
+                + "the profile's full-pass bound is %.1f", s.requestsPerSecond(), s.sent(), s.failed(), bound));
+        return new Capacity(s.requestsPerSecond(), s, ramp.toNanos() / 1e9, bound);
+    }
+
+    /** Poisson arrivals at {@code rate} for {@code seconds}, prompt lengths as the simulator draws them. */
+    List<WorkloadRequest> arrivals(double rate, double seconds, long seed) {
+        int count = (int) Math.ceil(rate * seconds * 1.5) + 100;
+        long end = Math.round(seconds * 1e9);
+        // the simulator's generator and output distribution, so the (arrival, prompt) list is the one
+        // app/bench paper would simulate at this rate and seed; only the first token is asked for
+        return WorkloadGenerator.generate(new PoissonArrivals(rate), prompts, PaperWorkloads.PREFILL_OUTPUTS, count,
+                seed).stream().takeWhile(r -> r.arrivalNanos() < end).toList();
+    }
+
+    /**
+     * One policy: fresh engines and a fresh dispatcher (nothing learned under another policy carries over:
+     * no pass-time average, no watchdog suspicion, no JIT profile), an unmeasured warm-up, then every load
+     * in turn, each starting on idle engines.
+     */
+    private List<RunResult> policy(String policy, StreamingClient client, Credentials credentials, Capacity capacity,
+            Map<Double, List<WorkloadRequest>> arrivals, int dpUnits, int chunk) throws InterruptedException {
+        int port = Ports.free();
+        String push = o.push() ? "http://127.0.0.1:" + port + "/internal/v1/end-forward" : null;
+        Map<String, String> engineEnv = o.push()
+                ? Map.of("SBS_ENGINE_TOKEN", credentials.environment().get("SBS_ENGINE_TOKEN")) : Map.of();
+        List<RunResult> results = new ArrayList<>();
+        progress("policy " + policy + ": starting " + o.instances() + " engines and the dispatcher");
+        try (EngineProcesses engines = EngineProcesses.start(logs(policy), o.instances(), o.profile(), push, engineEnv);
+                Dispatcher d = Dispatcher.start(policy, engines.instances(dpUnits, chunk), port, o.dispatcherJvm(),
+                        o.dispatcherArgs(), credentials.environment(), logs(policy).resolve("dispatcher.log"))) {
+            String url = "http://127.0.0.1:" + d.port();
+            if (o.warmupSeconds() > 0) {
+                double rate = o.loads().get(0) * capacity.rps();
+                progress(String.format(Locale.ROOT, "policy %s: warm-up, %.0f s at %.1f requests/s (not measured)",
+                        policy, o.warmupSeconds(), rate));
+                client.replay(url, arrivals(rate, o.warmupSeconds(), o.seed() + 1), DRAIN);
+                awaitIdle(engines);
+            }
+            for (Map.Entry<Double, List<WorkloadRequest>> e : arrivals.entrySet()) {
+                double load = e.getKey();
+                double rate = load * capacity.rps();
+                progress(String.format(Locale.ROOT, "load %.2f (%.1f requests/s, %d arrivals), policy %s", load, rate,
+                        e.getValue().size(), policy));
+                Map<String, Double> meters0 = meters(url);
+                long[] cpu0 = cpu(d, engines);
+                long t0 = System.nanoTime();
+                StreamingClient.Replay replay = client.replay(url, e.getValue(), DRAIN);
+                awaitIdle(engines);
+                double wall = (System.nanoTime() - t0) / 1e9;
+                RunResult r = RunResult.of(policy, load, rate, replay, Math.round(MEASURED_AFTER * o.seconds() * 1e9),
+                        cpuUse(cpu0, cpu(d, engines), wall), difference(meters0, meters(url)), wall);
+                results.add(r);
+                progress(String.format(Locale.ROOT, "load %.2f, policy %s: TTFT mean %.0f ms, p50 %.0f, p99 %.0f "
+                        + "(%d measured); statuses %s; CPU cores dispatcher %.2f, engines %.2f, client %.2f, "
+                        + "machine busy %.0f %%", load, policy, r.ttft().meanMs(), r.ttft().p50Ms(), r.ttft().p99Ms(),
+                        r.measured(), r.statuses(), r.cpu().dispatcherCores(), r.cpu().enginesCores(),
+                        r.cpu().clientCores(), 100 * r.cpu().machineBusy()));
+            }
+        }
+        return results;
+    }
+
+    /**
+     * Waits for the engines to finish what the run left queued, so the next run starts on idle engines; after
+     * {@link #DRAIN} it says so and goes on, rather than lose the runs done so far.
+     */
+    private void awaitIdle(EngineProcesses engines) throws InterruptedException {
+        try {
+            engines.awaitIdle(DRAIN);
+        } catch (IllegalStateException e) {
+            progress("warning: " + e.getMessage() + "; the next run starts on that backlog");
+        }
+    }
+
+    /** CPU nanoseconds so far: dispatcher, engines, this JVM, machine busy, machine total. */
+    private static long[] cpu(Dispatcher d, EngineProcesses engines) {
+        long enginesCpu = 0;
+        for (ProcessHandle p : engines.processes()) {
+            enginesCpu += CpuMeter.treeNanos(p);
+        }
+        long[] machine = CpuMeter.machineNanos();
+        return new long[] {CpuMeter.treeNanos(d.process()), enginesCpu, CpuMeter.jvmNanos(), machine[0], machine[1]};
+    }
+
+    private static RunResult.Cpu cpuUse(long[] before, long[] after, double wallSeconds) {
+        double[] cores = new double[3];
+        for (int i = 0; i < 3; i++) {
+            cores[i] = (after[i] - before[i]) / 1e9 / wallSeconds;
+        }
+        double busy = after[3] - before[3];
+        double total = after[4] - before[4];
+        int machineCores = Runtime.getRuntime().availableProcessors();
+        double ours = (after[0] - before[0]) + (after[1] - before[1]) + (after[2] - before[2]);
+        return new RunResult.Cpu(cores[0], cores[1], cores[2], total > 0 ? busy / total : Double.NaN,
+                total > 0 ? Math.max(0, busy - ours) / total * machineCores : Double.NaN);
+    }
+
+    /**
+     * The dispatcher's counters that check the run: ingress requests (no one else's traffic, no demo load),
+     * prompts measured by the four-characters estimate (the engines' own rule, so both agree on lengths), its
+     * own TTFT count and sum, rejections and watchdog fires. Empty when it does not answer.
+     */
+    private Map<String, Double> meters(String url) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        String text;
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/actuator/prometheus"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                return m;
+            }
+            text = r.body();
+        } catch (IOException e) {
+            return m;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return m;
+        }
+        m.put("ingress_requests", zeroIfAbsent(Prometheus.sum(text, "http_server_requests_seconds_count",
+                "uri=\"" + StreamingClient.PATH + "\"")));
+        m.put("prompts_estimated", zeroIfAbsent(Prometheus.sum(text, "sbs_prompt_measurements_total",
+                "source=\"estimate\"")));
+        m.put("ttft_count", zeroIfAbsent(Prometheus.sum(text, "sbs_ttft_seconds_count")));
+        m.put("ttft_sum_seconds", zeroIfAbsent(Prometheus.sum(text, "sbs_ttft_seconds_sum")));
+        m.put("rejected", zeroIfAbsent(Prometheus.sum(text, "sbs_requests_rejected_total")));
+        m.put("watchdog_fires", zeroIfAbsent(Prometheus.sum(text, "sbs_watchdog_fires_total", "phase=\"prefill\"")));
+        return m;
+    }
+
+    private static double zeroIfAbsent(@Nullable Double value) {
+        return value == null ? 0 : value;
+    }
+
+    private static Map<String, Double> difference(Map<String, Double> before, Map<String, Double> after) {
+        Map<String, Double> d = new LinkedHashMap<>();
+        after.forEach((k, v) -> d.put(k, v - before.getOrDefault(k, 0.0)));
+        return d;
+    }
+
+    private Path logs(String phase) {
+        return o.out().resolve("logs").resolve(phase);
+    }
+
+    /** A progress line on the console and in {@code live.log}. */
+    private void progress(String line) {
+        String stamped = String.format(Locale.ROOT, "[live %4.0f s] %s", (System.nanoTime() - startNanos) / 1e9, line);
+        System.out.println(stamped);
+        try {
+            Files.createDirectories(o.out());
+            Files.writeString(o.out().resolve("live.log"), stamped + "\n", StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + o.out().resolve("live.log"), e);
+        }
+    }
+
+    private static Duration seconds(double s) {
+        return Duration.ofNanos(Math.round(s * 1e9));
+    }
+}
