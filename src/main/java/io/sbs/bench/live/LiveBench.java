@@ -242,6 +242,7 @@ public final class LiveBench {
                 RunResult r = RunResult.of(policy, load, rate, replay, Math.round(MEASURED_AFTER * o.seconds() * 1e9),
                         cpuUse(cpu0, cpu(d, engines), wall), difference(meters0, meters(url)), wall);
                 results.add(r);
+                appendRequests(policy, load, replay);
                 progress(String.format(Locale.ROOT, "load %.2f, policy %s: TTFT mean %.0f ms, p50 %.0f, p99 %.0f "
                         + "(%d measured); statuses %s; CPU cores dispatcher %.2f, engines %.2f, client %.2f, "
                         + "machine busy %.0f %%", load, policy, r.ttft().meanMs(), r.ttft().p50Ms(), r.ttft().p99Ms(),
@@ -250,6 +251,33 @@ public final class LiveBench {
             }
         }
         return results;
+    }
+
+    /**
+     * One line per request of the run to {@code requests.csv}, so a run can be looked at over time (a drift
+     * within it, a stall of the client) and not only through its percentiles. Times in milliseconds from the
+     * run's start; {@code ttft_ms} is empty without a first token.
+     */
+    private void appendRequests(String policy, double load, StreamingClient.Replay replay) {
+        Path file = o.out().resolve("requests.csv");
+        StringBuilder sb = new StringBuilder();
+        if (!Files.exists(file)) {
+            sb.append("policy,load,due_ms,prompt_tokens,send_lag_ms,ttft_ms,outcome,measured\n");
+        }
+        long warmup = Math.round(MEASURED_AFTER * o.seconds() * 1e9);
+        for (Outcome r : replay.outcomes()) {
+            long due = r.dueNanos() - replay.startNanos();
+            sb.append(String.format(Locale.ROOT, "%s,%s,%.3f,%d,%.3f,%s,%s,%b%n", policy, load, due / 1e6,
+                    r.promptTokens(), (r.sentNanos() - r.dueNanos()) / 1e6,
+                    r.firstContentNanos() == Outcome.NONE ? ""
+                            : String.format(Locale.ROOT, "%.3f", (r.firstContentNanos() - r.dueNanos()) / 1e6),
+                    r.key(), due >= warmup));
+        }
+        try {
+            Files.writeString(file, sb, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
     }
 
     /**

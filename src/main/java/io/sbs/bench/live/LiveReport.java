@@ -279,8 +279,9 @@ final class LiveReport {
                 + "estimate, the engine simulator's own rule, so both count the same lengths).");
         lines.add("CPU is read from /proc per process over each run; `other_processes` in summary.json is busy time "
                 + "no process of the benchmark used. No process is pinned to a core.");
-        lines.add("Logs: `logs/<phase>/` holds every engine's and the dispatcher's output (and its GC log), "
-                + "`live.log` the progress lines.");
+        lines.add("`requests.csv` has every request of every run (due time, prompt length, send lag, TTFT, "
+                + "outcome, whether measured); `logs/<phase>/` every engine's and the dispatcher's output (and its GC "
+                + "log); `live.log` the progress lines.");
         StringBuilder sb = new StringBuilder("## Method\n\n");
         for (String l : lines) {
             sb.append("- ").append(l).append('\n');

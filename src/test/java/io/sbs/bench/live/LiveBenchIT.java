@@ -56,6 +56,12 @@ class LiveBenchIT {
                     .as("requests the dispatcher saw: ours, and no one else's").isEqualTo(sent);
         }
         assertThat(load.get("sbs_vs_best_of_rr_lot").get("mean_ratio").asDouble()).isPositive();
+        long sentInAll = 0;
+        for (JsonNode run : load.get("policies").values()) {
+            sentInAll += run.get("sent").asLong();
+        }
+        assertThat(Files.readAllLines(out.resolve("requests.csv"))).as("a header and a line per request sent")
+                .hasSize(1 + (int) sentInAll);
         assertThat(out.resolve("report.md")).content().contains("| policy |", "Load poll cost", "Capacity");
         assertThat(out.resolve(LiveReport.PLOT)).isNotEmptyFile();
         for (String log : new String[] {"capacity/engine-prefill-0.log", "sbs/engine-prefill-0.log",
