@@ -143,8 +143,24 @@ public final class LiveBench {
                 arrivals.put(load, arrivals(load * capacity.rps(), o.seconds(), o.seed()));
             }
             List<RunResult> results = new ArrayList<>();
-            for (String policy : o.policies()) {
-                results.addAll(policy(policy, client, credentials, capacity, arrivals, dpUnits, chunk));
+            List<PolicyStack> stacks = new ArrayList<>();
+            try {
+                for (String policy : o.policies()) {
+                    stacks.add(start(policy, client, credentials, capacity, dpUnits, chunk));
+                }
+                int index = 0;
+                for (Map.Entry<Double, List<WorkloadRequest>> e : arrivals.entrySet()) {
+                    // each load starts with the next policy, so none always runs first or last
+                    for (int i = 0; i < stacks.size(); i++) {
+                        PolicyStack stack = stacks.get((index + i) % stacks.size());
+                        results.add(run(stack, stacks, client, e.getKey(), e.getKey() * capacity.rps(), e.getValue()));
+                    }
+                    index++;
+                }
+            } finally {
+                for (int i = stacks.size() - 1; i >= 0; i--) {
+                    stacks.get(i).close();
+                }
             }
             double wall = (System.nanoTime() - startNanos) / 1e9;
             LiveReport report = new LiveReport(o, profile, capacity, pollCost, arrivals, results, wall);
@@ -204,53 +220,92 @@ public final class LiveBench {
                 seed).stream().takeWhile(r -> r.arrivalNanos() < end).toList();
     }
 
+    /** One policy's own engines and dispatcher, up from the start of the run to its end. */
+    private record PolicyStack(String policy, EngineProcesses engines, Dispatcher dispatcher) implements AutoCloseable {
+
+        String url() {
+            return "http://127.0.0.1:" + dispatcher.port();
+        }
+
+        List<ProcessHandle> processes() {
+            List<ProcessHandle> all = new ArrayList<>(engines.processes());
+            all.add(dispatcher.process());
+            return all;
+        }
+
+        @Override
+        public void close() {
+            try (EngineProcesses e = engines) {
+                dispatcher.close();
+            }
+        }
+    }
+
     /**
-     * One policy: fresh engines and a fresh dispatcher (nothing learned under another policy carries over:
-     * no pass-time average, no watchdog suspicion, no JIT profile), an unmeasured warm-up, then every load
-     * in turn, each starting on idle engines.
+     * One policy's stack: engines and a dispatcher of its own, fresh (nothing learned under another policy
+     * carries over: no pass-time average, no watchdog suspicion, no JIT profile), and an unmeasured warm-up.
+     * Every policy's stack stays up for the whole run, idle while another is measured, so that the policies
+     * are measured back to back at each load, close in time, whatever else the machine is doing meanwhile.
      */
-    private List<RunResult> policy(String policy, StreamingClient client, Credentials credentials, Capacity capacity,
-            Map<Double, List<WorkloadRequest>> arrivals, int dpUnits, int chunk) throws InterruptedException {
+    private PolicyStack start(String policy, StreamingClient client, Credentials credentials, Capacity capacity,
+            int dpUnits, int chunk) throws InterruptedException {
         int port = Ports.free();
         String push = o.push() ? "http://127.0.0.1:" + port + "/internal/v1/end-forward" : null;
         Map<String, String> engineEnv = o.push()
                 ? Map.of("SBS_ENGINE_TOKEN", credentials.environment().get("SBS_ENGINE_TOKEN")) : Map.of();
-        List<RunResult> results = new ArrayList<>();
         progress("policy " + policy + ": starting " + o.instances() + " engines and the dispatcher");
-        try (EngineProcesses engines = EngineProcesses.start(logs(policy), o.instances(), o.profile(), push, engineEnv);
-                Dispatcher d = Dispatcher.start(policy, engines.instances(dpUnits, chunk), port, o.dispatcherJvm(),
-                        o.dispatcherArgs(), credentials.environment(), logs(policy).resolve("dispatcher.log"))) {
-            String url = "http://127.0.0.1:" + d.port();
+        EngineProcesses engines = EngineProcesses.start(logs(policy), o.instances(), o.profile(), push, engineEnv);
+        PolicyStack stack;
+        try {
+            stack = new PolicyStack(policy, engines, Dispatcher.start(policy, engines.instances(dpUnits, chunk), port,
+                    o.dispatcherJvm(), o.dispatcherArgs(), credentials.environment(),
+                    logs(policy).resolve("dispatcher.log")));
+        } catch (RuntimeException e) {
+            engines.close();
+            throw e;
+        }
+        try {
             if (o.warmupSeconds() > 0) {
                 double rate = o.loads().get(0) * capacity.rps();
                 progress(String.format(Locale.ROOT, "policy %s: warm-up, %.0f s at %.1f requests/s (not measured)",
                         policy, o.warmupSeconds(), rate));
-                client.replay(url, arrivals(rate, o.warmupSeconds(), o.seed() + 1), DRAIN);
+                client.replay(stack.url(), arrivals(rate, o.warmupSeconds(), o.seed() + 1), DRAIN);
                 awaitIdle(engines);
             }
-            for (Map.Entry<Double, List<WorkloadRequest>> e : arrivals.entrySet()) {
-                double load = e.getKey();
-                double rate = load * capacity.rps();
-                progress(String.format(Locale.ROOT, "load %.2f (%.1f requests/s, %d arrivals), policy %s", load, rate,
-                        e.getValue().size(), policy));
-                Map<String, Double> meters0 = meters(url);
-                long[] cpu0 = cpu(d, engines);
-                long t0 = System.nanoTime();
-                StreamingClient.Replay replay = client.replay(url, e.getValue(), DRAIN);
-                awaitIdle(engines);
-                double wall = (System.nanoTime() - t0) / 1e9;
-                RunResult r = RunResult.of(policy, load, rate, replay, Math.round(MEASURED_AFTER * o.seconds() * 1e9),
-                        cpuUse(cpu0, cpu(d, engines), wall), difference(meters0, meters(url)), wall);
-                results.add(r);
-                appendRequests(policy, load, replay);
-                progress(String.format(Locale.ROOT, "load %.2f, policy %s: TTFT mean %.0f ms, p50 %.0f, p99 %.0f "
-                        + "(%d measured); statuses %s; CPU cores dispatcher %.2f, engines %.2f, client %.2f, "
-                        + "machine busy %.0f %%", load, policy, r.ttft().meanMs(), r.ttft().p50Ms(), r.ttft().p99Ms(),
-                        r.measured(), r.statuses(), r.cpu().dispatcherCores(), r.cpu().enginesCores(),
-                        r.cpu().clientCores(), 100 * r.cpu().machineBusy()));
+            return stack;
+        } catch (RuntimeException | InterruptedException e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    /** One policy at one load, on idle engines; the other stacks idle meanwhile. */
+    private RunResult run(PolicyStack stack, List<PolicyStack> all, StreamingClient client, double load, double rate,
+            List<WorkloadRequest> requests) throws InterruptedException {
+        String policy = stack.policy();
+        progress(String.format(Locale.ROOT, "load %.2f (%.1f requests/s, %d arrivals), policy %s", load, rate,
+                requests.size(), policy));
+        List<ProcessHandle> idle = new ArrayList<>();
+        for (PolicyStack other : all) {
+            if (other != stack) {
+                idle.addAll(other.processes());
             }
         }
-        return results;
+        Map<String, Double> meters0 = meters(stack.url());
+        long[] cpu0 = cpu(stack, idle);
+        long t0 = System.nanoTime();
+        StreamingClient.Replay replay = client.replay(stack.url(), requests, DRAIN);
+        awaitIdle(stack.engines());
+        double wall = (System.nanoTime() - t0) / 1e9;
+        RunResult r = RunResult.of(policy, load, rate, replay, Math.round(MEASURED_AFTER * o.seconds() * 1e9),
+                cpuUse(cpu0, cpu(stack, idle), wall), difference(meters0, meters(stack.url())), wall);
+        appendRequests(policy, load, replay);
+        progress(String.format(Locale.ROOT, "load %.2f, policy %s: TTFT mean %.0f ms, p50 %.0f, p99 %.0f "
+                + "(%d measured); statuses %s; CPU cores dispatcher %.2f, engines %.2f, client %.2f, idle stacks "
+                + "%.2f, others %.2f, machine busy %.0f %%", load, policy, r.ttft().meanMs(), r.ttft().p50Ms(),
+                r.ttft().p99Ms(), r.measured(), r.statuses(), r.cpu().dispatcherCores(), r.cpu().enginesCores(),
+                r.cpu().clientCores(), r.cpu().idleStacksCores(), r.cpu().otherCores(), 100 * r.cpu().machineBusy()));
+        return r;
     }
 
     /**
@@ -292,26 +347,32 @@ public final class LiveBench {
         }
     }
 
-    /** CPU nanoseconds so far: dispatcher, engines, this JVM, machine busy, machine total. */
-    private static long[] cpu(Dispatcher d, EngineProcesses engines) {
+    /** CPU nanoseconds so far: dispatcher, engines, this JVM, the idle stacks, machine busy, machine total. */
+    private static long[] cpu(PolicyStack stack, List<ProcessHandle> idle) {
         long enginesCpu = 0;
-        for (ProcessHandle p : engines.processes()) {
+        for (ProcessHandle p : stack.engines().processes()) {
             enginesCpu += CpuMeter.treeNanos(p);
         }
+        long idleCpu = 0;
+        for (ProcessHandle p : idle) {
+            idleCpu += CpuMeter.treeNanos(p);
+        }
         long[] machine = CpuMeter.machineNanos();
-        return new long[] {CpuMeter.treeNanos(d.process()), enginesCpu, CpuMeter.jvmNanos(), machine[0], machine[1]};
+        return new long[] {CpuMeter.treeNanos(stack.dispatcher().process()), enginesCpu, CpuMeter.jvmNanos(), idleCpu,
+            machine[0], machine[1]};
     }
 
     private static RunResult.Cpu cpuUse(long[] before, long[] after, double wallSeconds) {
-        double[] cores = new double[3];
-        for (int i = 0; i < 3; i++) {
+        double[] cores = new double[4];
+        double ours = 0;
+        for (int i = 0; i < 4; i++) {
             cores[i] = (after[i] - before[i]) / 1e9 / wallSeconds;
+            ours += after[i] - before[i];
         }
-        double busy = after[3] - before[3];
-        double total = after[4] - before[4];
+        double busy = after[4] - before[4];
+        double total = after[5] - before[5];
         int machineCores = Runtime.getRuntime().availableProcessors();
-        double ours = (after[0] - before[0]) + (after[1] - before[1]) + (after[2] - before[2]);
-        return new RunResult.Cpu(cores[0], cores[1], cores[2], total > 0 ? busy / total : Double.NaN,
+        return new RunResult.Cpu(cores[0], cores[1], cores[2], cores[3], total > 0 ? busy / total : Double.NaN,
                 total > 0 ? Math.max(0, busy - ours) / total * machineCores : Double.NaN);
     }
 

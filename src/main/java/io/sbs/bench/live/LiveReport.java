@@ -177,8 +177,8 @@ final class LiveReport {
         m.put("statuses", r.statuses());
         m.put("client_lag_p99_ms", r.clientLagP99Ms());
         m.put("cpu_cores", Map.of("dispatcher", r.cpu().dispatcherCores(), "engines", r.cpu().enginesCores(),
-                "client", r.cpu().clientCores(), "machine_busy_fraction", r.cpu().machineBusy(),
-                "other_processes", r.cpu().otherCores()));
+                "client", r.cpu().clientCores(), "idle_policy_stacks", r.cpu().idleStacksCores(),
+                "machine_busy_fraction", r.cpu().machineBusy(), "other_processes", r.cpu().otherCores()));
         m.put("dispatcher", r.dispatcherMeters());
         m.put("seconds", r.seconds());
         return m;
@@ -216,7 +216,7 @@ final class LiveReport {
                     load * capacity.rps(), arrivals.get(load).size()));
             MarkdownTable t = new MarkdownTable(0, "policy", "mean TTFT ms", "p50 ms", "p99 ms", "sent", "measured",
                     "statuses", "client lag p99 ms", "dispatcher's mean TTFT ms", "CPU cores: dispatcher / engines / "
-                    + "client", "machine busy");
+                    + "client / idle stacks / others", "machine busy");
             for (String policy : o.policies()) {
                 RunResult r = result(policy, load);
                 if (r == null) {
@@ -229,8 +229,9 @@ final class LiveReport {
                 t.row(policy, r.ttft().meanMs(), r.ttft().p50Ms(), r.ttft().p99Ms(), r.sent(),
                         r.measured() + (r.unfinished() > 0 ? " (" + r.unfinished() + " unfinished)" : ""),
                         r.statuses().toString(), String.format(Locale.ROOT, "%.1f", r.clientLagP99Ms()), ownTtft,
-                        String.format(Locale.ROOT, "%.2f / %.2f / %.2f", r.cpu().dispatcherCores(),
-                                r.cpu().enginesCores(), r.cpu().clientCores()),
+                        String.format(Locale.ROOT, "%.2f / %.2f / %.2f / %.2f / %.2f", r.cpu().dispatcherCores(),
+                                r.cpu().enginesCores(), r.cpu().clientCores(), r.cpu().idleStacksCores(),
+                                r.cpu().otherCores()),
                         String.format(Locale.ROOT, "%.0f %%", 100 * r.cpu().machineBusy()));
             }
             sb.append(t.render()).append('\n');
@@ -262,10 +263,11 @@ final class LiveReport {
 
     private String method() {
         List<String> lines = new ArrayList<>();
-        lines.add("Every policy gets fresh engine processes and a fresh dispatcher JVM (nothing learned under another "
-                + "policy carries over), " + fmt(o.warmupSeconds()) + " s of unmeasured load, then the loads in "
-                + "order, each on idle engines, each with the same seeded Poisson arrivals and prompt lengths for every "
-                + "policy.");
+        lines.add("Every policy gets engine processes and a dispatcher JVM of its own, fresh (nothing learned under "
+                + "another policy carries over), then " + fmt(o.warmupSeconds()) + " s of unmeasured load. All stacks "
+                + "stay up; at each load the policies run back to back (each load starting with the next policy), "
+                + "each on idle engines, each with the same seeded Poisson arrivals and prompt lengths, so the "
+                + "policies compared at a load are measured minutes apart at most, under much the same machine.");
         lines.add("TTFT is timed at the client from each request's due time (its arrival in the workload) to the first "
                 + "SSE chunk that carries content; the client lag column says how late the client itself sent.");
         lines.add("The first " + fmt(100 * LiveBench.MEASURED_AFTER) + " % of each run is sent but not measured. "
@@ -277,8 +279,9 @@ final class LiveReport {
         lines.add("The dispatcher's columns come from its own meters over the run (`dispatcher` in summary.json: "
                 + "ingress requests, which should equal `sent`, and prompts measured by the four-characters "
                 + "estimate, the engine simulator's own rule, so both count the same lengths).");
-        lines.add("CPU is read from /proc per process over each run; `other_processes` in summary.json is busy time "
-                + "no process of the benchmark used. No process is pinned to a core.");
+        lines.add("CPU is read from /proc per process over each run, in cores: the measured policy's dispatcher and "
+                + "engines, the client (this JVM), the other policies' stacks idling, and others: busy time no "
+                + "process of the benchmark used (other work on the machine). No process is pinned to a core.");
         lines.add("`requests.csv` has every request of every run (due time, prompt length, send lag, TTFT, "
                 + "outcome, whether measured); `logs/<phase>/` every engine's and the dispatcher's output (and its GC "
                 + "log); `live.log` the progress lines.");

@@ -26,12 +26,12 @@ record RunResult(String policy, double load, double rateRps, int sent, int measu
         Map<String, Double> dispatcherMeters, double seconds) {
 
     /**
-     * CPU over the run, in cores (CPU seconds per second): the dispatcher's JVM, the engines' JVMs together,
-     * this JVM (the client), and the machine's busy share of all its cores, with the part of it no process
-     * of the benchmark used.
+     * CPU over the run, in cores (CPU seconds per second): the measured policy's dispatcher JVM and engine
+     * JVMs, this JVM (the client), the other policies' stacks idling meanwhile, and the machine's busy share
+     * of all its cores, with the part of it no process of the benchmark used.
      */
-    record Cpu(double dispatcherCores, double enginesCores, double clientCores, double machineBusy,
-            double otherCores) {
+    record Cpu(double dispatcherCores, double enginesCores, double clientCores, double idleStacksCores,
+            double machineBusy, double otherCores) {
     }
 
     static RunResult of(String policy, double load, double rateRps, StreamingClient.Replay replay, long warmupNanos,

@@ -56,7 +56,7 @@ class LiveBenchPartsTest {
                 start, deadline);
 
         RunResult r = RunResult.of("sbs", 0.5, 10, replay, 100_000_000L,
-                new RunResult.Cpu(0, 0, 0, 0, 0), Map.of(), 1);
+                new RunResult.Cpu(0, 0, 0, 0, 0, 0), Map.of(), 1);
 
         assertThat(r.statuses()).containsExactlyInAnyOrderEntriesOf(
                 Map.of("200", 2L, "429", 1L, Outcome.UNFINISHED, 1L, Outcome.TRANSPORT_ERROR, 1L));
