@@ -118,10 +118,11 @@ class SecurityConfiguration {
                     a.pathMatchers(PUBLIC_ACTUATOR).permitAll();
                     // the document describes the API, as docs/openapi.json in the repository does: nothing secret
                     a.pathMatchers("/v3/api-docs", "/v3/api-docs/**").permitAll();
-                    // without a token configured the push stays open, as before (the service warns at start)
+                    // without a token, pushes are refused unless the operator opened them on purpose: a push
+                    // steers Δ and the watchdog, so an open endpoint lets anyone who reaches it slow dispatch
                     if (engineTokenSet) {
                         a.pathMatchers(HttpMethod.POST, "/internal/v1/end-forward").hasRole(Roles.ENGINE);
-                    } else {
+                    } else if (sbs.enginePush().allowAnonymous()) {
                         a.pathMatchers(HttpMethod.POST, "/internal/v1/end-forward").permitAll();
                     }
                     a.pathMatchers(HttpMethod.GET, "/api/v1/**").hasAnyRole(Roles.VIEWER, Roles.OPERATOR);

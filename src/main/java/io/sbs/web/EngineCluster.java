@@ -125,6 +125,16 @@ public final class EngineCluster implements AutoCloseable {
         return members.stream().anyMatch(m -> m.id().equals(id));
     }
 
+    /** The DP units of the registered instance {@code id}; -1 when none is registered under that id. */
+    public int dpUnitsOf(String id) {
+        for (Member m : members) {
+            if (m.id().equals(id)) {
+                return m.dpUnits();
+            }
+        }
+        return -1;
+    }
+
     /** The member named {@code id}; also one removed, for the requests decided before its removal. */
     public Member member(String id) {
         Member m = byId.get(id);

@@ -9,10 +9,12 @@ import io.sbs.engine.PromptTokens;
 import io.sbs.loop.DispatchLoop;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.codec.ServerCodecConfigurer;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
-/** Routes of the ingress and the engine-facing endpoints. */
+/** Routes of the ingress and the engine-facing endpoints, and the error path of client mistakes. */
 @Configuration(proxyBeanMethods = false)
 class WebConfiguration {
 
@@ -24,5 +26,12 @@ class WebConfiguration {
                 .andRoute(POST("/v1/completions"), handler::completions)
                 .andRoute(GET("/v1/models"), handler::models)
                 .andRoute(POST("/internal/v1/end-forward"), handler::endForward);
+    }
+
+    /** Before Spring Boot's handler (order -1), which would log a client's mistake with a stack trace. */
+    @Bean
+    @Order(-2)
+    ClientErrors clientErrors(ServerCodecConfigurer codecs) {
+        return new ClientErrors(new ProblemWriter(codecs));
     }
 }
