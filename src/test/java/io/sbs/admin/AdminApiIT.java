@@ -358,6 +358,19 @@ class AdminApiIT {
                 .jsonPath("$.reason").isEqualTo("UNKNOWN_TRACE");
     }
 
+    @Test
+    void preview_timeScaleOf1e15_is422AtOnce_andTheNextPreviewRuns() {
+        for (int i = 0; i < 4; i++) {
+            client().post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue("{\"messages\":[{\"role\":\"user\",\"content\":\"recorded for the preview\"}],"
+                            + "\"max_tokens\":1}").exchange().expectStatus().isOk().expectBody().returnResult();
+        }
+        preview("{\"policy\":{},\"timeScale\":1e15}").expectStatus().isEqualTo(422).expectBody()
+                .jsonPath("$.errors.timeScale").isEqualTo("must be between 0.01 and 1000.0");
+        preview("{\"policy\":{},\"timeScale\":1000}").expectStatus().isOk().expectBody().returnResult();
+        preview("{\"policy\":{}}").expectStatus().isOk().expectBody().returnResult();
+    }
+
     private String registerBody(String id) {
         return "{\"id\":\"" + id + "\",\"url\":\"http://127.0.0.1:" + extra.port() + "\",\"kind\":\"sglang\","
                 + "\"dpUnits\":2,\"chunkTokens\":1024,\"bootstrapPort\":" + extra.port() + "}";
