@@ -12,7 +12,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * The security filters' refusals as problem details (RFC 9457), written by {@link ProblemWriter}: 401 with
- * its challenge, 403. A client of the API so sees one error format whoever refused it.
+ * its challenge, 403, and 429 with {@code Retry-After} for a login refused after too many failures. A
+ * client of the API so sees one error format whoever refused it.
  */
 public final class ProblemResponses {
 
@@ -32,6 +33,12 @@ public final class ProblemResponses {
 
     ServerAccessDeniedHandler forbidden() {
         return (exchange, e) -> write(exchange, HttpStatus.FORBIDDEN, "your role does not allow this");
+    }
+
+    /** 429 with {@code Retry-After}: a login refused unchecked after too many failures. */
+    Mono<Void> tooManyLogins(ServerWebExchange exchange, LoginThrottledException e) {
+        exchange.getResponse().getHeaders().set(HttpHeaders.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
+        return write(exchange, HttpStatus.TOO_MANY_REQUESTS, e.getMessage());
     }
 
     private Mono<Void> write(ServerWebExchange exchange, HttpStatus status, String detail) {
