@@ -31,6 +31,8 @@ import org.springframework.validation.annotation.Validated;
  *                          refused with 400, as OpenAI answers. At least {@code maxPromptTokens}
  * @param enginePush        who may push EndForward
  * @param instanceNetworks  where engine instances may live (configured or registered at run time)
+ * @param requestReadTimeout a request's headers and body must arrive without a pause this long, and whole
+ *                          within three times it; a slower client's connection is closed (default 10 s)
  */
 @Validated
 @ConfigurationProperties(prefix = SbsProperties.PREFIX)
@@ -38,7 +40,7 @@ public record SbsProperties(String policy, int maxPromptTokens, Duration engineT
         @Nullable String engineToken, int maxBuffered, Duration maxQueueTime, Map<String, Path> tokenizers,
         @Nullable Path defaultTokenizer,
         List<Instance> instances, Embedded embedded, State state, Preview preview, int maxContextTokens,
-        EnginePush enginePush, InstanceNetworks instanceNetworks) {
+        EnginePush enginePush, InstanceNetworks instanceNetworks, Duration requestReadTimeout) {
 
     public static final String PREFIX = "sbs";
 
@@ -61,6 +63,7 @@ public record SbsProperties(String policy, int maxPromptTokens, Duration engineT
         }
         enginePush = enginePush == null ? new EnginePush(false) : enginePush;
         instanceNetworks = instanceNetworks == null ? new InstanceNetworks(null, null) : instanceNetworks;
+        requestReadTimeout = requestReadTimeout == null ? Duration.ofSeconds(10) : requestReadTimeout;
     }
 
     /**

@@ -7,6 +7,8 @@ import static org.springframework.web.reactive.function.server.RouterFunctions.r
 import io.sbs.control.Admission;
 import io.sbs.engine.PromptTokens;
 import io.sbs.loop.DispatchLoop;
+import java.time.Duration;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -26,6 +28,18 @@ class WebConfiguration {
                 .andRoute(POST("/v1/completions"), handler::completions)
                 .andRoute(GET("/v1/models"), handler::models)
                 .andRoute(POST("/internal/v1/end-forward"), handler::endForward);
+    }
+
+    /**
+     * Slow clients (slowloris): a request's headers and body must come without a pause of
+     * {@code sbs.request-read-timeout} and whole within three times it, or the connection is closed; idle
+     * keep-alive connections go after {@code server.netty.idle-timeout}. Reactor Netty stops both clocks
+     * once the request is read, so long answers (streams, the dashboard's feed) are not cut.
+     */
+    @Bean
+    NettyServerCustomizer requestReadTimeout(SbsProperties properties) {
+        Duration pause = properties.requestReadTimeout();
+        return server -> server.readTimeout(pause).requestTimeout(pause.multipliedBy(3));
     }
 
     /** Before Spring Boot's handler (order -1), which would log a client's mistake with a stack trace. */

@@ -371,6 +371,20 @@ class AdminApiIT {
         preview("{\"policy\":{}}").expectStatus().isOk().expectBody().returnResult();
     }
 
+    @Test
+    void register_urlsThatMayNotNameAnEngine_are422_andNothingIsRegistered() {
+        for (String url : new String[] {"http://169.254.169.254/latest/meta-data", "http://[fe80::1]:8000",
+            "http://admin:secret@127.0.0.1:8000", "http://127.0.0.1:0", "http://127.0.0.1:99999", "ftp://127.0.0.1"}) {
+            Caller.OPERATOR.as(client().post().uri("/api/v1/instances")).contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue("{\"id\":\"bad-url\",\"url\":\"" + url + "\",\"kind\":\"sglang\",\"dpUnits\":1,"
+                            + "\"chunkTokens\":1024}")
+                    .exchange().expectStatus().isEqualTo(422).expectBody()
+                    .jsonPath("$.errors.url").value(String.class, reason -> assertThat(reason).doesNotContain("secret"));
+        }
+        Caller.VIEWER.as(client().get().uri("/api/v1/instances/bad-url")).exchange().expectStatus().isNotFound()
+                .expectBody().returnResult();
+    }
+
     private String registerBody(String id) {
         return "{\"id\":\"" + id + "\",\"url\":\"http://127.0.0.1:" + extra.port() + "\",\"kind\":\"sglang\","
                 + "\"dpUnits\":2,\"chunkTokens\":1024,\"bootstrapPort\":" + extra.port() + "}";
