@@ -31,8 +31,9 @@ import org.springframework.validation.annotation.Validated;
  *                          refused with 400, as OpenAI answers. At least {@code maxPromptTokens}
  * @param enginePush        who may push EndForward
  * @param instanceNetworks  where engine instances may live (configured or registered at run time)
- * @param requestReadTimeout a request's headers and body must arrive without a pause this long, and whole
- *                          within three times it; a slower client's connection is closed (default 10 s)
+ * @param requestReadTimeout a request's body must arrive without a pause this long, and whole within three
+ *                          times it; a slower client gets 408 and its connection is closed (default 10 s); the
+ *                          headers are bounded by {@code server.netty.idle-timeout}
  */
 @Validated
 @ConfigurationProperties(prefix = SbsProperties.PREFIX)

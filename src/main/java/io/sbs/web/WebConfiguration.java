@@ -31,15 +31,22 @@ class WebConfiguration {
     }
 
     /**
-     * Slow clients (slowloris): a request's headers and body must come without a pause of
-     * {@code sbs.request-read-timeout} and whole within three times it, or the connection is closed; idle
-     * keep-alive connections go after {@code server.netty.idle-timeout}. Reactor Netty stops both clocks
-     * once the request is read, so long answers (streams, the dashboard's feed) are not cut.
+     * Slow clients (slowloris): a request's body must come without a pause of {@code sbs.request-read-timeout}
+     * and whole within three times it, or Reactor Netty answers 408 and closes the connection; its headers
+     * are bounded by {@code server.netty.idle-timeout}. Reactor Netty stops these clocks once the request is
+     * read, so long answers (streams, the dashboard's feed) are not cut.
      */
     @Bean
     NettyServerCustomizer requestReadTimeout(SbsProperties properties) {
         Duration pause = properties.requestReadTimeout();
         return server -> server.readTimeout(pause).requestTimeout(pause.multipliedBy(3));
+    }
+
+    /** Before Spring Security's filters (order -100), the first readers of the login form. */
+    @Bean
+    @Order(-200)
+    FormBodyCheck formBodyCheck() {
+        return new FormBodyCheck();
     }
 
     /** Before Spring Boot's handler (order -1), which would log a client's mistake with a stack trace. */

@@ -319,14 +319,19 @@ class AdminApiIT {
                 .bodyValue(body).exchange();
     }
 
-    /** The preview replays the traffic this dispatcher recorded, under both policies, and applies nothing. */
-    @Test
-    void preview_projectsTheProposalNextToTheCurrentPolicy_andChangesNothing() {
+    /** A few requests through the ingress, for the preview to replay. */
+    private void recordTraffic() {
         for (int i = 0; i < 4; i++) {
             client().post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
                     .bodyValue("{\"messages\":[{\"role\":\"user\",\"content\":\"recorded for the preview\"}],"
                             + "\"max_tokens\":1}").exchange().expectStatus().isOk().expectBody().returnResult();
         }
+    }
+
+    /** The preview replays the traffic this dispatcher recorded, under both policies, and applies nothing. */
+    @Test
+    void preview_projectsTheProposalNextToTheCurrentPolicy_andChangesNothing() {
+        recordTraffic();
         String before = etag();
         JsonNode r = JSON.readTree(preview("{\"policy\":{\"name\":\"round-robin\"},\"timeScale\":2,\"seed\":5}")
                 .expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody());
@@ -360,11 +365,7 @@ class AdminApiIT {
 
     @Test
     void preview_timeScaleOf1e15_is422AtOnce_andTheNextPreviewRuns() {
-        for (int i = 0; i < 4; i++) {
-            client().post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
-                    .bodyValue("{\"messages\":[{\"role\":\"user\",\"content\":\"recorded for the preview\"}],"
-                            + "\"max_tokens\":1}").exchange().expectStatus().isOk().expectBody().returnResult();
-        }
+        recordTraffic();
         preview("{\"policy\":{},\"timeScale\":1e15}").expectStatus().isEqualTo(422).expectBody()
                 .jsonPath("$.errors.timeScale").isEqualTo("must be between 0.01 and 1000.0");
         preview("{\"policy\":{},\"timeScale\":1000}").expectStatus().isOk().expectBody().returnResult();

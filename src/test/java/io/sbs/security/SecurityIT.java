@@ -2,7 +2,6 @@ package io.sbs.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -30,8 +29,7 @@ class SecurityIT {
     int port;
 
     private WebTestClient client() {
-        return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).responseTimeout(Duration.ofSeconds(20))
-                .build();
+        return Caller.client(port);
     }
 
     @Test
