@@ -364,6 +364,16 @@ class AdminApiIT {
     }
 
     @Test
+    void aKeyGivenTwice_is400_andChangesNothing() {
+        String before = etag();
+        Caller.OPERATOR.as(client().put().uri("/api/v1/policies")).contentType(MediaType.APPLICATION_JSON)
+                .header(HttpHeaders.IF_MATCH, "*").bodyValue("{\"name\":\"sbs\",\"iqrKappa\":2.0,\"iqrKappa\":3.0}")
+                .exchange().expectStatus().isBadRequest().expectBody()
+                .jsonPath("$.detail").value(String.class, d -> assertThat(d).contains("Duplicate Object property"));
+        assertThat(etag()).isEqualTo(before);
+    }
+
+    @Test
     void preview_timeScaleOf1e15_is422AtOnce_andTheNextPreviewRuns() {
         recordTraffic();
         preview("{\"policy\":{},\"timeScale\":1e15}").expectStatus().isEqualTo(422).expectBody()
