@@ -1,7 +1,6 @@
 package io.sbs.admin;
 
 import io.sbs.loop.DispatchLoop;
-import io.sbs.security.ProblemResponses;
 import io.sbs.state.Leadership;
 import io.sbs.web.EngineCluster;
 import io.swagger.v3.oas.models.Components;
@@ -22,10 +21,8 @@ import java.util.List;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
-import org.springframework.http.codec.ServerCodecConfigurer;
 
 /** The admin API's services and its OpenAPI description. */
 @Configuration(proxyBeanMethods = false)
@@ -34,13 +31,6 @@ class AdminConfiguration {
     @Bean
     InstanceService instanceService(EngineCluster engines, DispatchLoop loop, Leadership leadership) {
         return new InstanceService(engines, loop, leadership);
-    }
-
-    /** Before Spring Boot's handler (order -1), which would answer its own error format. */
-    @Bean
-    @Order(-2)
-    ApiErrorHandler apiErrorHandler(ServerCodecConfigurer codecs) {
-        return new ApiErrorHandler(new ProblemResponses(codecs));
     }
 
     @Bean

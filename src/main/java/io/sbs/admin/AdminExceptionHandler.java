@@ -6,6 +6,7 @@ import io.sbs.control.PreviewBusyException;
 import io.sbs.core.InvalidPolicyException;
 import io.sbs.state.Leadership;
 import io.sbs.state.VersionConflictException;
+import io.sbs.web.ClientErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
@@ -13,9 +14,12 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.reactive.result.method.annotation.ResponseEntityExceptionHandler;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.util.DisconnectedClientHelper;
 
 /**
  * The admin API's errors as RFC 9457 problem details: Spring's own (405, 406, 415, bad parameters) through
@@ -73,9 +77,24 @@ class AdminExceptionHandler extends ResponseEntityExceptionHandler {
                 .header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, e.retryAfter().toSeconds()))).body(p);
     }
 
-    /** Anything else is a fault of ours: logged with its trace, answered without internals. */
+    /**
+     * Anything else is a fault of ours: logged with its trace, answered without internals. A client that
+     * went away meanwhile is none: nobody is left to answer.
+     */
     @ExceptionHandler(RuntimeException.class)
-    ResponseEntity<ProblemDetail> unexpected(RuntimeException e) {
+    ResponseEntity<ProblemDetail> unexpected(RuntimeException e, ServerWebExchange exchange) {
+        if (DisconnectedClientHelper.isClientDisconnectedException(e) || ClientErrors.answeredByServer(exchange)) {
+            // the client went away, or Reactor Netty answered on its own (a body it could not decode): one line
+            log.info("admin API {} {}: ended before its answer ({})", exchange.getRequest().getMethod(),
+                    exchange.getRequest().getPath().value(), e.toString());
+            return problem(ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, "the request ended early"));
+        }
+        // a client's mistake that surfaced here rather than in a reader (a body that stopped arriving: 408)
+        ErrorResponse refusal = ClientErrors.refusal(e);
+        if (refusal != null) {
+            ClientErrors.logRefusal(exchange, refusal.getStatusCode().value(), refusal.getBody().getDetail());
+            return problem(refusal.getBody());
+        }
         log.error("admin API failed", e);
         return problem(ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
                 "the request failed inside the dispatcher; its log has the details"));

@@ -33,6 +33,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * {@code /api/v1/cluster}, {@code /api/v1/leader} and {@code /api/v1/instances}: what the dispatcher
@@ -156,13 +157,15 @@ class ClusterController {
     Mono<ResponseEntity<InstanceView>> register(@RequestBody(required = false) @Nullable String body,
             Principal principal) {
         return Problems.unlessLeader(leadership)
-                .then(Mono.fromCallable(() -> instanceOf(JsonFields.parse(body))))
+                // the URL's host is resolved to check its network: off the event loop
+                .then(Mono.fromCallable(() -> instanceOf(JsonFields.parse(body), engines))
+                        .subscribeOn(Schedulers.boundedElastic()))
                 .flatMap(spec -> instances.register(spec, principal.getName()))
                 .flatMap(m -> view.current().flatMap(s -> views(List.of(m), s)))
                 .map(v -> ResponseEntity.created(URI.create("/api/v1/instances/" + v.get(0).id())).body(v.get(0)));
     }
 
-    private static SbsProperties.Instance instanceOf(JsonFields json) {
+    private static SbsProperties.Instance instanceOf(JsonFields json, EngineCluster engines) {
         String id = json.text("id");
         String url = json.text("url");
         String kind = json.text("kind");
@@ -174,8 +177,9 @@ class ClusterController {
         if (id == null || !ID.matcher(id).matches()) {
             json.error("id", "is required: 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
-        if (url == null || !validUrl(url)) {
-            json.error("url", "is required: an absolute http or https URL");
+        String urlProblem = url == null ? "is required: an absolute http or https URL" : engines.urlProblem(url);
+        if (urlProblem != null) {
+            json.error("url", urlProblem);
         }
         if (kind == null || !(kind.equals("sglang") || kind.equals("vllm"))) {
             json.error("kind", "is required: sglang or vllm");
@@ -199,15 +203,6 @@ class ClusterController {
         json.finish();
         return new SbsProperties.Instance(id, url, kind, role, dpUnits, chunkTokens == null ? 0 : chunkTokens,
                 kvCapacity == null ? 0 : kvCapacity, bootstrapPort == null ? 0 : bootstrapPort);
-    }
-
-    private static boolean validUrl(String url) {
-        try {
-            URI u = URI.create(url);
-            return (("http".equals(u.getScheme()) || "https".equals(u.getScheme())) && u.getHost() != null);
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
     }
 
     @DeleteMapping("/instances/{id}")

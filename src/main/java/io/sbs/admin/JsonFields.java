@@ -11,6 +11,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.ErrorResponseException;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -22,7 +23,9 @@ import tools.jackson.databind.node.ObjectNode;
  */
 final class JsonFields {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    // a key given twice would let one body say two things (last wins): refused as malformed JSON (400)
+    private static final JsonMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
 
     private final ObjectNode json;
     /** Before every field name in {@link #errors}: empty at the top, {@code "policy."} inside {@code policy}. */

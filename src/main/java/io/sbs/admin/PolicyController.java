@@ -106,7 +106,8 @@ class PolicyController {
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
                     content = @Content(schema = @Schema(implementation = PreviewAsk.class))))
     @ApiResponse(responseCode = "200", description = "both projections, side by side")
-    @ApiResponse(responseCode = "422", description = "invalid fields, nothing recorded to replay, or an unknown trace",
+    @ApiResponse(responseCode = "422", description = "invalid fields, nothing recorded to replay, an unknown trace, or "
+            + "over the preview's limits (its wall-clock budget included)",
             content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
     @ApiResponse(responseCode = "429", description = "another preview is running on this node",
             content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
@@ -120,7 +121,7 @@ class PolicyController {
      *
      * @param policy    a JSON merge patch onto the current policy: the proposal
      * @param trace     a named trace to replay instead of the recorded traffic
-     * @param timeScale replay this many times faster (default 1)
+     * @param timeScale replay this many times faster (default 1; 0.01 to 1000)
      * @param seed      the simulated engines' seed (default 1)
      */
     record PreviewAsk(@Schema(ref = "#/components/schemas/Policy", requiredMode = Schema.RequiredMode.REQUIRED)
@@ -131,8 +132,9 @@ class PolicyController {
         String trace = json.text("trace");
         Double timeScale = json.number("timeScale");
         Long seed = json.longInteger("seed");
-        if (timeScale != null && !(timeScale > 0)) {
-            json.error("timeScale", "must be above 0");
+        if (timeScale != null && !(timeScale >= PreviewRequest.MIN_TIME_SCALE && timeScale <= PreviewRequest.MAX_TIME_SCALE)) {
+            json.error("timeScale", "must be between " + PreviewRequest.MIN_TIME_SCALE + " and "
+                    + PreviewRequest.MAX_TIME_SCALE);
         }
         JsonFields proposal = json.object("policy");
         if (proposal == null && !json.errors().containsKey("policy")) {

@@ -1,8 +1,8 @@
 package io.sbs.control;
 
 /**
- * A preview that cannot run on what it was given: nothing recorded and no trace named, an unknown trace, or
- * a request outside the preview's limits. The admin API answers 4xx with the message; {@link #reason()}
+ * A preview that cannot run on what it was given: nothing recorded and no trace named, an unknown trace, a
+ * request outside the preview's limits, or one that did not finish within its wall-clock budget. The admin API answers 4xx with the message; {@link #reason()}
  * tells which.
  */
 public final class InvalidPreviewException extends IllegalArgumentException {
@@ -16,7 +16,9 @@ public final class InvalidPreviewException extends IllegalArgumentException {
         /** The named trace is not in the trace library. */
         UNKNOWN_TRACE,
         /** Anything else: a missing policy, a bad time scale, too many requests or too long a span. */
-        INVALID
+        INVALID,
+        /** The simulations did not finish within the preview's wall-clock budget. */
+        TOO_LARGE
     }
 
     private final Reason reason;

@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
@@ -41,8 +43,9 @@ import reactor.core.scheduler.Schedulers;
  * ({@code sbs-preview}, {@link Settings#threads()} threads: 2 runs both policies at once), never on the
  * dispatch loop's thread or a Netty event loop. One preview runs at a time per node; another asked for
  * meanwhile fails at once with {@link PreviewBusyException}. A subscriber that cancels does not stop the
- * simulations (they cannot be interrupted), so the node stays busy until they end, which bounds the work
- * a client can start.
+ * simulations, so the node stays busy until they end, which bounds the work a client can start; the
+ * wall-clock budget ({@link Settings#budget()}) bounds how long that is: past it the simulations stop and
+ * the preview fails with {@link InvalidPreviewException} ({@code TOO_LARGE}).
  *
  * <p>Failure handling: nothing to replay or an unknown trace fail with {@link InvalidPreviewException};
  * a policy that cannot keep up is not an error: its projection says {@code saturated}.
@@ -62,16 +65,25 @@ public final class PolicyPreview implements AutoCloseable {
      * @param maxRequests  longest workload accepted
      * @param maxSpan      longest arrival span accepted (after the time scale): the simulated engines'
      *                     polling costs events however sparse the traffic
+     * @param budget       wall-clock time a preview may take, from its start to both projections: past it the
+     *                     simulations stop and the preview fails as too large, so no ask holds the preview's
+     *                     threads (and every later preview) for long
      */
     public record Settings(int threads, Duration pollInterval, Duration queueBound, @Nullable Duration giveUp,
-            int maxRequests, Duration maxSpan) {
+            int maxRequests, Duration maxSpan, Duration budget) {
 
+        public static final Duration DEFAULT_BUDGET = Duration.ofSeconds(30);
         public static final Settings DEFAULTS = new Settings(2, Duration.ofMillis(200), Duration.ofSeconds(2), null,
                 TrafficRecorder.DEFAULT_MAX_REQUESTS, Duration.ofHours(6));
 
+        public Settings(int threads, Duration pollInterval, Duration queueBound, @Nullable Duration giveUp,
+                int maxRequests, Duration maxSpan) {
+            this(threads, pollInterval, queueBound, giveUp, maxRequests, maxSpan, DEFAULT_BUDGET);
+        }
+
         public Settings {
             if (threads < 1 || maxRequests < 1 || !positive(pollInterval) || !positive(queueBound)
-                    || (giveUp != null && !positive(giveUp)) || !positive(maxSpan)) {
+                    || (giveUp != null && !positive(giveUp)) || !positive(maxSpan) || !positive(budget)) {
                 throw new IllegalArgumentException("preview settings need threads and max-requests >= 1 and "
                         + "positive durations");
             }
@@ -95,6 +107,7 @@ public final class PolicyPreview implements AutoCloseable {
     private final Scheduler scheduler;
     private final Executor executor;
     private final AtomicBoolean running = new AtomicBoolean();
+    private final LongSupplier ticker;
 
     /**
      * @param current the current policy and its version ({@link PolicyService#current()})
@@ -103,6 +116,13 @@ public final class PolicyPreview implements AutoCloseable {
      */
     public PolicyPreview(TrafficRecorder recorder, TraceLibrary traces, Supplier<Mono<PolicyRecord>> current,
             Supplier<ClusterShape> cluster, EngineProfile profile, Settings settings) {
+        this(recorder, traces, current, cluster, profile, settings, System::nanoTime);
+    }
+
+    /** @param ticker the wall clock of the budget, in nanoseconds */
+    PolicyPreview(TrafficRecorder recorder, TraceLibrary traces, Supplier<Mono<PolicyRecord>> current,
+            Supplier<ClusterShape> cluster, EngineProfile profile, Settings settings, LongSupplier ticker) {
+        this.ticker = ticker;
         this.recorder = recorder;
         this.traces = traces;
         this.current = current;
@@ -137,23 +157,25 @@ public final class PolicyPreview implements AutoCloseable {
         if (!running.compareAndSet(false, true)) {
             return CompletableFuture.failedFuture(new PreviewBusyException(RETRY_AFTER));
         }
-        long started = System.nanoTime();
+        long started = ticker.getAsLong();
+        BooleanSupplier overBudget = () -> ticker.getAsLong() - started > settings.budget().toNanos();
         CompletableFuture<PreviewResult> out;
         try {
             out = CompletableFuture.supplyAsync(() -> prepare(request), executor).thenCompose(setup -> {
                 SchedulingPolicy now = currentRecord.policy();
-                CompletableFuture<Run> cur = CompletableFuture.supplyAsync(() -> project(setup, now), executor);
+                CompletableFuture<Run> cur = CompletableFuture.supplyAsync(() -> project(setup, now, overBudget),
+                        executor);
                 // the same policy twice gives the same run: do it once
                 CompletableFuture<Run> next = request.proposed().equals(now) ? cur
-                        : CompletableFuture.supplyAsync(() -> project(setup, request.proposed()), executor);
+                        : CompletableFuture.supplyAsync(() -> project(setup, request.proposed(), overBudget), executor);
                 return cur.thenCombine(next, (c, p) -> result(setup, currentRecord.version(), c, p, started));
             });
         } catch (RuntimeException e) {
             running.set(false);
             throw e;
         }
-        out.whenComplete((r, e) -> running.set(false));
-        return out;
+        // the permit goes back before the caller hears the answer, so a next preview asked for at once runs
+        return out.whenComplete((r, e) -> running.set(false));
     }
 
     /** The workload and the simulated cluster of one preview. */
@@ -264,10 +286,15 @@ public final class PolicyPreview implements AutoCloseable {
         return total + Math.round((network.dispatchLatencyMs() + network.signalLatencyMs()) * 1e6);
     }
 
-    private Run project(Setup setup, SchedulingPolicy policy) {
+    private Run project(Setup setup, SchedulingPolicy policy, BooleanSupplier overBudget) {
         long giveUp = setup.giveUpNanos();
         PrefillResult r = PrefillSimulation.run(new PrefillSimulation.Config(setup.profile(), policy, setup.workload(),
-                setup.request().seed(), 0, settings.pollInterval().toNanos(), giveUp, giveUp, List.of()));
+                setup.request().seed(), 0, settings.pollInterval().toNanos(), giveUp, giveUp, List.of()), overBudget);
+        if (overBudget.getAsBoolean()) {
+            throw new InvalidPreviewException(InvalidPreviewException.Reason.TOO_LARGE, "the preview did not finish "
+                    + "within its budget of " + settings.budget().toSeconds() + " s (sbs.preview.budget): replay fewer "
+                    + "requests, a shorter trace or a lower timeScale");
+        }
         double seconds = r.lastFirstTokenNanos() / NANOS;
         double busySeconds = r.passMillis().count() * r.passMillis().mean() / 1e3;
         int instances = setup.cluster().instances();
@@ -289,7 +316,7 @@ public final class PolicyPreview implements AutoCloseable {
         }
         List<WorkloadRequest> w = setup.workload();
         double span = (w.get(w.size() - 1).arrivalNanos() - w.get(0).arrivalNanos()) / NANOS;
-        double wall = (System.nanoTime() - started) / NANOS;
+        double wall = (ticker.getAsLong() - started) / NANOS;
         PreviewResult out = new PreviewResult(setup.source(), w.size(), span, span > 0 ? w.size() / span : 0,
                 setup.request().timeScale(), setup.request().seed(), setup.cluster(), setup.giveUpNanos() / NANOS,
                 currentVersion, current.projection(), proposed.projection(), wall, notes);

@@ -10,19 +10,27 @@ import org.jspecify.annotations.Nullable;
  * @param trace     a name from the {@link TraceLibrary}; {@code null} replays the traffic recorded over
  *                  the window
  * @param timeScale arrivals are replayed this many times faster (2 doubles the rate; 1 as recorded), to ask
- *                  "and with more traffic?"
+ *                  "and with more traffic?"; from {@link #MIN_TIME_SCALE} to {@link #MAX_TIME_SCALE}
  * @param seed      seed of the simulated engines' jitter; the same inputs and seed give the same result
  */
 public record PreviewRequest(SchedulingPolicy proposed, @Nullable String trace, double timeScale, long seed) {
+
+    /**
+     * Bounds of {@link #timeScale}: a thousand times faster already turns ten minutes of traffic into 0.6 s,
+     * beyond which every request arrives at once and the projection says nothing more; a hundred times
+     * slower stretches it to the preview's span limit.
+     */
+    public static final double MIN_TIME_SCALE = 0.01;
+    public static final double MAX_TIME_SCALE = 1_000;
 
     public PreviewRequest {
         // the admin API builds this from JSON, where a missing policy arrives as null despite the type
         if (proposed == null) {
             throw new InvalidPreviewException(InvalidPreviewException.Reason.INVALID, "a proposed policy is required");
         }
-        if (!(timeScale > 0) || Double.isInfinite(timeScale)) {
+        if (!(timeScale >= MIN_TIME_SCALE && timeScale <= MAX_TIME_SCALE)) {
             throw new InvalidPreviewException(InvalidPreviewException.Reason.INVALID,
-                    "timeScale must be a finite number above 0, was " + timeScale);
+                    "timeScale must be between " + MIN_TIME_SCALE + " and " + MAX_TIME_SCALE + ", was " + timeScale);
         }
         if (trace != null && trace.isBlank()) {
             trace = null;

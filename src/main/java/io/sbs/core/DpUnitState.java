@@ -129,7 +129,7 @@ public final class DpUnitState {
 
     /** Whether a request growing to {@code tokens} of KV still fits this decode unit's memory. */
     public boolean hasKvRoomFor(long tokens) {
-        return kvTokens() + tokens <= kvCapacity;
+        return tokens <= kvCapacity - kvTokens();
     }
 
     /** Records a prefill dispatch; {@code intoIdleInstance} when the tokens will start a pass on arrival. */

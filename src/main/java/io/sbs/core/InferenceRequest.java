@@ -31,9 +31,13 @@ public record InferenceRequest(long id, int promptTokens, int outputTokens, long
         this(id, promptTokens, outputTokens, arrivalNanos, NO_BLOCKS);
     }
 
-    /** Prompt plus expected output: the KV footprint the request grows to on its decode unit. */
-    public int totalTokens() {
-        return promptTokens + outputTokens;
+    /**
+     * Prompt plus expected output: the KV footprint the request grows to on its decode unit. In
+     * {@code long}: both may be near {@link Integer#MAX_VALUE}, and an overflowed sum would count a negative
+     * footprint against the unit.
+     */
+    public long totalTokens() {
+        return (long) promptTokens + outputTokens;
     }
 
     @Override

@@ -16,6 +16,13 @@ import java.util.function.IntSupplier;
  */
 public final class IntervalEstimator {
 
+    /**
+     * The longest forward pass a sample may claim: one minute, far beyond any real pass (the engine call
+     * times out at the same order). A longer report is clamped to it, so one wrong or hostile report can
+     * neither overflow the window's sum nor hold {@code T̄_fwd} (and the watchdog's horizon) at a year.
+     */
+    public static final long MAX_FORWARD_NANOS = 60_000_000_000L;
+
     private final Window forward;
     private final Window dispatchLatency;
     private long defaultInterval;
@@ -45,7 +52,7 @@ public final class IntervalEstimator {
 
     public void recordForwardPass(long durationNanos) {
         if (durationNanos > 0) {
-            forward.add(durationNanos);
+            forward.add(Math.min(durationNanos, MAX_FORWARD_NANOS));
         }
     }
 

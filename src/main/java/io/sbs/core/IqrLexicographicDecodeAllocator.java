@@ -29,7 +29,7 @@ import java.util.PriorityQueue;
 public final class IqrLexicographicDecodeAllocator implements DecodeAllocator {
 
     static final Comparator<InferenceRequest> LONGEST_TOTAL_FIRST = Comparator
-            .comparingInt(InferenceRequest::totalTokens).reversed()
+            .comparingLong(InferenceRequest::totalTokens).reversed()
             .thenComparingLong(InferenceRequest::arrivalNanos)
             .thenComparingLong(InferenceRequest::id);
 

@@ -41,10 +41,12 @@ public final class PassTimeModel {
         ys = new double[n];
     }
 
-    public void record(long maxUnitTokens, long totalTokens, long durationNanos) {
-        if (durationNanos <= 0) {
+    public void record(long maxUnitTokens, long totalTokens, long reportedNanos) {
+        if (reportedNanos <= 0) {
             return;
         }
+        // the same bound as T̄_fwd's samples: one absurd report must not dominate the squares
+        long durationNanos = Math.min(reportedNanos, IntervalEstimator.MAX_FORWARD_NANOS);
         if (count == ys.length) {
             add(maxes[next], sums[next], ys[next], -1);
         } else {

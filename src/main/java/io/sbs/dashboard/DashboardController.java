@@ -41,11 +41,15 @@ class DashboardController {
         this.view = view;
     }
 
-    /** Spring Security's form login posts here; it redirects failures to {@code ?error}, logouts to {@code ?logout}. */
+    /**
+     * Spring Security's form login posts here; it redirects failures to {@code ?error}, logins refused after
+     * too many failures to {@code ?locked}, logouts to {@code ?logout}.
+     */
     @GetMapping("/login")
     String login(ServerWebExchange exchange, Model model) {
         // "?error" has no value, so it is asked for by name
         model.addAttribute("failed", exchange.getRequest().getQueryParams().containsKey("error"));
+        model.addAttribute("locked", exchange.getRequest().getQueryParams().containsKey("locked"));
         model.addAttribute("loggedOut", exchange.getRequest().getQueryParams().containsKey("logout"));
         return "login";
     }

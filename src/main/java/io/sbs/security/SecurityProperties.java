@@ -1,5 +1,6 @@
 package io.sbs.security;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -12,13 +13,14 @@ import org.springframework.validation.annotation.Validated;
  * {@code SBS_OPERATOR_PASSWORD}, or generated and printed once at start). The engine token stays
  * {@code sbs.engine-token}.
  *
- * @param users     people and scripts that log in with a name and password (basic auth on the API, the
- *                  login form on the dashboard)
- * @param apiTokens bearer tokens for the admin API, for scripts that should not hold a password
+ * @param users         people and scripts that log in with a name and password (basic auth on the API, the
+ *                      login form on the dashboard)
+ * @param apiTokens     bearer tokens for the admin API, for scripts that should not hold a password
+ * @param loginAttempts how many failed logins are checked before further ones are refused unchecked
  */
 @Validated
 @ConfigurationProperties(prefix = SecurityProperties.PREFIX)
-public record SecurityProperties(List<User> users, List<ApiToken> apiTokens) {
+public record SecurityProperties(List<User> users, List<ApiToken> apiTokens, @Nullable LoginLimits loginAttempts) {
 
     public static final String PREFIX = "sbs.security";
 
@@ -28,6 +30,26 @@ public record SecurityProperties(List<User> users, List<ApiToken> apiTokens) {
     public SecurityProperties {
         users = users == null ? List.of() : List.copyOf(users);
         apiTokens = apiTokens == null ? List.of() : List.copyOf(apiTokens);
+        loginAttempts = loginAttempts == null ? new LoginLimits(0, 0, null) : loginAttempts;
+    }
+
+    /**
+     * Failed logins ({@code sbs.security.login-attempts.*}): past {@code perUser} failures for one user name,
+     * or {@code perAddress} from one client address, within {@code window}, further logins are refused
+     * without checking the password (429 on the API, the login page says so) until the window ends.
+     *
+     * @param perUser    failures per user name per window (default 50)
+     * @param perAddress failures per client address per window (default 200: several people behind one
+     *                   address mistype too)
+     * @param window     the window, counted from a key's first failure (default one minute)
+     */
+    public record LoginLimits(int perUser, int perAddress, @Nullable Duration window) {
+
+        public LoginLimits {
+            perUser = perUser <= 0 ? 50 : perUser;
+            perAddress = perAddress <= 0 ? 200 : perAddress;
+            window = window == null || window.isNegative() || window.isZero() ? Duration.ofMinutes(1) : window;
+        }
     }
 
     /**

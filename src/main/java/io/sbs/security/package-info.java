@@ -5,7 +5,8 @@
  * authenticate at their gateway); the admin API, the engine push and Actuator are stateless (basic or
  * bearer on every request, 401/403 as problem details, no session and so no CSRF); the dashboard uses
  * form login with a session and CSRF tokens. Users come from configuration, or, in the embedded default,
- * a viewer and an operator with passwords from the environment or generated at start.
+ * a viewer and an operator with passwords from the environment or generated at start. Password logins
+ * are throttled per user and per address, and unknown names cost a password check like known ones.
  */
 @NullMarked
 package io.sbs.security;

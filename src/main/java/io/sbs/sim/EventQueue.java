@@ -1,6 +1,7 @@
 package io.sbs.sim;
 
 import java.util.PriorityQueue;
+import java.util.function.BooleanSupplier;
 
 /**
  * The simulator's virtual clock and agenda. Events at the same instant run in the order they were
@@ -33,13 +34,26 @@ public final class EventQueue {
 
     /** Runs events in time order until the agenda is empty or the next one is after {@code until}. */
     public void runUntil(long until) {
+        runUntil(until, () -> false);
+    }
+
+    /**
+     * As {@link #runUntil(long)}, but asks {@code stop} every 1,024 events and returns false, the clock
+     * where the last event left it, once it says yes: a caller's bound on the work (the simulator reads no
+     * clock of its own). True when it ran to {@code until}.
+     */
+    public boolean runUntil(long until, BooleanSupplier stop) {
         while (!agenda.isEmpty() && agenda.peek().time <= until) {
+            if ((processed & 1023) == 0 && stop.getAsBoolean()) {
+                return false;
+            }
             Entry e = agenda.poll();
             now = e.time;
             processed++;
             e.action.run();
         }
         now = Math.max(now, until == Long.MAX_VALUE ? now : until);
+        return true;
     }
 
     public boolean isEmpty() {

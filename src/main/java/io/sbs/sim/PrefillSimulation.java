@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.BooleanSupplier;
 
 /**
  * Simulates the prefill side of the cluster: clients, the dispatcher (the core's {@link PhaseDispatch}
@@ -112,10 +113,19 @@ public final class PrefillSimulation {
 
     /** Runs the configured workload to completion (or the drain limit) and measures it. */
     public static PrefillResult run(Config config) {
-        return new PrefillSimulation(config).execute();
+        return run(config, () -> false);
     }
 
-    private PrefillResult execute() {
+    /**
+     * As {@link #run(Config)}, but gives up as soon as {@code abandon} says so (it is asked every thousand
+     * events or so): the result then measures the part simulated, and only the caller, which knows why it
+     * abandoned the run, can tell.
+     */
+    public static PrefillResult run(Config config, BooleanSupplier abandon) {
+        return new PrefillSimulation(config).execute(abandon);
+    }
+
+    private PrefillResult execute(BooleanSupplier abandon) {
         List<WorkloadRequest> w = config.workload();
         if (!w.isEmpty()) {
             events.schedule(w.get(0).arrivalNanos(), () -> arrive(0));
@@ -128,13 +138,21 @@ public final class PrefillSimulation {
         done = 0;
         int oldest = 0;
         while (!events.isEmpty() && events.now() <= stopAt && done < w.size()) {
-            events.runUntil(Math.min(stopAt, events.now() + 1_000 * MS));
+            if (!events.runUntil(Math.min(stopAt, events.now() + 1_000 * MS), abandon)) {
+                break;
+            }
             while (oldest < w.size() && (firstTokenAt[oldest] >= 0 || lost[oldest])) {
                 oldest++;
             }
             if (oldest < w.size() && w.get(oldest).arrivalNanos() <= events.now()
                     && events.now() - w.get(oldest).arrivalNanos() > config.giveUpNanos()) {
                 saturated = true;
+                break;
+            }
+            // The clock never passes stopAt, so once there nothing more can happen: without this the loop
+            // spun for ever when the oldest unfinished request arrived exactly drainNanos before the stop
+            // (a workload replayed so fast that it all arrives at once, with drain equal to give-up).
+            if (events.now() >= stopAt) {
                 break;
             }
         }

@@ -25,8 +25,14 @@ class DispatcherConfiguration {
     @Bean(destroyMethod = "close")
     EngineCluster engineCluster(SbsProperties properties) {
         if (properties.engineToken() == null && !properties.instances().isEmpty()) {
-            log.warn("sbs.engine-token is not set: POST /internal/v1/end-forward accepts pushes from anyone who can "
-                    + "reach it; set SBS_ENGINE_TOKEN in production");
+            if (properties.enginePush().allowAnonymous()) {
+                log.warn("sbs.engine-token is not set and sbs.engine-push.allow-anonymous=true: POST "
+                        + "/internal/v1/end-forward accepts pushes from anyone who can reach it; set SBS_ENGINE_TOKEN "
+                        + "in production");
+            } else {
+                log.warn("sbs.engine-token is not set: POST /internal/v1/end-forward refuses every push, so SBS runs on "
+                        + "load polling and its watchdog; set SBS_ENGINE_TOKEN for the engines' pushes");
+            }
         }
         return new EngineCluster(properties);
     }

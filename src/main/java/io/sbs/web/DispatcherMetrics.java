@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.sbs.core.Phase;
+import io.sbs.engine.EndForwardPayload;
 import io.sbs.engine.PromptTokens;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.loop.LoopSnapshot;
@@ -144,6 +145,17 @@ final class DispatcherMetrics implements AutoCloseable {
     }
 
     /** How a prompt's length was obtained (token ids, tokenizer or estimate). */
+    /** A refused EndForward push, by {@link EndForwardPayload.Refused.Reason} or {@code too-large}. */
+    void endForwardRejected(EndForwardPayload.Refused.Reason reason) {
+        endForwardRejected(reason.tag());
+    }
+
+    void endForwardRejected(String reason) {
+        counters.computeIfAbsent("end-forward\u0000" + reason, key -> Counter.builder("sbs.end_forward.rejected")
+                .description("EndForward pushes refused: malformed, outside physical bounds, of the wrong shape, "
+                        + "for an unknown instance, too large").tag("reason", reason).register(registry)).increment();
+    }
+
     void promptMeasured(PromptTokens.Source source) {
         counters.computeIfAbsent("prompt\u0000" + source, key -> Counter.builder("sbs.prompt.measurements")
                 .description("prompt lengths by how they were obtained")

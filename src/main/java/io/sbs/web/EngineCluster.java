@@ -59,10 +59,12 @@ public final class EngineCluster implements AutoCloseable {
     private final List<AutoCloseable> embedded = new ArrayList<>();
     private final AtomicReference<Consumer<ForwardEndedEvent>> endForward = new AtomicReference<>(e -> { });
     private final Duration engineTimeout;
+    private final InstanceUrls urls;
     private @Nullable Function<Member, Disposable> poller;
 
     EngineCluster(SbsProperties properties) {
         this.engineTimeout = properties.engineTimeout();
+        this.urls = new InstanceUrls(properties.instanceNetworks());
         if (properties.instances().isEmpty()) {
             EngineProfile profile = ProfileLoader.load(properties.embedded().profile());
             EngineProfile.Prefill shape = profile.prefill();
@@ -91,6 +93,10 @@ public final class EngineCluster implements AutoCloseable {
                     decode.dpUnits());
         } else {
             for (SbsProperties.Instance i : properties.instances()) {
+                String problem = urls.problem(i.url());
+                if (problem != null) {
+                    throw new IllegalArgumentException("sbs.instances[" + i.id() + "].url " + problem);
+                }
                 register(member(i));
             }
         }
@@ -116,6 +122,14 @@ public final class EngineCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Why {@code url} may not name an engine here ({@link InstanceUrls}); null when it may. Resolves the
+     * host: not on an event loop.
+     */
+    public @Nullable String urlProblem(String url) {
+        return urls.problem(url);
+    }
+
     /** The registered instances, in registration order. */
     public List<Member> members() {
         return Collections.unmodifiableList(members);
@@ -123,6 +137,16 @@ public final class EngineCluster implements AutoCloseable {
 
     public boolean contains(String id) {
         return members.stream().anyMatch(m -> m.id().equals(id));
+    }
+
+    /** The DP units of the registered instance {@code id}; -1 when none is registered under that id. */
+    public int dpUnitsOf(String id) {
+        for (Member m : members) {
+            if (m.id().equals(id)) {
+                return m.dpUnits();
+            }
+        }
+        return -1;
     }
 
     /** The member named {@code id}; also one removed, for the requests decided before its removal. */
@@ -147,6 +171,10 @@ public final class EngineCluster implements AutoCloseable {
     public synchronized Member add(SbsProperties.Instance instance) {
         if (contains(instance.id())) {
             throw new IllegalArgumentException("instance already registered: " + instance.id());
+        }
+        String problem = urls.problem(instance.url());
+        if (problem != null) {
+            throw new IllegalArgumentException("the url of instance " + instance.id() + " " + problem);
         }
         Member m = member(instance);
         register(m);

@@ -2,6 +2,7 @@ package io.sbs.web;
 
 import io.sbs.control.Admission;
 import io.sbs.control.SharedAdmission;
+import io.sbs.core.ForwardEndedEvent;
 import io.sbs.core.InferenceRequest;
 import io.sbs.engine.EndForwardPayload;
 import io.sbs.engine.EngineAnswerException;
@@ -30,8 +31,10 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
+import org.springframework.web.ErrorResponseException;
 import reactor.util.context.Context;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -39,10 +42,10 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * The OpenAI-compatible ingress and the EndForward push endpoint.
  *
- * <p>A completion request is validated (400 problem details for malformed JSON, missing
- * {@code messages} or {@code prompt}, negative {@code max_tokens}, prompts above
- * {@code sbs.max-prompt-tokens}; 429 with {@code Retry-After} while flow control is on or the buffer is
- * full), measured in tokens, offered to the dispatch loop, and sent to the engine and DP rank the loop
+ * <p>A completion request is validated (400 problem details for malformed JSON or a repeated key, missing
+ * {@code messages} or {@code prompt}, a {@code max_tokens} that is not an integer from 0 up, prompts above
+ * {@code sbs.max-prompt-tokens}, prompt plus {@code max_tokens} above {@code sbs.max-context-tokens}; 429
+ * with {@code Retry-After} while flow control is on or the buffer is full), measured in tokens, offered to the dispatch loop, and sent to the engine and DP rank the loop
  * chose. With a decode unit chosen too (P/D), the request goes to both servers with the same
  * {@code bootstrap_room} and the client's answer comes from the decode server. The answer streams back
  * as server-sent events ending in {@code data: [DONE]}, or as one JSON body. A client that goes away
@@ -52,7 +55,11 @@ import tools.jackson.databind.node.ObjectNode;
 final class InferenceHandler {
 
     private static final Logger log = LoggerFactory.getLogger(InferenceHandler.class);
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    // a repeated key would let one body say two things (last wins); refused as malformed JSON
+    private static final JsonMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+    /** Output tokens counted for a request without {@code max_tokens}. */
+    private static final int DEFAULT_OUTPUT_TOKENS = 256;
 
     private final DispatchLoop loop;
     private final Admission admission;
@@ -92,8 +99,10 @@ final class InferenceHandler {
 
     private Mono<ServerResponse> complete(ServerRequest request, String path, boolean chat) {
         String requestId = request.headers().firstHeader("X-Request-Id");
-        return request.bodyToMono(String.class).defaultIfEmpty("")
-                .onErrorMap(DataBufferLimitException.class, TooLarge::new)
+        // deferred: reading the body parses the Content-Type, which a client may have garbled
+        return Mono.defer(() -> request.bodyToMono(String.class)).defaultIfEmpty("")
+                .doOnError(ClientErrors::isClientMistake, e -> metrics.rejected(
+                        e instanceof DataBufferLimitException ? "too-large" : "invalid"))
                 .flatMap(text -> {
             JsonNode json;
             try {
@@ -110,9 +119,12 @@ final class InferenceHandler {
             if (!chat && !body.has("prompt")) {
                 return invalid("'prompt' is required");
             }
-            JsonNode maxTokens = body.has("max_tokens") ? body.get("max_tokens") : body.get("max_completion_tokens");
-            if (maxTokens != null && !maxTokens.isNull() && (!maxTokens.isIntegralNumber() || maxTokens.asLong() < 0)) {
-                return invalid("'max_tokens' must be a non-negative integer");
+            String maxField = body.has("max_tokens") ? "max_tokens" : "max_completion_tokens";
+            JsonNode maxTokens = body.get(maxField);
+            // a number beyond 32 bits cannot fit any context; canConvertToInt also keeps BigIntegers out
+            if (maxTokens != null && !maxTokens.isNull()
+                    && (!maxTokens.isIntegralNumber() || !maxTokens.canConvertToInt() || maxTokens.intValue() < 0)) {
+                return invalid("'" + maxField + "' must be an integer from 0 to " + properties.maxContextTokens());
             }
             // a tokenizer may take tens of milliseconds on a long prompt: never on the event loop
             Mono<PromptTokens.Measurement> measuring = promptTokens.tokenizes(body)
@@ -121,9 +133,17 @@ final class InferenceHandler {
             return measuring.flatMap(measured -> {
                 metrics.promptMeasured(measured.source());
                 int prompt = measured.tokens();
+                String about = measured.source() == PromptTokens.Source.ESTIMATE ? "about " : "";
                 if (prompt > properties.maxPromptTokens()) {
-                    return invalid("the prompt has " + (measured.source() == PromptTokens.Source.ESTIMATE ? "about " : "")
-                            + prompt + " tokens, more than the " + properties.maxPromptTokens() + " this service accepts");
+                    return invalid("the prompt has " + about + prompt + " tokens, more than the "
+                            + properties.maxPromptTokens() + " this service accepts");
+                }
+                int output = maxTokens == null || maxTokens.isNull() ? DEFAULT_OUTPUT_TOKENS : maxTokens.intValue();
+                // as OpenAI answers: the prompt and the completion asked for must fit the model's context
+                if ((long) prompt + output > properties.maxContextTokens()) {
+                    return invalid("this service's maximum context length is " + properties.maxContextTokens()
+                            + " tokens; the request asks for " + about + ((long) prompt + output) + " (" + about + prompt
+                            + " in the prompt, " + output + " in the completion): lower '" + maxField + "'");
                 }
                 if (admission.overloaded()) {
                     metrics.rejected("overload");
@@ -131,33 +151,20 @@ final class InferenceHandler {
                 }
                 long id = ids.incrementAndGet();
                 String rid = requestId != null && !requestId.isBlank() ? requestId : "req-" + id;
-                int output = maxTokens == null || maxTokens.isNull() ? 256
-                        : (int) Math.min(Integer.MAX_VALUE, maxTokens.asLong());
                 InferenceRequest inference = new InferenceRequest(id, prompt, output, loop.now());
                 Admission.Ticket ticket = admission.admit(inference, () -> new AcceptedRequest(rid, nodeId, path,
                         body.toString(), prompt, output, System.currentTimeMillis()));
                 Call call = new Call(inference, ticket, rid, path, body);
                 return body.path("stream").asBoolean(false) ? stream(call) : whole(call);
             });
-        }).onErrorResume(TooLarge.class, e -> {
-            metrics.rejected("too-large");
-            return problem(HttpStatus.CONTENT_TOO_LARGE,
-                    "the request body is larger than this service buffers (spring.http.codecs.max-in-memory-size)");
         });
     }
 
-    private Mono<ServerResponse> invalid(String detail) {
+    /** 400, through the one error path of client mistakes ({@link ClientErrors}). */
+    private <T> Mono<T> invalid(String detail) {
         metrics.rejected("invalid");
-        return problem(HttpStatus.BAD_REQUEST, detail);
-    }
-
-    /** The body did not fit the codec's buffer. */
-    private static final class TooLarge extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        TooLarge(Throwable cause) {
-            super(cause);
-        }
+        return Mono.error(new ErrorResponseException(HttpStatus.BAD_REQUEST,
+                ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail), null));
     }
 
     /**
@@ -306,19 +313,28 @@ final class InferenceHandler {
 
     /**
      * {@code POST /internal/v1/end-forward}: an engine's EndForward push. The engine token is checked
-     * before it gets here (role {@code ENGINE}, io.sbs.security).
+     * before it gets here (role {@code ENGINE}, io.sbs.security). A push outside physical bounds, of the
+     * wrong shape or for an unknown instance is refused with 422 before the core sees it (a broken body with
+     * 400), and counted by reason.
      */
     Mono<ServerResponse> endForward(ServerRequest request) {
-        return request.bodyToMono(String.class).defaultIfEmpty("").flatMap(text -> {
+        return Mono.defer(() -> request.bodyToMono(String.class)).defaultIfEmpty("")
+                .doOnError(DataBufferLimitException.class, e -> metrics.endForwardRejected("too-large"))
+                .flatMap(text -> {
+            ForwardEndedEvent ended;
             try {
-                var ended = EndForwardPayload.parse(text, loop.now(), 0);
-                if (!admission.relayEndForward(text)) {
-                    loop.onForwardEnded(ended);
-                }
-                return ServerResponse.noContent().build();
-            } catch (IllegalArgumentException e) {
-                return problem(HttpStatus.BAD_REQUEST, e.getMessage());
+                ended = EndForwardPayload.parse(text, loop.now(), 0, cluster::dpUnitsOf);
+            } catch (EndForwardPayload.Refused e) {
+                metrics.endForwardRejected(e.reason());
+                HttpStatus status = e.reason() == EndForwardPayload.Refused.Reason.MALFORMED ? HttpStatus.BAD_REQUEST
+                        : HttpStatus.UNPROCESSABLE_CONTENT;
+                return Mono.error(new ErrorResponseException(status,
+                        ProblemDetail.forStatusAndDetail(status, e.getMessage()), null));
             }
+            if (!admission.relayEndForward(text)) {
+                loop.onForwardEnded(ended);
+            }
+            return ServerResponse.noContent().build();
         });
     }
 

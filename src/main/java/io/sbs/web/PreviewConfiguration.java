@@ -36,7 +36,7 @@ class PreviewConfiguration {
                 : properties.embedded().profile());
         PolicyPreview.Settings settings = new PolicyPreview.Settings(preview.threads(), properties.pollInterval(),
                 properties.maxQueueTime(), preview.giveUp(), preview.maxRequests(),
-                PolicyPreview.Settings.DEFAULTS.maxSpan());
+                PolicyPreview.Settings.DEFAULTS.maxSpan(), preview.budget());
         return new PolicyPreview(recorder, new TraceDirectory(preview.traces()), policies::current,
                 () -> shape(engines), profile, settings);
     }

@@ -27,13 +27,21 @@ import org.springframework.validation.annotation.Validated;
  * @param embedded          the embedded default's simulated cluster
  * @param state             where the shared state lives, and this node's part in active-standby
  * @param preview           the policy preview (what-if over recorded traffic)
+ * @param maxContextTokens  prompt plus {@code max_tokens} may not exceed this (the model's context); more is
+ *                          refused with 400, as OpenAI answers. At least {@code maxPromptTokens}
+ * @param enginePush        who may push EndForward
+ * @param instanceNetworks  where engine instances may live (configured or registered at run time)
+ * @param requestReadTimeout a request's body must arrive without a pause this long, and whole within three
+ *                          times it; a slower client gets 408 and its connection is closed (default 10 s); the
+ *                          headers are bounded by {@code server.netty.idle-timeout}
  */
 @Validated
 @ConfigurationProperties(prefix = SbsProperties.PREFIX)
 public record SbsProperties(String policy, int maxPromptTokens, Duration engineTimeout, Duration pollInterval,
         @Nullable String engineToken, int maxBuffered, Duration maxQueueTime, Map<String, Path> tokenizers,
         @Nullable Path defaultTokenizer,
-        List<Instance> instances, Embedded embedded, State state, Preview preview) {
+        List<Instance> instances, Embedded embedded, State state, Preview preview, int maxContextTokens,
+        EnginePush enginePush, InstanceNetworks instanceNetworks, Duration requestReadTimeout) {
 
     public static final String PREFIX = "sbs";
 
@@ -48,7 +56,42 @@ public record SbsProperties(String policy, int maxPromptTokens, Duration engineT
         instances = instances == null ? List.of() : List.copyOf(instances);
         embedded = embedded == null ? new Embedded(null, 0) : embedded;
         state = state == null ? new State(null, null, null, null, null, null, null, 0, null, null, null) : state;
-        preview = preview == null ? new Preview(null, 0, null, null, null, 0, null) : preview;
+        preview = preview == null ? new Preview(null, 0, null, null, null, 0, null, null) : preview;
+        maxContextTokens = maxContextTokens <= 0 ? Math.max(131_072, maxPromptTokens) : maxContextTokens;
+        if (maxContextTokens < maxPromptTokens) {
+            throw new IllegalArgumentException("sbs.max-context-tokens (" + maxContextTokens
+                    + ") must be at least sbs.max-prompt-tokens (" + maxPromptTokens + ")");
+        }
+        enginePush = enginePush == null ? new EnginePush(false) : enginePush;
+        instanceNetworks = instanceNetworks == null ? new InstanceNetworks(null, null) : instanceNetworks;
+        requestReadTimeout = requestReadTimeout == null ? Duration.ofSeconds(10) : requestReadTimeout;
+    }
+
+    /**
+     * The EndForward push ({@code sbs.engine-push.*}).
+     *
+     * @param allowAnonymous accept pushes without the engine token when none is set ({@code sbs.engine-token});
+     *                       off by default, so a dispatcher without a token refuses every push rather than
+     *                       letting anyone who reaches it steer {@code Δ} and the watchdog
+     */
+    public record EnginePush(boolean allowAnonymous) {
+    }
+
+    /**
+     * Networks engine instances may be reached on ({@code sbs.instance-networks.*}), in CIDR notation
+     * ({@code 10.0.0.0/8}, {@code fd00::/8}). An instance's URL is refused when its host (every address it
+     * resolves to) lies in a {@code deny} network, or, with an {@code allow} list, outside all of them.
+     *
+     * @param allow networks instances must be in; empty: any not denied
+     * @param deny  networks no instance may be in; by default the link-local ranges, where cloud metadata
+     *              services answer ({@code 169.254.0.0/16}, {@code fe80::/10})
+     */
+    public record InstanceNetworks(@Nullable List<String> allow, @Nullable List<String> deny) {
+
+        public InstanceNetworks {
+            allow = allow == null ? List.of() : List.copyOf(allow);
+            deny = deny == null ? List.of("169.254.0.0/16", "fe80::/10") : List.copyOf(deny);
+        }
     }
 
     /**
@@ -101,9 +144,12 @@ public record SbsProperties(String policy, int maxPromptTokens, Duration engineT
      * @param threads        simulations run at once (2: the current and the proposed policy together)
      * @param giveUp         a simulated policy that makes a request wait this long is reported saturated; by
      *                       default {@code max-queue-time} plus the longest replayed prompt's time alone
+     * @param budget         wall-clock time a preview may take; one that runs longer stops and is answered
+     *                       422 (too large), so no ask holds the preview's threads for long (default 30 s)
      */
     public record Preview(@Nullable Duration window, int maxRequests, @Nullable Integer maxBlockHashes,
-            @Nullable String profile, @Nullable Path traces, int threads, @Nullable Duration giveUp) {
+            @Nullable String profile, @Nullable Path traces, int threads, @Nullable Duration giveUp,
+            @Nullable Duration budget) {
 
         public Preview {
             window = window == null ? Duration.ofMinutes(10) : window;
@@ -111,6 +157,7 @@ public record SbsProperties(String policy, int maxPromptTokens, Duration engineT
             maxBlockHashes = maxBlockHashes == null || maxBlockHashes < 0 ? 4_194_304 : maxBlockHashes;
             traces = traces == null ? Path.of("../shared/traces") : traces;
             threads = threads <= 0 ? 2 : threads;
+            budget = budget == null ? Duration.ofSeconds(30) : budget;
         }
     }
 

@@ -71,7 +71,8 @@ class StateConfiguration {
 
     /** How requests get their DP units: this node's loop alone, or the leader's through the shared buffer. */
     @Bean
-    Admission admission(SbsProperties properties, ClusterStateStore store, Leadership leadership, DispatchLoop loop) {
+    Admission admission(SbsProperties properties, ClusterStateStore store, Leadership leadership, DispatchLoop loop,
+            EngineCluster engines, DispatcherMetrics metrics) {
         if (!redis(properties)) {
             return new LocalAdmission(loop);
         }
@@ -81,7 +82,14 @@ class StateConfiguration {
                 ? state.renewPeriod().multipliedBy(4) : state.leaseTtl();
         SharedAdmission shared = new SharedAdmission(store, leadership, loop, properties.maxBuffered(),
                 state.decisionTimeout(), state.renewPeriod(), ttl);
-        shared.onRelayedEndForward(payload -> loop.onForwardEnded(EndForwardPayload.parse(payload, loop.now(), 0)));
+        // the relaying node checked the push against its own instances; the leader checks it against its own
+        shared.onRelayedEndForward(payload -> {
+            try {
+                loop.onForwardEnded(EndForwardPayload.parse(payload, loop.now(), 0, engines::dpUnitsOf));
+            } catch (EndForwardPayload.Refused e) {
+                metrics.endForwardRejected(e.reason());
+            }
+        });
         return shared.start();
     }
 

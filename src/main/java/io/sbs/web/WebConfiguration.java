@@ -7,12 +7,16 @@ import static org.springframework.web.reactive.function.server.RouterFunctions.r
 import io.sbs.control.Admission;
 import io.sbs.engine.PromptTokens;
 import io.sbs.loop.DispatchLoop;
+import java.time.Duration;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.codec.ServerCodecConfigurer;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
-/** Routes of the ingress and the engine-facing endpoints. */
+/** Routes of the ingress and the engine-facing endpoints, and the error path of client mistakes. */
 @Configuration(proxyBeanMethods = false)
 class WebConfiguration {
 
@@ -24,5 +28,31 @@ class WebConfiguration {
                 .andRoute(POST("/v1/completions"), handler::completions)
                 .andRoute(GET("/v1/models"), handler::models)
                 .andRoute(POST("/internal/v1/end-forward"), handler::endForward);
+    }
+
+    /**
+     * Slow clients (slowloris): a request's body must come without a pause of {@code sbs.request-read-timeout}
+     * and whole within three times it, or Reactor Netty answers 408 and closes the connection; its headers
+     * are bounded by {@code server.netty.idle-timeout}. Reactor Netty stops these clocks once the request is
+     * read, so long answers (streams, the dashboard's feed) are not cut.
+     */
+    @Bean
+    NettyServerCustomizer requestReadTimeout(SbsProperties properties) {
+        Duration pause = properties.requestReadTimeout();
+        return server -> server.readTimeout(pause).requestTimeout(pause.multipliedBy(3));
+    }
+
+    /** Before Spring Security's filters (order -100), the first readers of the login form. */
+    @Bean
+    @Order(-200)
+    FormBodyCheck formBodyCheck() {
+        return new FormBodyCheck();
+    }
+
+    /** Before Spring Boot's handler (order -1), which would log a client's mistake with a stack trace. */
+    @Bean
+    @Order(-2)
+    ClientErrors clientErrors(ServerCodecConfigurer codecs) {
+        return new ClientErrors(new ProblemWriter(codecs));
     }
 }

@@ -319,14 +319,19 @@ class AdminApiIT {
                 .bodyValue(body).exchange();
     }
 
-    /** The preview replays the traffic this dispatcher recorded, under both policies, and applies nothing. */
-    @Test
-    void preview_projectsTheProposalNextToTheCurrentPolicy_andChangesNothing() {
+    /** A few requests through the ingress, for the preview to replay. */
+    private void recordTraffic() {
         for (int i = 0; i < 4; i++) {
             client().post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
                     .bodyValue("{\"messages\":[{\"role\":\"user\",\"content\":\"recorded for the preview\"}],"
                             + "\"max_tokens\":1}").exchange().expectStatus().isOk().expectBody().returnResult();
         }
+    }
+
+    /** The preview replays the traffic this dispatcher recorded, under both policies, and applies nothing. */
+    @Test
+    void preview_projectsTheProposalNextToTheCurrentPolicy_andChangesNothing() {
+        recordTraffic();
         String before = etag();
         JsonNode r = JSON.readTree(preview("{\"policy\":{\"name\":\"round-robin\"},\"timeScale\":2,\"seed\":5}")
                 .expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody());
@@ -356,6 +361,39 @@ class AdminApiIT {
                 .jsonPath("$.errors.policy").exists();
         preview("{\"policy\":{},\"trace\":\"no-such-trace\"}").expectStatus().isEqualTo(422).expectBody()
                 .jsonPath("$.reason").isEqualTo("UNKNOWN_TRACE");
+    }
+
+    @Test
+    void aKeyGivenTwice_is400_andChangesNothing() {
+        String before = etag();
+        Caller.OPERATOR.as(client().put().uri("/api/v1/policies")).contentType(MediaType.APPLICATION_JSON)
+                .header(HttpHeaders.IF_MATCH, "*").bodyValue("{\"name\":\"sbs\",\"iqrKappa\":2.0,\"iqrKappa\":3.0}")
+                .exchange().expectStatus().isBadRequest().expectBody()
+                .jsonPath("$.detail").value(String.class, d -> assertThat(d).contains("Duplicate Object property"));
+        assertThat(etag()).isEqualTo(before);
+    }
+
+    @Test
+    void preview_timeScaleOf1e15_is422AtOnce_andTheNextPreviewRuns() {
+        recordTraffic();
+        preview("{\"policy\":{},\"timeScale\":1e15}").expectStatus().isEqualTo(422).expectBody()
+                .jsonPath("$.errors.timeScale").isEqualTo("must be between 0.01 and 1000.0");
+        preview("{\"policy\":{},\"timeScale\":1000}").expectStatus().isOk().expectBody().returnResult();
+        preview("{\"policy\":{}}").expectStatus().isOk().expectBody().returnResult();
+    }
+
+    @Test
+    void register_urlsThatMayNotNameAnEngine_are422_andNothingIsRegistered() {
+        for (String url : new String[] {"http://169.254.169.254/latest/meta-data", "http://[fe80::1]:8000",
+            "http://admin:secret@127.0.0.1:8000", "http://127.0.0.1:0", "http://127.0.0.1:99999", "ftp://127.0.0.1"}) {
+            Caller.OPERATOR.as(client().post().uri("/api/v1/instances")).contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue("{\"id\":\"bad-url\",\"url\":\"" + url + "\",\"kind\":\"sglang\",\"dpUnits\":1,"
+                            + "\"chunkTokens\":1024}")
+                    .exchange().expectStatus().isEqualTo(422).expectBody()
+                    .jsonPath("$.errors.url").value(String.class, reason -> assertThat(reason).doesNotContain("secret"));
+        }
+        Caller.VIEWER.as(client().get().uri("/api/v1/instances/bad-url")).exchange().expectStatus().isNotFound()
+                .expectBody().returnResult();
     }
 
     private String registerBody(String id) {

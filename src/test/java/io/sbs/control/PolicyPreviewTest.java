@@ -221,6 +221,9 @@ class PolicyPreviewTest {
                 .hasMessageContaining("timeScale");
         assertThatThrownBy(() -> PreviewRequest.of(sbs).withTimeScale(Double.NaN))
                 .isInstanceOf(InvalidPreviewException.class);
+        assertThatThrownBy(() -> PreviewRequest.of(sbs).withTimeScale(1e15)).isInstanceOf(InvalidPreviewException.class)
+                .hasMessageContaining("timeScale must be between 0.01 and 1000.0");
+        assertThatThrownBy(() -> PreviewRequest.of(sbs).withTimeScale(0.001)).isInstanceOf(InvalidPreviewException.class);
         record(poisson(100, 5, 6));
         PolicyPreview small = preview(PolicyRegistry.SBS, () -> EMBEDDED, TraceLibrary.NONE,
                 new PolicyPreview.Settings(1, Duration.ofMillis(200), Duration.ofSeconds(2), null, 100,
@@ -228,6 +231,34 @@ class PolicyPreviewTest {
         StepVerifier.create(small.preview(PreviewRequest.of(sbs)))
                 .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(InvalidPreviewException.class)
                         .hasMessageContaining("more than the 100 a preview replays"))
+                .verify(BOUND);
+    }
+
+    @Test
+    void aPreviewPastItsBudget_failsAsTooLarge_andTheNextOneRuns() {
+        record(poisson(100, 5, 9));
+        AtomicLong wall = new AtomicLong();
+        AtomicLong shapes = new AtomicLong();
+        // the first preview's wall clock jumps past the budget while it reads the cluster; the next one's does not
+        PolicyRecord current = new PolicyRecord(SchedulingPolicy.defaults(PolicyRegistry.SBS), 4, "alice", 0, 1);
+        PolicyPreview p = new PolicyPreview(recorder, TraceLibrary.NONE, () -> Mono.just(current), () -> {
+            if (shapes.incrementAndGet() == 1) {
+                wall.addAndGet(Duration.ofSeconds(31).toNanos());
+            }
+            return EMBEDDED;
+        }, DIVIDED, PolicyPreview.Settings.DEFAULTS, wall::get);
+        previews.add(p);
+        PreviewRequest request = PreviewRequest.of(SchedulingPolicy.defaults(PolicyRegistry.ROUND_ROBIN));
+
+        StepVerifier.create(p.preview(request))
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(InvalidPreviewException.class)
+                        .hasMessageContaining("budget of 30 s")
+                        .extracting(x -> ((InvalidPreviewException) x).reason())
+                        .isEqualTo(InvalidPreviewException.Reason.TOO_LARGE))
+                .verify(BOUND);
+        StepVerifier.create(p.preview(request))
+                .assertNext(r -> assertThat(r.requests()).isEqualTo(500))
+                .expectComplete()
                 .verify(BOUND);
     }
 

@@ -104,6 +104,18 @@ class ClusterStateTest {
     }
 
     @Test
+    void recordDispatch_decodeOfTheLargestOutput_countsItsWholeFootprint_andReleasesToZero() {
+        cluster.addInstance("d0", Phase.DECODE, 1, 1, Long.MAX_VALUE, 0);
+        InferenceRequest huge = request(1, 100, Integer.MAX_VALUE);
+        cluster.recordDispatch(new Assignment(huge, new DpUnitId("d0", 0)), Phase.DECODE, 0);
+        DpUnitState u = cluster.unit(new DpUnitId("d0", 0));
+        assertThat(u.kvTokens()).isEqualTo(Integer.MAX_VALUE + 100L);
+        cluster.releaseDecode(new DpUnitId("d0", 0), huge.totalTokens());
+        assertThat(u.kvTokens()).isZero();
+        assertThat(u.batchSize()).isZero();
+    }
+
+    @Test
     void decodeStepEnded_emptyBatches_makesTheInstanceIdle() {
         cluster.addInstance("d0", Phase.DECODE, 2, 1, 10_000, 0);
         cluster.recordDispatch(new Assignment(request(1, 900, 100), new DpUnitId("d0", 0)), Phase.DECODE, 0);

@@ -61,6 +61,15 @@ class IntervalEstimatorTest {
     }
 
     @Test
+    void recordForwardPass_absurdDuration_isClampedToAMinute_soTheMeanStaysPositiveAndBounded() {
+        e.recordForwardPass(100 * MS);
+        e.recordForwardPass(Long.MAX_VALUE);
+        e.recordForwardPass(Long.MAX_VALUE);
+        assertThat(e.meanForwardNanos(1)).isEqualTo((100 * MS + 2 * IntervalEstimator.MAX_FORWARD_NANOS) / 3);
+        assertThat(e.intervalNanos(1)).isEqualTo(2_000 * MS);
+    }
+
+    @Test
     void latencyWindow_ofThirtyTwo_forgetsTheOldestSampleOnTheThirtyThird() {
         e.recordDispatchLatency(320 * MS);
         for (int i = 0; i < 31; i++) {

@@ -27,6 +27,13 @@ class PassTimeModelTest {
     }
 
     @Test
+    void record_absurdDuration_isClampedToAMinute() {
+        PassTimeModel m = new PassTimeModel(16);
+        m.record(100, 800, Long.MAX_VALUE);
+        assertThat(m.predict(100, 800, 0)).isEqualTo(IntervalEstimator.MAX_FORWARD_NANOS);
+    }
+
+    @Test
     void predict_noSpreadInTokens_returnsMean() {
         PassTimeModel m = new PassTimeModel(16);
         for (int i = 0; i < 10; i++) {

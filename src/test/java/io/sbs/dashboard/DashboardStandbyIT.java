@@ -25,7 +25,7 @@ import org.springframework.web.reactive.function.BodyInserters;
 /**
  * A dispatcher that stands by (another node holds the lease in a real Redis) refuses the dashboard's
  * policy form with a message that names the leader, and the page says it is standby before anyone tries.
- * Driven over HTTP as a browser would: session cookie, the CSRF token from each page's form.
+ * Driven over HTTP as a browser would: session and CSRF cookies, the CSRF token from each page's form.
  */
 // its own context (no other class shares its settings) runs simulated engines: closed after the class
 // rather than kept busy in the cache while the other integration tests run
@@ -84,19 +84,20 @@ class DashboardStandbyIT {
                 .responseTimeout(Duration.ofSeconds(30)).build();
         EntityExchangeResult<String> login = http.get().uri("/login").exchange().expectStatus().isOk()
                 .expectBody(String.class).returnResult();
-        String session = session(login, "");
-        EntityExchangeResult<Void> loggedIn = http.post().uri("/login").cookie("SESSION", session)
+        // the CSRF token's cookie (no session before the login)
+        String xsrf = login.getResponseCookies().getFirst("XSRF-TOKEN").getValue();
+        EntityExchangeResult<Void> loggedIn = http.post().uri("/login").cookie("XSRF-TOKEN", xsrf)
                 .body(BodyInserters.fromFormData("username", "operator").with("password", PASSWORD)
                         .with("_csrf", find(CSRF, login.getResponseBody())))
                 .exchange().expectStatus().isFound().expectHeader().location("/dashboard")
                 .expectBody().isEmpty();
-        session = session(loggedIn, session);
+        String session = session(loggedIn, "");
 
-        String page = http.get().uri("/dashboard/policies").cookie("SESSION", session).exchange()
+        String page = http.get().uri("/dashboard/policies").cookie("SESSION", session).cookie("XSRF-TOKEN", xsrf).exchange()
                 .expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
         assertThat(page).contains("This node is standby").contains(LEADER);
 
-        String refused = http.post().uri("/dashboard/policies").cookie("SESSION", session)
+        String refused = http.post().uri("/dashboard/policies").cookie("SESSION", session).cookie("XSRF-TOKEN", xsrf)
                 .header(HttpHeaders.ACCEPT, "text/html")
                 .body(BodyInserters.fromFormData("_csrf", find(CSRF, page)).with("expectedVersion", find(VERSION, page))
                         .with("iqrKappa", "2"))

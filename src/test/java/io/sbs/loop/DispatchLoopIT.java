@@ -61,7 +61,7 @@ class DispatchLoopIT {
         loop = new DispatchLoop(cluster, PolicyRegistry.standard(), 10_000, 2_000_000_000L, System::nanoTime);
         receiver = HttpServer.create().port(0).route(r -> r.post("/end-forward", (req, res) -> req.receive().aggregate()
                 .asString().flatMap(body -> {
-                    loop.onForwardEnded(EndForwardPayload.parse(body, loop.now(), 0));
+                    loop.onForwardEnded(EndForwardPayload.parse(body, loop.now(), 0, id -> 4));
                     return Mono.from(res.status(204).send());
                 }))).bindNow();
         Map<String, HttpEngineClient> clients = new TreeMap<>();

@@ -1,6 +1,7 @@
 package io.sbs.security;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import org.springframework.http.HttpHeaders;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -16,6 +17,12 @@ public enum Caller {
 
     Caller(String authorization) {
         this.authorization = authorization;
+    }
+
+    /** A client of the dispatcher on {@code port}, over real HTTP, waiting at most 20 s for an answer. */
+    public static WebTestClient client(int port) {
+        return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).responseTimeout(Duration.ofSeconds(20))
+                .build();
     }
 
     public static String basic(String user, String password) {

@@ -2,7 +2,8 @@ package io.sbs.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -28,8 +29,7 @@ class SecurityIT {
     int port;
 
     private WebTestClient client() {
-        return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).responseTimeout(Duration.ofSeconds(20))
-                .build();
+        return Caller.client(port);
     }
 
     @Test
@@ -112,6 +112,19 @@ class SecurityIT {
     }
 
     @Test
+    void dashboardPages_carryAContentSecurityPolicy_andIngressAnswers_theirSecurityHeaders() {
+        client().get().uri("/login").exchange().expectStatus().isOk()
+                .expectHeader().valueEquals("Content-Security-Policy", SecurityConfiguration.DASHBOARD_CSP)
+                .expectHeader().valueEquals("X-Content-Type-Options", "nosniff").expectBody().returnResult();
+        client().get().uri("/v1/models").exchange().expectStatus().isOk()
+                .expectHeader().valueEquals("X-Content-Type-Options", "nosniff")
+                .expectHeader().valueEquals("X-Frame-Options", "DENY")
+                .expectHeader().valueEquals("Cache-Control", "no-store")
+                .expectHeader().valueEquals("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+                .expectBody().returnResult();
+    }
+
+    @Test
     void openApiDocument_isPublic() {
         client().get().uri("/v3/api-docs").exchange().expectStatus().isOk().expectBody().returnResult();
     }
@@ -128,9 +141,11 @@ class SecurityIT {
         client().post().uri("/login").body(BodyInserters.fromFormData("username", "viewer")
                 .with("password", SecuredPlatform.VIEWER_PASSWORD)).exchange().expectStatus().isForbidden()
                         .expectBody().returnResult();
-        // a token from another session does not help either
+        // a token from another browser does not help either
         Session other = Session.open(client());
-        client().post().uri("/login").body(BodyInserters.fromFormData("username", "viewer")
+        Session mine = Session.open(client());
+        client().post().uri("/login").cookies(c -> mine.cookies().forEach(c::add))
+                .body(BodyInserters.fromFormData("username", "viewer")
                 .with("password", SecuredPlatform.VIEWER_PASSWORD).with("_csrf", other.csrf))
                 .exchange().expectStatus().isForbidden().expectBody().returnResult();
     }
@@ -163,16 +178,22 @@ class SecurityIT {
 
     private static final Pattern CSRF_FIELD = Pattern.compile("name=\"_csrf\"[^>]*value=\"([^\"]*)\"");
 
-    /** A browser's session: its cookie and the CSRF token its pages carry. */
-    private record Session(String cookie, String csrf) {
+    /** A browser's cookies (the CSRF cookie, and the session once logged in) and the token its pages carry. */
+    private record Session(Map<String, String> cookies, String csrf) {
 
-        /** The login page, as a browser first sees it: a session cookie, and the form's CSRF token. */
+        /**
+         * The login page, as a browser first sees it: the form's CSRF token and its cookie, and no session: the
+         * page creates none on the server for anyone who merely looks at it.
+         */
         static Session open(WebTestClient client) {
             EntityExchangeResult<String> r = client.get().uri("/login").exchange().expectStatus().isOk()
                     .expectBody(String.class).returnResult();
-            ResponseCookie c = r.getResponseCookies().getFirst("SESSION");
-            assertThat(c).as("a session for the login page's CSRF token").isNotNull();
-            return new Session(c.getValue(), csrfOf(r.getResponseBody()));
+            assertThat(r.getResponseCookies()).as("no session for an anonymous look at the login page")
+                    .doesNotContainKey("SESSION");
+            ResponseCookie token = r.getResponseCookies().getFirst("XSRF-TOKEN");
+            assertThat(token).as("the CSRF token's cookie").isNotNull();
+            assertThat(token.getSameSite()).isEqualTo("Lax");
+            return new Session(Map.of("XSRF-TOKEN", token.getValue()), csrfOf(r.getResponseBody()));
         }
 
         private static String csrfOf(String page) {
@@ -182,21 +203,34 @@ class SecurityIT {
             return m.group(1);
         }
 
+        private Map<String, String> with(EntityExchangeResult<?> r) {
+            Map<String, String> next = new HashMap<>(cookies);
+            r.getResponseCookies().forEach((name, values) -> values.forEach(c -> {
+                if (c.getValue().isEmpty()) {
+                    next.remove(name);
+                } else {
+                    next.put(name, c.getValue());
+                }
+            }));
+            return next;
+        }
+
         Session login(WebTestClient client, String user, String password) {
             EntityExchangeResult<byte[]> r = form(client, "/login", "username", user, "password", password)
                     .expectStatus().isFound().expectHeader().valueEquals(HttpHeaders.LOCATION, "/dashboard")
                     .expectBody().returnResult();
-            ResponseCookie c = r.getResponseCookies().getFirst("SESSION");
-            String cookie = c == null ? this.cookie : c.getValue();
-            // a new session id at login (no fixation); its pages carry the token
-            assertThat(cookie).isNotEqualTo(this.cookie);
-            String page = client.get().uri("/login").cookie("SESSION", cookie).exchange().expectStatus().isOk()
-                    .expectBody(String.class).returnResult().getResponseBody();
-            return new Session(cookie, csrfOf(page));
+            ResponseCookie session = r.getResponseCookies().getFirst("SESSION");
+            assertThat(session).as("a session from the login on").isNotNull();
+            assertThat(session.getSameSite()).isEqualTo("Lax");
+            assertThat(session.isHttpOnly()).isTrue();
+            Map<String, String> cookies = with(r);
+            EntityExchangeResult<String> page = client.get().uri("/login").cookies(c -> cookies.forEach(c::add))
+                    .exchange().expectStatus().isOk().expectBody(String.class).returnResult();
+            return new Session(new Session(cookies, csrf).with(page), csrfOf(page.getResponseBody()));
         }
 
         WebTestClient.ResponseSpec get(WebTestClient client, String path) {
-            return client.get().uri(path).cookie("SESSION", cookie).exchange();
+            return client.get().uri(path).cookies(c -> cookies.forEach(c::add)).exchange();
         }
 
         WebTestClient.ResponseSpec post(WebTestClient client, String path, boolean withToken) {
@@ -204,7 +238,8 @@ class SecurityIT {
             if (withToken) {
                 form.add("_csrf", csrf);
             }
-            return client.post().uri(path).cookie("SESSION", cookie).body(BodyInserters.fromFormData(form)).exchange();
+            return client.post().uri(path).cookies(c -> cookies.forEach(c::add)).body(BodyInserters.fromFormData(form))
+                    .exchange();
         }
 
         WebTestClient.ResponseSpec form(WebTestClient client, String path, String... pairs) {
@@ -213,7 +248,8 @@ class SecurityIT {
                 form.add(pairs[i], pairs[i + 1]);
             }
             form.add("_csrf", csrf);
-            return client.post().uri(path).cookie("SESSION", cookie).body(BodyInserters.fromFormData(form)).exchange();
+            return client.post().uri(path).cookies(c -> cookies.forEach(c::add)).body(BodyInserters.fromFormData(form))
+                    .exchange();
         }
     }
 }

@@ -37,7 +37,7 @@ class UsersTest {
 
     @Test
     void embeddedDefault_passwordsFromTheEnvironment_areHashedAndNothingIsPrinted() {
-        MapReactiveUserDetailsService users = users(new SecurityProperties(null, null),
+        MapReactiveUserDetailsService users = users(new SecurityProperties(null, null, null),
                 Map.of(Users.VIEWER_PASSWORD, "v-secret", Users.OPERATOR_PASSWORD, "o-secret"));
 
         UserDetails viewer = find(users, "viewer");
@@ -52,7 +52,7 @@ class UsersTest {
 
     @Test
     void embeddedDefault_unsetPassword_isGeneratedAndPrintedOnce() {
-        MapReactiveUserDetailsService users = users(new SecurityProperties(null, null),
+        MapReactiveUserDetailsService users = users(new SecurityProperties(null, null, null),
                 Map.of(Users.VIEWER_PASSWORD, "v-secret"));
 
         String out = console.toString(StandardCharsets.UTF_8);
@@ -73,7 +73,7 @@ class UsersTest {
     @Test
     void configuredUsers_replaceTheEmbeddedOnes() {
         SecurityProperties properties = new SecurityProperties(List.of(
-                new SecurityProperties.User("alice", encoder.encode("a-secret"), List.of("OPERATOR", "VIEWER"))), null);
+                new SecurityProperties.User("alice", encoder.encode("a-secret"), List.of("OPERATOR", "VIEWER"))), null, null);
         MapReactiveUserDetailsService users = users(properties, Map.of());
 
         assertThat(find(users, "viewer")).isNull();

@@ -1,12 +1,15 @@
 package io.sbs.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.sbs.core.PolicyRegistry;
 import io.sbs.core.SchedulingPolicy;
 import io.sbs.sim.workload.PaperWorkloads;
 import io.sbs.sim.workload.PoissonArrivals;
+import io.sbs.sim.workload.TimeScale;
 import io.sbs.sim.workload.WorkloadGenerator;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,6 +44,28 @@ class PrefillSimulationTest {
         assertThat(a.lost()).isZero();
         assertThat(a.completed()).isEqualTo((int) w.stream().filter(r -> r.arrivalNanos() >= 5 * S).count());
         assertThat(a.chunkUtilization()).isBetween(0.0, 1.0);
+    }
+
+    @Test
+    void run_everythingArrivingAtOnce_withDrainEqualToGiveUp_stopsAtTheDrain() {
+        // more than the cluster prefills within the drain, all at one instant: the oldest unfinished request
+        // has waited exactly the give-up time when the clock reaches the stop, and the run must end there
+        List<WorkloadRequest> w = TimeScale.scale(workload(150, 3_000, 4), 1e15);
+        long drain = S / 2;
+        PrefillResult r = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> PrefillSimulation.run(
+                new PrefillSimulation.Config(SimProfiles.small(), SchedulingPolicy.defaults(PolicyRegistry.SBS), w, 7, 0,
+                        100_000_000L, drain, drain, List.of())));
+        assertThat(r.unfinished()).isPositive();
+        assertThat(r.completed() + r.unfinished()).isEqualTo(w.size());
+    }
+
+    @Test
+    void run_abandoned_stopsAtOnce() {
+        List<WorkloadRequest> w = workload(150, 3_000, 5);
+        PrefillResult r = PrefillSimulation.run(new PrefillSimulation.Config(SimProfiles.small(),
+                SchedulingPolicy.defaults(PolicyRegistry.SBS), w, 7, 0, 100_000_000L, 60 * S, Long.MAX_VALUE, List.of()),
+                () -> true);
+        assertThat(r.completed()).isZero();
     }
 
     @Test

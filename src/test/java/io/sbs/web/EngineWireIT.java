@@ -173,23 +173,60 @@ class EngineWireIT {
 
     @Test
     void endForward_malformed_is400ProblemDetailsNamingTheFault() {
-        expectBadPush("{not json", "not JSON");
+        expectBadPush("{not json", 400, "not JSON");
         expectBadPush("{\"duration_ms\":5,\"pass_tokens\":[0],\"received_tokens\":[0],\"next_pass_tokens\":[0],"
-                + "\"backlog_tokens\":[0]}", "instance_id is required");
-        expectBadPush("{\"instance_id\":\"engine-0\",\"duration_ms\":0,\"pass_tokens\":[0],\"received_tokens\":[0],"
-                + "\"next_pass_tokens\":[0],\"backlog_tokens\":[0]}", "duration_ms must be a positive number");
-        expectBadPush("{\"instance_id\":\"engine-0\",\"duration_ms\":5,\"pass_tokens\":[0,0],\"received_tokens\":[0],"
-                + "\"next_pass_tokens\":[0],\"backlog_tokens\":[0]}", "arrays differ in length");
-        expectBadPush("{\"instance_id\":\"engine-0\",\"duration_ms\":5,\"pass_tokens\":[-1],\"received_tokens\":[0],"
-                + "\"next_pass_tokens\":[0],\"backlog_tokens\":[0]}", "negative or non-integer");
+                + "\"backlog_tokens\":[0]}", 400, "instance_id is required");
+        expectBadPush("{\"instance_id\":\"engine-0\",\"instance_id\":\"engine-1\",\"duration_ms\":5}", 400,
+                "Duplicate");
     }
 
-    private static void expectBadPush(String body, String detail) {
+    @Test
+    void endForward_outsidePhysicalBounds_is422NamingTheFault_andCounted() {
+        double before = rejected("out-of-bounds") + rejected("wrong-shape") + rejected("unknown-instance");
+        expectBadPush(push("engine-0", "0", "[0,0]"), 422, "duration_ms must be above 0");
+        expectBadPush(push("engine-0", "60001", "[0,0]"), 422, "at most 60000");
+        expectBadPush(push("engine-0", "5", "[0,-1]"), 422, "negative count");
+        expectBadPush(push("engine-0", "5", "[0,4294967296]"), 422, "above 2147483647");
+        expectBadPush(push("engine-0", "5", "[0]"), 422, "has 2 DP units");
+        expectBadPush(push("nobody", "5", "[0,0]"), 422, "no instance 'nobody'");
+        expectBadPush("{\"instance_id\":\"engine-0\",\"duration_ms\":5,\"pass_tokens\":[0,0],\"received_tokens\":[0],"
+                + "\"next_pass_tokens\":[0],\"backlog_tokens\":[0]}", 422, "arrays differ in length");
+        assertThat(rejected("out-of-bounds") + rejected("wrong-shape") + rejected("unknown-instance") - before)
+                .isEqualTo(7);
+    }
+
+    @Test
+    void endForward_absurdDuration_is422_andLeavesIntervalAndMeanForwardAlone() {
+        dispatcher.endForward(WireDispatcher.idleWithBacklog(WireDispatcher.id(0), 2, 20, 0)).block(WireDispatcher.WAIT);
+        long[] before = intervalAndMeanForward();
+        expectBadPush(push("engine-0", "1e300", "[0,0]"), 422, "duration_ms");
+        expectBadPush(push("engine-0", "1e12", "[0,0]"), 422, "duration_ms");
+        assertThat(intervalAndMeanForward()).containsExactly(before);
+    }
+
+    private static long[] intervalAndMeanForward() {
+        var prefill = dispatcher.loop().snapshotNow().block(WireDispatcher.WAIT).prefill();
+        return new long[] {prefill.intervalNanos(), prefill.meanForwardNanos()};
+    }
+
+    private static double rejected(String reason) {
+        var counter = dispatcher.meters().find("sbs.end_forward.rejected").tag("reason", reason).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    private static String push(String instance, String durationMs, String pass) {
+        String zeros = pass.replaceAll("[0-9-]+", "0");
+        return "{\"instance_id\":\"" + instance + "\",\"duration_ms\":" + durationMs + ",\"pass_tokens\":" + pass
+                + ",\"received_tokens\":" + zeros + ",\"next_pass_tokens\":" + zeros + ",\"backlog_tokens\":" + zeros
+                + "}";
+    }
+
+    private static void expectBadPush(String body, int status, String detail) {
         client().post().uri("/internal/v1/end-forward").contentType(MediaType.APPLICATION_JSON)
                 .header("Authorization", "Bearer " + WireDispatcher.ENGINE_TOKEN).bodyValue(body)
-                .exchange().expectStatus().isBadRequest()
+                .exchange().expectStatus().isEqualTo(status)
                 .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
-                .expectBody().jsonPath("$.status").isEqualTo(400)
+                .expectBody().jsonPath("$.status").isEqualTo(status)
                 .jsonPath("$.detail").value(String.class, d -> assertThat(d).contains(detail));
     }
 }

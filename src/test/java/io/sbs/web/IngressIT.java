@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sbs.core.Phase;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.loop.LoopSnapshot;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 import java.util.List;
@@ -73,9 +77,37 @@ class IngressIT {
     void badRequests_getProblemDetails() {
         expectProblem("{not json", "malformed JSON");
         expectProblem("{\"model\":\"sbs\"}", "'messages' must be a non-empty array");
-        expectProblem(chat(",\"max_tokens\":-5"), "'max_tokens' must be a non-negative integer");
+        expectProblem(chat(",\"max_tokens\":-5"), "'max_tokens' must be an integer from 0 to 131072");
         expectProblem("{\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(300_000) + "\"}]}",
                 "more than the 65536");
+        expectProblem(chat(",\"max_tokens\":123456789012345678901234567890"), "'max_tokens' must be an integer");
+        expectProblem(chat(",\"max_completion_tokens\":-123456789012345678901234567890"),
+                "'max_completion_tokens' must be an integer");
+        expectProblem(chat(",\"max_tokens\":1.5"), "'max_tokens' must be an integer");
+        expectProblem(chat(",\"max_tokens\":131072"), "maximum context length is 131072");
+        expectProblem(chat(",\"stream\":true,\"stream\":false"), "Duplicate Object property \"stream\"");
+    }
+
+    @Test
+    void streaming_maxTokensOfTwoToThe31_are400_andLeaveEveryUnitAsBefore() {
+        List<LoopSnapshot.UnitView> before = loop.snapshotNow().block(Duration.ofSeconds(10)).units();
+        for (int i = 0; i < 100; i++) {
+            expectProblem(chat(",\"stream\":true,\"max_tokens\":2147483647"), "maximum context length");
+        }
+        assertThat(loop.snapshotNow().block(Duration.ofSeconds(10)).units()).isEqualTo(before);
+    }
+
+    @Test
+    void garbledContentType_is415ProblemDetails() throws Exception {
+        // the JDK's client sends the header as given; Spring's clients would parse it first
+        HttpClient http = HttpClient.newHttpClient();
+        for (String type : new String[] {"///", "nosl", "application/json; charset=bogus-9"}) {
+            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/v1/chat/completions")).header("Content-Type", type).timeout(Duration.ofSeconds(20))
+                    .POST(HttpRequest.BodyPublishers.ofString(chat(""))).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(answer.statusCode()).as(type).isEqualTo(415);
+            assertThat(answer.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        }
     }
 
     private void expectProblem(String body, String detail) {
@@ -87,9 +119,9 @@ class IngressIT {
     }
 
     @Test
-    void endForward_badPush_isRejected() {
+    void endForward_withoutAnEngineTokenOrAllowAnonymous_isRefused() {
         client().post().uri("/internal/v1/end-forward").contentType(MediaType.APPLICATION_JSON)
-                .bodyValue("{\"instance_id\":\"prefill-0\"}").exchange().expectStatus().isBadRequest();
+                .bodyValue("{\"instance_id\":\"prefill-0\"}").exchange().expectStatus().isUnauthorized();
     }
 
     @Autowired

@@ -1,5 +1,6 @@
 package io.sbs.web;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.sbs.SbsApplication;
 import io.sbs.loop.DispatchLoop;
 import java.time.Duration;
@@ -66,6 +67,10 @@ final class WireDispatcher implements AutoCloseable {
 
     DispatchLoop loop() {
         return context.getBean(DispatchLoop.class);
+    }
+
+    MeterRegistry meters() {
+        return context.getBean(MeterRegistry.class);
     }
 
     /** Pushes an EndForward report for a one-pass-per-call engine, with the engine token. */
