@@ -3,6 +3,7 @@ package io.sbs.bench;
 import io.sbs.bench.http.HttpBench;
 import io.sbs.bench.live.LiveBench;
 import io.sbs.bench.io.TraceFormat;
+import io.sbs.sim.Signals;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,12 +15,15 @@ public final class BenchCommand {
 
     static final String USAGE = """
             usage: app/bench <suite> [options] --out DIR
-              paper   [--seeds 1,2] [--seconds 60] [--decode-seconds 240] [--prefill-instances N]
+              paper   [--signals push|stock] [--seeds 1,2] [--seconds 60] [--decode-seconds 240] [--prefill-instances N]
                       the paper's experiments on the profiles paper, divided and long
-                      (--prefill-instances overrides every profile's prefill instance count)
+                      (--prefill-instances overrides every profile's prefill instance count;
+                      --signals push: engines push EndForward, the paper's setting and the default;
+                      stock: no push, as stock SGLang and vLLM: first tokens and load polls only)
               replay  --trace FILE [--format azure|mooncake] [--time-scale X] [--profile NAME] [--limit N] [--seed S]
+                      [--signals push|stock]
                       replays a trace through every policy
-              scale   [--hours 1] [--qps 100]
+              scale   [--hours 1] [--qps 100] [--signals push|stock]
                       one hour of virtual time on 384 prefill and 320 decode DP units
               http    [--rate 2000] [--seconds 20] [--connections 64] [--closed-seconds 5] [--warmup 30]
                       [--instances 3] [--policy round-robin[,sbs,...]] [--nginx PATH]
@@ -55,27 +59,30 @@ public final class BenchCommand {
             switch (suite) {
                 case "paper" -> {
                     BenchOptions o = new BenchOptions(args, 1,
-                            Set.of("out", "seeds", "seconds", "decode-seconds", "prefill-instances"));
+                            Set.of("out", "seeds", "seconds", "decode-seconds", "prefill-instances", "signals"));
                     Path out = Path.of(o.require("out"));
                     new PaperSuite(out, seeds(o.get("seeds", "1,2")), o.getDouble("seconds", 60),
-                            o.getDouble("decode-seconds", 240), (int) o.getDouble("prefill-instances", 0)).run();
+                            o.getDouble("decode-seconds", 240), (int) o.getDouble("prefill-instances", 0),
+                            Signals.parse(o.get("signals", "push"))).run();
                     System.out.println("wrote " + out.resolve("summary.json") + " and " + out.resolve("report.md"));
                 }
                 case "replay" -> {
                     BenchOptions o = new BenchOptions(args, 1,
-                            Set.of("out", "trace", "format", "time-scale", "profile", "limit", "seed"));
+                            Set.of("out", "trace", "format", "time-scale", "profile", "limit", "seed", "signals"));
                     Path out = Path.of(o.require("out"));
                     Path trace = Path.of(o.require("trace"));
                     TraceFormat format = o.get("format", null) == null ? TraceFormat.detect(trace)
                             : TraceFormat.parse(o.get("format", null));
                     new ReplaySuite(out, trace, format, o.getDouble("time-scale", 1), o.get("profile", "paper"),
-                            (int) o.getDouble("limit", 0), (long) o.getDouble("seed", 1)).run();
+                            (int) o.getDouble("limit", 0), (long) o.getDouble("seed", 1),
+                            Signals.parse(o.get("signals", "push"))).run();
                     System.out.println("wrote " + out.resolve("summary.json") + " and " + out.resolve("report.md"));
                 }
                 case "scale" -> {
-                    BenchOptions o = new BenchOptions(args, 1, Set.of("out", "hours", "qps"));
+                    BenchOptions o = new BenchOptions(args, 1, Set.of("out", "hours", "qps", "signals"));
                     Path out = Path.of(o.require("out"));
-                    new ScaleSuite(out, o.getDouble("hours", 1), o.getDouble("qps", 100)).run();
+                    new ScaleSuite(out, o.getDouble("hours", 1), o.getDouble("qps", 100),
+                            Signals.parse(o.get("signals", "push"))).run();
                     System.out.println("wrote " + out.resolve("summary.json") + " and " + out.resolve("report.md"));
                 }
                 case "http" -> {

@@ -10,6 +10,7 @@ import io.sbs.sim.DecodeResult;
 import io.sbs.sim.DecodeSimulation;
 import io.sbs.sim.EngineProfile;
 import io.sbs.sim.PrefillResult;
+import io.sbs.sim.Signals;
 import io.sbs.sim.workload.LengthDistribution;
 import io.sbs.sim.workload.PaperWorkloads;
 import java.nio.file.Path;
@@ -64,17 +65,21 @@ final class PaperSuite {
     private final double seconds;
     private final double decodeSeconds;
     private final int prefillInstances;
+    private final Signals signals;
 
     /**
      * @param prefillInstances when positive, overrides the number of prefill instances of every profile
      *                         (a sensitivity study of the cluster size {@code N}); 0 keeps the profiles'
+     * @param signals          what the simulated engines tell the dispatcher: EndForward pushes (the paper's
+     *                         setting) or only what stock engines give
      */
-    PaperSuite(Path out, List<Long> seeds, double seconds, double decodeSeconds, int prefillInstances) {
+    PaperSuite(Path out, List<Long> seeds, double seconds, double decodeSeconds, int prefillInstances, Signals signals) {
         this.out = out;
         this.seeds = seeds;
         this.seconds = seconds;
         this.decodeSeconds = decodeSeconds;
         this.prefillInstances = prefillInstances;
+        this.signals = signals;
     }
 
     private EngineProfile load(String name) {
@@ -87,9 +92,13 @@ final class PaperSuite {
         Map<String, Object> summary = new LinkedHashMap<>();
         Map<String, Object> headline = new LinkedHashMap<>();
         StringBuilder report = new StringBuilder("# SBS paper benchmark\n\n");
-        report.append("Command: `app/bench paper --out ").append(out)
+        report.append("Command: `app/bench paper --signals ").append(signals.tag()).append(" --out ").append(out)
                 .append(prefillInstances > 0 ? " --prefill-instances " + prefillInstances : "").append("`; seeds ").append(seeds)
-                .append(", ").append(fmt(seconds)).append(" measured virtual seconds per point.\n\n");
+                .append(", ").append(fmt(seconds)).append(" measured virtual seconds per point. Signals: ")
+                .append(signals == Signals.PUSH ? "the engines push EndForward after every pass (the paper's setting)"
+                        : "as stock SGLang and vLLM, no EndForward: first tokens and load polls every "
+                                + PrefillRuns.pollNanos(signals) / 1_000_000 + " ms")
+                .append(".\n\n");
         try (Parallel parallel = new Parallel()) {
             Map<String, Object> profiles = new LinkedHashMap<>();
             for (Setup setup : SETUPS) {
@@ -113,9 +122,11 @@ final class PaperSuite {
             headline.put("decode", decode.get("headline"));
         }
         double wall = (System.nanoTime() - started) / 1e9;
+        headline.put("signals", signals.tag());
         headline.put("wall_seconds", Math.round(wall * 10) / 10.0);
         Map<String, Object> ordered = new LinkedHashMap<>();
         ordered.put("suite", "paper");
+        ordered.put("signals", signals.tag());
         ordered.put("seeds", seeds);
         ordered.put("measured_seconds_per_point", seconds);
         if (prefillInstances > 0) {
@@ -131,7 +142,8 @@ final class PaperSuite {
 
     private Map<String, Object> ttftVsLoad(Setup setup, Parallel parallel, StringBuilder report) {
         EngineProfile profile = load(setup.profile());
-        PrefillRuns runs = new PrefillRuns(profile, setup.prompts(), PaperWorkloads.PREFILL_OUTPUTS, seconds, 10, seeds);
+        PrefillRuns runs = new PrefillRuns(profile, setup.prompts(), PaperWorkloads.PREFILL_OUTPUTS, seconds, 10, seeds,
+                signals);
         double upper = runs.capacityQps(setup.prompts().mean()) * 1.2;
         List<Supplier<PrefillRuns.MaxQps>> peaks = new ArrayList<>();
         for (String b : BASELINES) {
@@ -237,7 +249,7 @@ final class PaperSuite {
         for (int chunk : List.of(3072, 5120)) {
             EngineProfile profile = base.withPrefill(base.prefill().withChunkTokens(chunk));
             PrefillRuns runs = new PrefillRuns(profile, PaperWorkloads.SHORT_PROMPTS, PaperWorkloads.PREFILL_OUTPUTS,
-                    seconds, 10, seeds);
+                    seconds, 10, seeds, signals);
             double upper = runs.capacityQps(PaperWorkloads.SHORT_PROMPTS.mean()) * 1.2;
             for (double slo : CAPACITY_SLOS.get(chunk)) {
                 for (String policy : policies) {
@@ -295,6 +307,8 @@ final class PaperSuite {
                     h.put("sbs_max_qps", round(sbs.qps()));
                     h.put("baseline_chunk_util", round(bestBase.chunkUtilization()));
                     h.put("sbs_chunk_util", round(sbs.chunkUtilization()));
+                    h.put("eft_max_qps", round(eft.qps()));
+                    h.put("eft_chunk_util", round(eft.chunkUtilization()));
                     headline.put(String.valueOf(chunk), h);
                 }
             }

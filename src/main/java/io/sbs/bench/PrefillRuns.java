@@ -4,6 +4,7 @@ import io.sbs.core.SchedulingPolicy;
 import io.sbs.sim.EngineProfile;
 import io.sbs.sim.PrefillResult;
 import io.sbs.sim.PrefillSimulation;
+import io.sbs.sim.Signals;
 import io.sbs.sim.WorkloadRequest;
 import io.sbs.sim.workload.LengthDistribution;
 import io.sbs.sim.workload.PoissonArrivals;
@@ -18,11 +19,32 @@ import java.util.List;
  * @param seconds   measured virtual seconds per run (after warm-up)
  * @param warmup    virtual seconds simulated before measuring
  * @param seeds     seeds per point; every policy sees the same workloads
+ * @param signals   what the engines tell the dispatcher
+ * @param pollNanos how often the dispatcher polls each instance's load
  */
 record PrefillRuns(EngineProfile profile, LengthDistribution prompts, LengthDistribution outputs, double seconds,
-        double warmup, List<Long> seeds) {
+        double warmup, List<Long> seeds, Signals signals, long pollNanos) {
 
     private static final long NANOS = 1_000_000_000L;
+    /** The poll period of runs with EndForward pushes, where polls only catch idle engines (the paper's setting). */
+    static final long PUSH_POLL_NANOS = 100_000_000L;
+    /** The live dispatcher's default poll period ({@code sbs.poll-interval}), for runs on stock signals. */
+    static final long STOCK_POLL_NANOS = 50_000_000L;
+
+    PrefillRuns(EngineProfile profile, LengthDistribution prompts, LengthDistribution outputs, double seconds,
+            double warmup, List<Long> seeds, Signals signals) {
+        this(profile, prompts, outputs, seconds, warmup, seeds, signals, pollNanos(signals));
+    }
+
+    /** How often the simulated dispatcher polls each instance's load with these signals. */
+    static long pollNanos(Signals signals) {
+        return signals == Signals.PUSH ? PUSH_POLL_NANOS : STOCK_POLL_NANOS;
+    }
+
+    PrefillRuns(EngineProfile profile, LengthDistribution prompts, LengthDistribution outputs, double seconds,
+            double warmup, List<Long> seeds) {
+        this(profile, prompts, outputs, seconds, warmup, seeds, Signals.PUSH, PUSH_POLL_NANOS);
+    }
 
     /** Results of {@code policy} at {@code qps}, one per seed. */
     List<PrefillResult> run(String policy, double qps, double giveUpSeconds) {
@@ -32,8 +54,8 @@ record PrefillRuns(EngineProfile profile, LengthDistribution prompts, LengthDist
             List<WorkloadRequest> workload = WorkloadGenerator.generate(new PoissonArrivals(qps), prompts, outputs,
                     count, seed);
             PrefillSimulation.Config config = new PrefillSimulation.Config(profile, SchedulingPolicy.defaults(policy),
-                    workload, seed, (long) (warmup * NANOS), 100_000_000L, 60 * NANOS,
-                    (long) (giveUpSeconds * NANOS), List.of());
+                    workload, seed, (long) (warmup * NANOS), pollNanos, 60 * NANOS,
+                    (long) (giveUpSeconds * NANOS), List.of(), signals);
             out.add(PrefillSimulation.run(config));
         }
         return out;

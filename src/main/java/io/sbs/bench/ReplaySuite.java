@@ -9,6 +9,7 @@ import io.sbs.core.SchedulingPolicy;
 import io.sbs.sim.EngineProfile;
 import io.sbs.sim.PrefillResult;
 import io.sbs.sim.PrefillSimulation;
+import io.sbs.sim.Signals;
 import io.sbs.sim.WorkloadRequest;
 import io.sbs.sim.workload.TimeScale;
 import java.nio.file.Path;
@@ -31,8 +32,11 @@ final class ReplaySuite {
     private final String profileName;
     private final int limit;
     private final long seed;
+    private final Signals signals;
 
-    ReplaySuite(Path out, Path trace, TraceFormat format, double timeScale, String profileName, int limit, long seed) {
+    ReplaySuite(Path out, Path trace, TraceFormat format, double timeScale, String profileName, int limit, long seed,
+            Signals signals) {
+        this.signals = signals;
         this.out = out;
         this.trace = trace;
         this.format = format;
@@ -52,7 +56,8 @@ final class ReplaySuite {
         List<Supplier<PrefillResult>> tasks = new ArrayList<>();
         for (String policy : policies) {
             tasks.add(() -> PrefillSimulation.run(new PrefillSimulation.Config(profile, SchedulingPolicy.defaults(policy),
-                    workload, seed, 0, 100_000_000L, 600_000_000_000L, Long.MAX_VALUE, List.of())));
+                    workload, seed, 0, PrefillRuns.pollNanos(signals), 600_000_000_000L, Long.MAX_VALUE, List.of(),
+                    signals)));
         }
         List<PrefillResult> results;
         try (Parallel parallel = new Parallel()) {
@@ -74,6 +79,7 @@ final class ReplaySuite {
         double span = workload.isEmpty() ? 0 : workload.get(workload.size() - 1).arrivalNanos() / 1e9;
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("suite", "replay");
+        summary.put("signals", signals.tag());
         summary.put("trace", trace.getFileName().toString());
         summary.put("format", format.name().toLowerCase(java.util.Locale.ROOT));
         summary.put("time_scale", timeScale);
@@ -88,7 +94,7 @@ final class ReplaySuite {
                 + format.name().toLowerCase(java.util.Locale.ROOT) + ", " + workload.size() + " requests over "
                 + PaperSuite.fmt(span) + " s after time scale " + PaperSuite.fmt(timeScale) + ", offered "
                 + PaperSuite.fmt((double) summary.get("offered_qps")) + " QPS) on profile `" + profile.name()
-                + "`, seed " + seed + ".\n\n" + table.render());
+                + "`, seed " + seed + ", signals `" + signals.tag() + "`.\n\n" + table.render());
         return summary;
     }
 }

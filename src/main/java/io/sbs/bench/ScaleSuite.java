@@ -9,6 +9,7 @@ import io.sbs.sim.DecodeSimulation;
 import io.sbs.sim.EngineProfile;
 import io.sbs.sim.PrefillResult;
 import io.sbs.sim.PrefillSimulation;
+import io.sbs.sim.Signals;
 import io.sbs.sim.WorkloadRequest;
 import io.sbs.sim.workload.PaperWorkloads;
 import io.sbs.sim.workload.PoissonArrivals;
@@ -29,8 +30,10 @@ final class ScaleSuite {
     private final Path out;
     private final double hours;
     private final double qps;
+    private final Signals signals;
 
-    ScaleSuite(Path out, double hours, double qps) {
+    ScaleSuite(Path out, double hours, double qps, Signals signals) {
+        this.signals = signals;
         this.out = out;
         this.hours = hours;
         this.qps = qps;
@@ -55,8 +58,8 @@ final class ScaleSuite {
             java.util.concurrent.Future<PrefillResult> p = parallel.submit(() -> {
                 long t0 = System.nanoTime();
                 PrefillResult r = PrefillSimulation.run(new PrefillSimulation.Config(profile,
-                        SchedulingPolicy.defaults(PolicyRegistry.SBS), workload, 1, 0, 100_000_000L, 60_000_000_000L,
-                        Long.MAX_VALUE, List.of()));
+                        SchedulingPolicy.defaults(PolicyRegistry.SBS), workload, 1, 0, PrefillRuns.pollNanos(signals),
+                        60_000_000_000L, Long.MAX_VALUE, List.of(), signals));
                 prefillWallBox[0] = (System.nanoTime() - t0) / 1e9;
                 return r;
             });
@@ -76,6 +79,7 @@ final class ScaleSuite {
         double wall = (System.nanoTime() - started) / 1e9;
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("suite", "scale");
+        summary.put("signals", signals.tag());
         summary.put("virtual_seconds", seconds);
         summary.put("qps", qps);
         summary.put("prefill_dp_units", profile.prefill().instances() * profile.prefill().dpUnits());

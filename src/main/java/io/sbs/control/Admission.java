@@ -37,7 +37,14 @@ public interface Admission {
          */
         Mono<DispatchLoop.Dispatched> decided();
 
-        /** The prefill is done, or the call ended before: its prompt no longer counts. Idempotent. */
+        /**
+         * The prefill is done: its first token (with P/D, the prefill server's answer) came back at
+         * {@code observedAt} on the dispatch loop's clock, which tells the loop the pass that ran it ended.
+         * Idempotent, and nothing after {@link #prefillDone()}.
+         */
+        void firstToken(long observedAt);
+
+        /** The call ended before its first token: its prompt no longer counts. Idempotent. */
         void prefillDone();
 
         /** The call ended however it ended: the request leaves the buffer. Idempotent; implies prefillDone. */

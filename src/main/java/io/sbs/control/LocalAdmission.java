@@ -46,10 +46,18 @@ public final class LocalAdmission implements Admission {
         }
 
         @Override
+        public void firstToken(long observedAt) {
+            DispatchLoop.Dispatched d = dispatched;
+            if (d != null && released.compareAndSet(false, true)) {
+                loop.onPrefillCompleted(d.unit(), d.request().id(), request.promptTokens(), observedAt);
+            }
+        }
+
+        @Override
         public void prefillDone() {
             DispatchLoop.Dispatched d = dispatched;
             if (d != null && released.compareAndSet(false, true)) {
-                loop.onPrefillCompleted(d.unit(), request.promptTokens());
+                loop.onPrefillReleased(d.unit(), d.request().id(), request.promptTokens());
             }
         }
 

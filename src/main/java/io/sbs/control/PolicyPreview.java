@@ -5,6 +5,7 @@ import io.sbs.sim.EngineProfile;
 import io.sbs.sim.PrefillEngineModel;
 import io.sbs.sim.PrefillResult;
 import io.sbs.sim.PrefillSimulation;
+import io.sbs.sim.Signals;
 import io.sbs.sim.WorkloadRequest;
 import io.sbs.sim.workload.TimeScale;
 import io.sbs.state.PolicyRecord;
@@ -73,7 +74,7 @@ public final class PolicyPreview implements AutoCloseable {
             int maxRequests, Duration maxSpan, Duration budget) {
 
         public static final Duration DEFAULT_BUDGET = Duration.ofSeconds(30);
-        public static final Settings DEFAULTS = new Settings(2, Duration.ofMillis(200), Duration.ofSeconds(2), null,
+        public static final Settings DEFAULTS = new Settings(2, Duration.ofMillis(50), Duration.ofSeconds(2), null,
                 TrafficRecorder.DEFAULT_MAX_REQUESTS, Duration.ofHours(6));
 
         public Settings(int threads, Duration pollInterval, Duration queueBound, @Nullable Duration giveUp,
@@ -180,7 +181,8 @@ public final class PolicyPreview implements AutoCloseable {
 
     /** The workload and the simulated cluster of one preview. */
     private record Setup(String source, List<WorkloadRequest> workload, PreviewRequest request,
-            EngineProfile profile, PreviewResult.SimulatedCluster cluster, long giveUpNanos, List<String> notes) {
+            EngineProfile profile, PreviewResult.SimulatedCluster cluster, long giveUpNanos, List<String> notes,
+            Signals signals) {
     }
 
     /** One policy's simulation and its projection. */
@@ -256,7 +258,7 @@ public final class PolicyPreview implements AutoCloseable {
         long giveUp = settings.giveUp() != null ? settings.giveUp().toNanos()
                 : settings.queueBound().toNanos() + alone(simulated, longest(workload));
         return new Setup(source, workload, request, simulated, new PreviewResult.SimulatedCluster(profile.name(),
-                shape.prefill().size(), units, chunk), giveUp, notes);
+                shape.prefill().size(), units, chunk), giveUp, notes, shape.endForward() ? Signals.PUSH : Signals.STOCK);
     }
 
     private static int longest(List<WorkloadRequest> workload) {
@@ -289,7 +291,8 @@ public final class PolicyPreview implements AutoCloseable {
     private Run project(Setup setup, SchedulingPolicy policy, BooleanSupplier overBudget) {
         long giveUp = setup.giveUpNanos();
         PrefillResult r = PrefillSimulation.run(new PrefillSimulation.Config(setup.profile(), policy, setup.workload(),
-                setup.request().seed(), 0, settings.pollInterval().toNanos(), giveUp, giveUp, List.of()), overBudget);
+                setup.request().seed(), 0, settings.pollInterval().toNanos(), giveUp, giveUp, List.of(),
+                setup.signals()), overBudget);
         if (overBudget.getAsBoolean()) {
             throw new InvalidPreviewException(InvalidPreviewException.Reason.TOO_LARGE, "the preview did not finish "
                     + "within its budget of " + settings.budget().toSeconds() + " s (sbs.preview.budget): replay fewer "

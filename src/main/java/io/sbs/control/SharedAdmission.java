@@ -48,6 +48,8 @@ public final class SharedAdmission implements Admission, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SharedAdmission.class);
     private static final String ACCEPTED = "accepted";
     private static final String PREFILL_DONE = "prefill-done";
+    /** Marks a prefill-done notice sent on the first token (a readiness signal), not on a release. */
+    private static final String FIRST_TOKEN = "first-token";
     private static final String END_FORWARD = "end-forward ";
     private static final int CLAIM_BATCH = 256;
 
@@ -74,7 +76,8 @@ public final class SharedAdmission implements Admission, AutoCloseable {
     private long cursorEpoch = -1;
     private long ledAt = -1;
 
-    private record Remote(DpUnitId unit, int promptTokens, long epoch, long decidedAtNanos) {
+    /** A decision for another node's request, held until it says its prefill is done. */
+    private record Remote(DpUnitId unit, long requestId, int promptTokens, long epoch, long decidedAtNanos) {
     }
 
     /**
@@ -226,7 +229,7 @@ public final class SharedAdmission implements Admission, AutoCloseable {
                         request.outputTokens(), loop.now(), request.blockHashes());
                 local = loop.submit(entering).subscribe(d -> {
                     if (!resolve(d, -1)) {
-                        loop.onPrefillCompleted(d.unit(), request.promptTokens());
+                        loop.onPrefillReleased(d.unit(), d.request().id(), request.promptTokens());
                     }
                 });
             }
@@ -260,15 +263,31 @@ public final class SharedAdmission implements Admission, AutoCloseable {
         }
 
         @Override
+        public void firstToken(long observedAt) {
+            done(observedAt);
+        }
+
+        @Override
         public void prefillDone() {
+            done(Long.MIN_VALUE);
+        }
+
+        /** The prefill is done, with a first token seen at {@code observedAt}, or without ({@link Long#MIN_VALUE}). */
+        private void done(long observedAt) {
             DispatchLoop.Dispatched d = dispatched;
             if (d == null || !prefillReleased.compareAndSet(false, true)) {
                 return;
             }
+            boolean token = observedAt != Long.MIN_VALUE;
             if (decidedAtEpoch < 0) {
-                loop.onPrefillCompleted(d.unit(), request.promptTokens());
+                if (token) {
+                    loop.onPrefillCompleted(d.unit(), d.request().id(), request.promptTokens(), observedAt);
+                } else {
+                    loop.onPrefillReleased(d.unit(), d.request().id(), request.promptTokens());
+                }
             } else {
-                store.noticeLeader(PREFILL_DONE + " " + entryId + " " + decidedAtEpoch)
+                // the leader's estimate needs the first token's time; it takes the notice's arrival for it
+                store.noticeLeader(PREFILL_DONE + " " + entryId + " " + decidedAtEpoch + (token ? " " + FIRST_TOKEN : ""))
                         .onErrorResume(SharedAdmission.this::warn).subscribe();
             }
         }
@@ -353,10 +372,14 @@ public final class SharedAdmission implements Admission, AutoCloseable {
             return;
         }
         String[] f = text.split(" ");
-        if (f.length == 3 && f[0].equals(PREFILL_DONE)) {
+        if ((f.length == 3 || f.length == 4) && f[0].equals(PREFILL_DONE)) {
             Remote r = remote.get(f[1]);
             if (r != null && r.epoch() == Long.parseLong(f[2]) && remote.remove(f[1], r)) {
-                loop.onPrefillCompleted(r.unit(), r.promptTokens());
+                if (f.length == 4 && f[3].equals(FIRST_TOKEN)) {
+                    loop.onPrefillCompleted(r.unit(), r.requestId(), r.promptTokens(), loop.now());
+                } else {
+                    loop.onPrefillReleased(r.unit(), r.requestId(), r.promptTokens());
+                }
             }
         }
     }
@@ -413,7 +436,8 @@ public final class SharedAdmission implements Admission, AutoCloseable {
     }
 
     private Mono<Void> assign(Fence fence, String entry, String acceptedBy, DispatchLoop.Dispatched d) {
-        Remote held = new Remote(d.unit(), d.request().promptTokens(), fence.epoch(), d.decidedAtNanos());
+        Remote held = new Remote(d.unit(), d.request().id(), d.request().promptTokens(), fence.epoch(),
+                d.decidedAtNanos());
         remote.put(entry, held);
         StringBuilder text = new StringBuilder(entry).append(' ').append(fence.epoch()).append(' ')
                 .append(d.unit().instanceId()).append(' ').append(d.unit().dpRank());
@@ -436,7 +460,7 @@ public final class SharedAdmission implements Admission, AutoCloseable {
 
     private void free(String entry, Remote held) {
         if (remote.remove(entry, held)) {
-            loop.onPrefillCompleted(held.unit(), held.promptTokens());
+            loop.onPrefillReleased(held.unit(), held.requestId(), held.promptTokens());
         }
     }
 

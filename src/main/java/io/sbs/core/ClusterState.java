@@ -22,10 +22,9 @@ public final class ClusterState {
     private final Map<Phase, IntervalEstimator> intervals = new EnumMap<>(Phase.class);
     private final Map<Phase, PassTimeModel> passTimes = new EnumMap<>(Phase.class);
     private SchedulingPolicy policy;
-    // decisions of the current dispatch cycle (one timestamp): whether each went to an idle instance, so a
-    // decision withdrawn in the same cycle can be undone exactly
-    private final Map<Long, Boolean> cycleIntoIdle = new java.util.HashMap<>();
-    private long cycleAt = Long.MIN_VALUE;
+    /** The prefill pass-time prediction the trackers run on. */
+    private final PassTracker.PassTime prefillPassTime = (max, sum, attention) -> passTimes.get(Phase.PREFILL)
+            .predict(max, sum, attention, meanForwardNanos(Phase.PREFILL));
 
     public ClusterState(SchedulingPolicy policy) {
         this.policy = Objects.requireNonNull(policy);
@@ -155,9 +154,24 @@ public final class ClusterState {
         if (!inst.passRunning()) {
             return Long.MIN_VALUE;
         }
-        long fallback = meanForwardNanos(inst.phase());
-        return inst.passStartedNanos() + passTimes.get(inst.phase()).predict(inst.runningPassMaxTokens(),
-                inst.runningPassTotalTokens(), fallback);
+        if (inst.tracker != null) {
+            return inst.tracker.predictedEnd(prefillPassTime);
+        }
+        return inst.passStartedNanos() + predictPass(inst.phase(), inst.runningPassMaxTokens(),
+                inst.runningPassTotalTokens());
+    }
+
+    /**
+     * Predicted duration of a pass of the phase whose most loaded unit holds {@code maxUnitTokens} of
+     * {@code totalTokens} ({@link PassTimeModel}; {@code T̄_fwd} before any pass was measured).
+     */
+    public long predictPass(Phase phase, long maxUnitTokens, long totalTokens) {
+        return predictPass(phase, maxUnitTokens, totalTokens, 0);
+    }
+
+    /** {@link #predictPass(Phase, long, long)} with the straggler's attention ({@link PassTimeModel#attention}). */
+    public long predictPass(Phase phase, long maxUnitTokens, long totalTokens, double attention) {
+        return passTimes.get(phase).predict(maxUnitTokens, totalTokens, attention, meanForwardNanos(phase));
     }
 
     /**
@@ -180,6 +194,11 @@ public final class ClusterState {
      */
     long latestTopUpNanos(Phase phase) {
         return Math.min(dispatchHorizonNanos(phase), dispatchLatencyBoundNanos(phase) + (long) (1.5 * predictionSigma(phase)));
+    }
+
+    /** Standard deviation of the pass-time prediction error ({@code T̄_fwd / 10} until enough passes are measured). */
+    long predictionSigmaNanos(Phase phase) {
+        return predictionSigma(phase);
     }
 
     private long predictionSigma(Phase phase) {
@@ -226,40 +245,29 @@ public final class ClusterState {
         InstanceState inst = instance(a.unit().instanceId());
         DpUnitState unit = inst.units().get(a.unit().dpRank());
         if (phase == Phase.PREFILL) {
-            if (now != cycleAt) {
-                cycleIntoIdle.clear();
-                cycleAt = now;
-            }
-            cycleIntoIdle.put(a.request().id(), !inst.passRunning);
-            unit.dispatchPrefill(a.request().promptTokens(), !inst.passRunning);
+            unit.dispatchPrefill(a.request().promptTokens());
             unit.rememberBlocks(a.request().blockHashes());
+            inst.tracker.send(a.unit().dpRank(), a.request().id(), a.request().promptTokens(), now,
+                    dispatchLatencyNanos(phase));
+            armWatchdog(inst);
         } else {
             unit.dispatchDecode(a.request().totalTokens());
+            TripleCheckReadiness.onDispatch(inst, now, dispatchLatencyNanos(phase), watchdogTimeout(phase));
         }
-        TripleCheckReadiness.onDispatch(inst, now, dispatchLatencyNanos(phase), watchdogTimeout(phase));
     }
 
     /**
-     * Undoes {@link #recordDispatch} for a prefill decision of the current cycle that was never sent: its
-     * tokens no longer count, and an instance it would have woken from idle is idle again when nothing
-     * else was sent to it.
+     * Undoes {@link #recordDispatch} for a prefill decision that was never sent: its tokens no longer
+     * count, and an instance it would have woken from idle is idle again when nothing else was sent to it.
      */
-    public void withdrawDispatch(Assignment a) {
+    public void withdrawDispatch(Assignment a, long now) {
         InstanceState inst = instances.get(a.unit().instanceId());
-        if (inst == null) {
+        if (inst == null || inst.tracker == null) {
             return;
         }
-        Boolean intoIdle = cycleIntoIdle.remove(a.request().id());
-        inst.units().get(a.unit().dpRank()).withdrawPrefill(a.request().promptTokens(), Boolean.TRUE.equals(intoIdle));
-        if (Boolean.TRUE.equals(intoIdle)) {
-            boolean nothingSent = true;
-            for (DpUnitState u : inst.units()) {
-                nothingSent &= u.startingPassTokens() == 0 && u.inflightTokens() == 0;
-            }
-            if (nothingSent) {
-                TripleCheckReadiness.onWithdrawnFromIdle(inst);
-            }
-        }
+        inst.units().get(a.unit().dpRank()).completePrefill(a.request().promptTokens());
+        inst.tracker.withdraw(a.request().id(), now);
+        armWatchdog(inst);
     }
 
     public void recordDispatchLatency(Phase phase, long latencyNanos) {
@@ -273,14 +281,14 @@ public final class ClusterState {
             return;
         }
         intervals.get(inst.phase()).recordForwardPass(e.durationNanos());
-        passTimes.get(inst.phase()).record(max(e.passTokens()), sum(e.passTokens()), e.durationNanos());
-        List<DpUnitState> units = inst.units();
-        for (int d = 0; d < units.size() && d < e.backlogTokens().length; d++) {
-            units.get(d).acknowledge(e.receivedTokens()[d]);
-            units.get(d).reportBacklog(e.backlogTokens()[d]);
+        // the pass the push reports is the one the estimate was running: its attention is the estimate's
+        double attention = inst.tracker != null && inst.tracker.running() ? inst.tracker.takeAttention() : 0;
+        passTimes.get(inst.phase()).record(max(e.passTokens()), sum(e.passTokens()), attention, e.durationNanos());
+        TripleCheckReadiness.heard(inst, now);
+        if (inst.tracker != null && inst.tracker.onPush(e, e.endedAtNanos(), now, boundaryTolerance(inst.phase()))) {
+            inst.countReadiness(ReadinessSource.PUSH, 1);
+            armWatchdog(inst);
         }
-        TripleCheckReadiness.onForwardEnded(inst, now, e.endedAtNanos(), e.nextPassStarted(),
-                max(e.nextPassTokens()), sum(e.nextPassTokens()), watchdogTimeout(inst.phase()));
     }
 
     /** EndForward from a decode instance. */
@@ -297,34 +305,122 @@ public final class ClusterState {
                     e.receivedKvTokens()[d]);
             busy |= e.batch()[d] > 0;
         }
-        TripleCheckReadiness.onForwardEnded(inst, now, e.endedAtNanos(), busy, -1, 0, watchdogTimeout(inst.phase()));
+        TripleCheckReadiness.onStepEnded(inst, now, e.endedAtNanos(), busy, watchdogTimeout(inst.phase()));
     }
 
     /**
-     * Quiescence polling: the engine's load sampled at {@code sampledAt}; {@code idle} when no unit has a
-     * request running or waiting. An idle engine is ready at once and its backlog is zero; a busy one only
-     * counts as a sign of life (backlog comes from EndForward, which is exact about pass boundaries).
+     * Quiescence polling with no detail: {@code idle} when no unit has a request running or waiting. An
+     * idle engine is ready at once; a busy one only counts as a sign of life.
      */
     public void onLoadPolled(String instanceId, boolean idle, long sampledAt, long now) {
         InstanceState inst = instances.get(instanceId);
         if (inst == null) {
             return;
         }
-        if (idle && sampledAt >= inst.lastDispatchArrivalNanos) {
-            for (DpUnitState u : inst.units()) {
-                u.reportBacklog(0);
-            }
-            TripleCheckReadiness.onQuiescent(inst, now, sampledAt);
+        if (idle) {
+            onLoadPolled(new LoadPolledEvent(instanceId, sampledAt, 0, UnitLoad.idle(inst.units().size())), now);
         } else {
             TripleCheckReadiness.heard(inst, now);
         }
     }
 
-    /** A prefill request's first token came back (router-side accounting). */
-    public void onPrefillCompleted(DpUnitId unit, int promptTokens) {
-        if (instances.containsKey(unit.instanceId())) {
-            unit(unit).completePrefill(promptTokens);
+    /**
+     * A load poll of a prefill instance, unit by unit: an idle engine has finished everything that reached
+     * it before the sample; fewer waiting requests than the estimate holds outside its running pass mean
+     * the engine began a pass the estimate has not ({@link PassTracker#onPolled}).
+     */
+    public void onLoadPolled(LoadPolledEvent e, long now) {
+        InstanceState inst = instances.get(e.instanceId());
+        if (inst == null) {
+            return;
         }
+        TripleCheckReadiness.heard(inst, now);
+        if (inst.tracker == null) {
+            return;
+        }
+        advance(inst, now);
+        if (inst.tracker.onPolled(e.units(), e.sampledAtNanos(), now, e.periodNanos(),
+                dispatchLatencyBoundNanos(inst.phase()))) {
+            inst.countReadiness(ReadinessSource.POLL, 1);
+        }
+        armWatchdog(inst);
+    }
+
+    /**
+     * A prefill request's first token came back at {@code observedAt} (with P/D: the prefill server's
+     * answer): router-side accounting, and for the instance's estimate a pass end, the one that ran the
+     * request's last chunk, a return path ({@code τ_net}) earlier.
+     */
+    public void onPrefillCompleted(DpUnitId unit, long requestId, int promptTokens, long observedAt, long now) {
+        InstanceState inst = instances.get(unit.instanceId());
+        if (inst == null) {
+            return;
+        }
+        unit(unit).completePrefill(promptTokens);
+        TripleCheckReadiness.heard(inst, now);
+        if (inst.tracker == null) {
+            return;
+        }
+        advance(inst, now);
+        long endedAt = observedAt - dispatchLatencyNanos(inst.phase());
+        PassTracker.Boundary b = inst.tracker.onCompleted(requestId, endedAt, now, boundaryTolerance(inst.phase()));
+        if (b != null) {
+            inst.countReadiness(ReadinessSource.COMPLETION, 1);
+            if (b.durationNanos() > 0) {
+                intervals.get(inst.phase()).recordForwardPass(b.durationNanos());
+                passTimes.get(inst.phase()).record(b.maxTokens(), b.totalTokens(), b.attention(), b.durationNanos());
+            }
+        }
+        armWatchdog(inst);
+    }
+
+    /**
+     * A prefill request left its unit without a first token (its client went away, or the engine failed):
+     * it no longer counts, and the instance's estimate drops it (an engine aborts a request whose client
+     * left), which tells nothing about the passes.
+     */
+    public void onPrefillReleased(DpUnitId unit, long requestId, int promptTokens, long now) {
+        InstanceState inst = instances.get(unit.instanceId());
+        if (inst == null) {
+            return;
+        }
+        unit(unit).completePrefill(promptTokens);
+        if (inst.tracker != null && inst.tracker.abandon(requestId, now)) {
+            armWatchdog(inst);
+        }
+    }
+
+    /**
+     * Brings every prefill estimate of the phase to {@code now}: passes whose predicted end has come are
+     * over and the next ones started. Dispatch strategies call it before they read readiness or capacity.
+     */
+    public void advance(Phase phase, long now) {
+        if (phase != Phase.PREFILL) {
+            return;
+        }
+        for (InstanceState i : instances.values()) {
+            if (i.tracker != null) {
+                advance(i, now);
+            }
+        }
+    }
+
+    private void advance(InstanceState inst, long now) {
+        int predicted = inst.tracker.advance(now, prefillPassTime);
+        if (predicted > 0) {
+            inst.countReadiness(ReadinessSource.PREDICTION, predicted);
+            armWatchdog(inst);
+        }
+    }
+
+    /** Completions (or pushes) of one pass land within this of each other; further apart, they are two passes. */
+    private long boundaryTolerance(Phase phase) {
+        return Math.max(1, meanForwardNanos(phase) / 4);
+    }
+
+    private void armWatchdog(InstanceState inst) {
+        inst.watchdogDeadlineNanos = inst.tracker.watchdogDeadline(watchdogTimeout(inst.phase()),
+                meanForwardNanos(inst.phase()), prefillPassTime);
     }
 
     /**
@@ -360,8 +456,12 @@ public final class ClusterState {
         return s;
     }
 
-    /** Runs every armed watchdog of the phase; returns the instances whose watchdog fired. */
+    /**
+     * Brings the phase's estimates to {@code now} ({@link #advance}) and runs every armed watchdog; returns
+     * the instances whose watchdog fired.
+     */
     public List<InstanceState> checkWatchdogs(Phase phase, long now) {
+        advance(phase, now);
         List<InstanceState> fired = new ArrayList<>(0);
         for (InstanceState i : instances.values()) {
             if (i.phase() == phase && TripleCheckReadiness.checkWatchdog(i, now, policy.suspectAfterFires())) {

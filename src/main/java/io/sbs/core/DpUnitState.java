@@ -9,12 +9,13 @@ import java.util.Map;
  *
  * <p>Units are tokens and requests. Not thread-safe: confined to the thread that owns the core.
  *
- * <p>Capacity model: {@code C_avail = C_max - T_inflight - Q_device}, where {@code T_inflight} counts
- * tokens dispatched for the next forward pass and not yet acknowledged by the engine, and
- * {@code Q_device} is the engine's last reported backlog (tokens queued on the device beyond the pass
- * that is running). A prompt longer than {@code C_max} costs {@code C_max} in the pass it joins and leaves
- * the rest as backlog for later passes. Tokens sent to an idle instance start a pass of their own on
- * arrival, so only their part beyond {@code C_max} counts against the next pass.
+ * <p>Capacity model: {@code C_avail = C_max - T_inflight - Q_device}, the room left in the unit's next
+ * forward pass: {@code T_inflight} counts tokens beyond the running pass still on their way to the engine,
+ * {@code Q_device} those beyond it already queued on the device. Both come from the instance's
+ * {@link PassTracker}, which keeps them from the dispatcher's own decisions, corrected by the engine's
+ * signals. A prompt longer than {@code C_max} spans passes and leaves its rest as backlog. Tokens sent
+ * to an idle instance start a pass of their own on arrival, so only their part beyond {@code C_max}
+ * counts against the next pass.
  */
 public final class DpUnitState {
 
@@ -80,17 +81,17 @@ public final class DpUnitState {
         return chunkCapacity;
     }
 
-    /** {@code T_inflight}: tokens dispatched for the next pass, not yet acknowledged. */
+    /** {@code T_inflight}: tokens beyond the running pass still on their way to the engine. */
     public long inflightTokens() {
         return inflightTokens;
     }
 
-    /** Tokens sent to this unit's idle instance that start a pass of their own on arrival, not yet acknowledged. */
+    /** Tokens sent to this unit's idle instance that start a pass of their own on arrival, not yet arrived. */
     public long startingPassTokens() {
         return startingPassTokens;
     }
 
-    /** {@code Q_device}: the engine's reported backlog beyond the running pass. */
+    /** {@code Q_device}: tokens queued on the device beyond the running pass (reported or estimated). */
     public long deviceBacklogTokens() {
         return deviceBacklogTokens;
     }
@@ -132,52 +133,22 @@ public final class DpUnitState {
         return tokens <= kvCapacity - kvTokens();
     }
 
-    /** Records a prefill dispatch; {@code intoIdleInstance} when the tokens will start a pass on arrival. */
-    public void dispatchPrefill(int promptTokens, boolean intoIdleInstance) {
-        int cost = passCost(promptTokens);
-        long beyond = (long) promptTokens - cost;
-        if (intoIdleInstance) {
-            startingPassTokens += cost;
-            inflightTokens += beyond;
-        } else {
-            inflightTokens += promptTokens;
-        }
+    /** Records a prefill dispatch for the router-side account (the tokens' place in the passes is the tracker's). */
+    void dispatchPrefill(int promptTokens) {
         outstandingTokens += promptTokens;
         outstandingRequests++;
     }
 
     /**
-     * A prefill dispatch was decided but never sent (the client went away first): its tokens no longer
-     * count against the unit. {@code intoIdleInstance} must be what {@link #dispatchPrefill} was given.
+     * The instance's {@link PassTracker} publishes where this unit's tokens stand: {@code startingPass}
+     * sent to an idle instance and starting a pass of their own, {@code inflight} beyond the running pass
+     * and still on their way, {@code backlog} beyond the running pass and on the device. Public for the
+     * allocator benchmarks and tests, which build units without an instance; the tracker overwrites it.
      */
-    public void withdrawPrefill(int promptTokens, boolean intoIdleInstance) {
-        int cost = passCost(promptTokens);
-        if (intoIdleInstance) {
-            startingPassTokens = Math.max(0, startingPassTokens - cost);
-            inflightTokens = Math.max(0, inflightTokens - ((long) promptTokens - cost));
-        } else {
-            inflightTokens = Math.max(0, inflightTokens - promptTokens);
-        }
-        completePrefill(promptTokens);
-    }
-
-    /** The engine acknowledged {@code tokens} of dispatched prompt tokens (they reached its queue). */
-    public void acknowledge(long tokens) {
-        long fromStarting = Math.min(tokens, startingPassTokens);
-        startingPassTokens -= fromStarting;
-        inflightTokens = Math.max(0, inflightTokens - (tokens - fromStarting));
-    }
-
-    /** Unacknowledged tokens turned out to start a pass of their own (they reached an idle engine). */
-    void inflightStartedPass() {
-        long moved = Math.min(inflightTokens, Math.max(0, chunkCapacity - startingPassTokens));
-        startingPassTokens += moved;
-        inflightTokens -= moved;
-    }
-
-    /** The engine's report of tokens queued beyond the running pass. */
-    public void reportBacklog(long tokens) {
-        deviceBacklogTokens = Math.max(0, tokens);
+    public void track(long startingPass, long inflight, long backlog) {
+        startingPassTokens = startingPass;
+        inflightTokens = inflight;
+        deviceBacklogTokens = backlog;
     }
 
     /** A prefill request of {@code promptTokens} produced its first token (router-side accounting). */
@@ -216,11 +187,8 @@ public final class DpUnitState {
         outstandingRequests = Math.max(0, outstandingRequests - 1);
     }
 
-    /** Watchdog reset: forget unacknowledged dispatches and the last backlog report. */
-    public void resetVolatile() {
-        inflightTokens = 0;
-        startingPassTokens = 0;
-        deviceBacklogTokens = 0;
+    /** Watchdog reset of a decode unit: forget the requests sent and not yet reported. */
+    void resetVolatile() {
         inflightRequests = 0;
         inflightKvTokens = 0;
     }

@@ -53,6 +53,7 @@ public final class ImmediateDispatch implements PhaseDispatch {
 
     @Override
     public List<Assignment> onArrival(InferenceRequest request, long now) {
+        cluster.advance(phase, now);
         DpUnitId unit = placement.place(request, now);
         if (unit == null) {
             held.add(request);

@@ -27,6 +27,9 @@ public final class InstanceState {
     /** Tokens on the most loaded unit of the running pass, as reported; -1 when the pass was started by our dispatch. */
     long runningPassMaxTokens = -1;
     long runningPassTotalTokens;
+    /** The pass and queue estimate of a prefill instance; null for decode. */
+    final PassTracker tracker;
+    private final long[] readiness = new long[ReadinessSource.values().length];
 
     public InstanceState(String id, Phase phase, int dpUnits, int chunkCapacity, long kvCapacity, int cacheBlocks) {
         if (dpUnits < 1) {
@@ -39,6 +42,7 @@ public final class InstanceState {
             list.add(new DpUnitState(new DpUnitId(id, rank), phase, chunkCapacity, kvCapacity, cacheBlocks));
         }
         this.units = Collections.unmodifiableList(list);
+        this.tracker = phase == Phase.PREFILL ? new PassTracker(this) : null;
     }
 
     public String id() {
@@ -103,6 +107,15 @@ public final class InstanceState {
             sum += u.startingPassTokens();
         }
         return sum;
+    }
+
+    /** How many pass boundaries (readiness decisions) {@code source} has established for this instance. */
+    public long readinessDecisions(ReadinessSource source) {
+        return readiness[source.ordinal()];
+    }
+
+    void countReadiness(ReadinessSource source, long n) {
+        readiness[source.ordinal()] += n;
     }
 
     public long watchdogFires() {

@@ -3,42 +3,50 @@ package io.sbs.core;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Staggered Batch Scheduling for prefill (paper sections 3.2 and 4): buffer, then dispatch batches to the
- * instances whose next pass is about to start, packed by a {@link PrefillAllocator}.
+ * instances whose next pass is about to start, packed by a {@link PrefillAllocator}; and never hold a
+ * request where sending it at once is expected to give it its first token sooner.
  *
- * <p>Implementation notes. Model: readiness is judged per instance by {@link TripleCheckReadiness} and
- * capacity per DP unit by {@code C_avail} ({@link ClusterState#ready}), so each ready unit is topped up to {@code C_max} for its next
- * pass, backlog counted (SPEC.md section 9: waiting for a whole instance to drain loses capacity when
- * prompts span several passes). Timing: ticks come every {@code Δ = (T̄_fwd + τ_net) / N} and, in
- * addition, at each running instance's predicted pass end minus {@link ClusterState#dispatchHorizonNanos}
- * ({@code τ_net} plus a guard sized to the prediction error), so a top-up lands before the engine starts
- * its next pass instead of just after it. An arrival while some instance is ready (idle, or inside its top-up window)
- * triggers a cycle at once: quiescence is an immediate readiness trigger, and a window left open after
- * its boundary tick would otherwise close on requests that could still make the pass. Saturation: when more is left after a cycle than the next instance could take, the
- * room left in this cycle's units is filled with prompts that start here and finish in the unit's next
- * pass, trading one pass of latency for those requests for full passes (chunk utilization). Fairness:
- * carried-over requests first, FCFS. Overload: a request
- * pending through {@code overloadCycles} cycles that had open capacity, counted at most once per
- * interval {@code Δ}, turns flow control on until no request is over the limit.
+ * <p>Implementation notes. Model: readiness is judged per instance ({@link ClusterState#ready}: idle, or
+ * its running pass predicted to end within the top-up window) and capacity per DP unit by {@code C_avail},
+ * so each ready unit is topped up to {@code C_max} for its next pass, backlog counted (SPEC.md section 9).
+ * Ticks come every {@code Δ = (T̄_fwd + τ_net) / N} and at each running instance's predicted pass end
+ * minus {@link ClusterState#dispatchHorizonNanos}, so a top-up lands before the engine starts its next
+ * pass. Containment of earliest finish time: at every decision each buffered request is priced with
+ * {@link PassForecast}, the finish-time arithmetic {@link EarliestFinishTimePolicy} routes by. If the
+ * unit where it would finish first belongs to a ready instance, it joins that instance's top-up; if
+ * sending it now is expected to finish it sooner than any top-up it could still join (its instance's
+ * window has closed but the pass can still be made, or every window ahead is full), it is sent now to that
+ * unit; otherwise it is held, which costs nothing (the window's top-up lands in the same pass) and lets the
+ * window pack it with what arrives meanwhile. A top-up packs its requests by the allocator (longest first,
+ * water filling); what the allocator cannot fit whole is sent now only where that is expected to finish
+ * it sooner. Fairness: a request buffered longer than {@code T̄_fwd} goes first, in arrival order; the
+ * others longest first. Overload: flow control is on while a buffered request has waited, or a request
+ * just sent is expected to wait, more than {@code overloadCycles} passes ({@code K · T̄_fwd}).
+ * Complexity: O((R + U) · U) per cycle for R requests examined (at most {@value #MAX_EXAMINED}) and U units;
+ * an arrival that finds no instance ready is decided alone, in O(U).
  */
 public final class StaggeredPrefillDispatch implements PhaseDispatch {
 
     private static final Comparator<InferenceRequest> FCFS = Comparator
             .comparingLong(InferenceRequest::arrivalNanos).thenComparingLong(InferenceRequest::id);
 
-    private static final PrefillAllocator SATURATION_FILL = new WaterFillingPrefillAllocator(true);
+    /** Buffered requests re-decided per cycle; the rest keep waiting (under overload the buffer holds thousands). */
+    static final int MAX_EXAMINED = 512;
 
     private final ClusterState cluster;
     private final PrefillAllocator allocator;
-    private final List<InferenceRequest> fresh = new ArrayList<>();
-    private List<InferenceRequest> carried = new ArrayList<>();
-    /** Per pending request: failed cycles counted so far, and when the last one was counted. */
-    private final Map<Long, long[]> failedCycles = new HashMap<>();
-    private boolean overloaded;
+    /** Buffered requests, in arrival order. */
+    private List<InferenceRequest> held = new ArrayList<>();
+    /** Buffered requests over the wait limit at the last cycle, and whether a request sent then was. */
+    private final Set<Long> overHeld = new HashSet<>();
+    private boolean overSent;
 
     public StaggeredPrefillDispatch(ClusterState cluster, PrefillAllocator allocator) {
         this.cluster = cluster;
@@ -52,24 +60,127 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
 
     @Override
     public List<Assignment> onArrival(InferenceRequest request, long now) {
-        fresh.add(request);
+        cluster.checkWatchdogs(Phase.PREFILL, now);
+        held.add(request);
         for (InstanceState i : cluster.candidates(Phase.PREFILL)) {
             if (cluster.ready(i, now)) {
-                return onTick(now);
+                return cycle(now);
             }
         }
+        // No window is open: only the newcomer's choice can have changed, between waiting and going now.
+        PassForecast forecast = new PassForecast(cluster, now);
+        PassForecast.Choice c = forecast.bestNow(request);
+        if (c != null && c.finishNanos() < forecast.finishHeld(request)) {
+            held.remove(held.size() - 1);
+            Assignment a = new Assignment(request, c.unit().id());
+            cluster.recordDispatch(a, Phase.PREFILL, now);
+            overSent = over(request, c.finishNanos());
+            return List.of(a);
+        }
+        // the latest decision is a hold for a window ahead: not a sign of overload
+        overSent = false;
         return List.of();
     }
 
     @Override
     public List<Assignment> onTick(long now) {
         cluster.checkWatchdogs(Phase.PREFILL, now);
-        if (fresh.isEmpty() && carried.isEmpty()) {
+        if (held.isEmpty()) {
+            overHeld.clear();
+            overSent = false;
             return List.of();
         }
+        return cycle(now);
+    }
+
+    private List<Assignment> cycle(long now) {
+        PassForecast forecast = new PassForecast(cluster, now);
+        List<InferenceRequest> order = priorityOrder(now);
+        Map<String, Boolean> ready = new HashMap<>();
+        List<InferenceRequest> starving = new ArrayList<>();
+        List<InferenceRequest> topUp = new ArrayList<>();
+        List<InferenceRequest> still = new ArrayList<>();
+        List<Assignment> placed = new ArrayList<>();
+        long starvingBefore = now - cluster.meanForwardNanos(Phase.PREFILL);
+        boolean over = false;
+        for (int i = 0; i < order.size(); i++) {
+            InferenceRequest r = order.get(i);
+            PassForecast.Choice c = i < MAX_EXAMINED ? forecast.bestNow(r) : null;
+            if (c == null) {
+                still.add(r);
+                continue;
+            }
+            String instance = c.unit().id().instanceId();
+            boolean waitedAPass = r.arrivalNanos() < starvingBefore;
+            if (ready.computeIfAbsent(instance, id -> cluster.ready(cluster.instance(id), now))) {
+                (waitedAPass ? starving : topUp).add(r);
+                forecast.record(c.unit(), r.promptTokens());
+            } else if (waitedAPass || c.finishNanos() < forecast.finishHeld(r)) {
+                // a request that already waited a pass has seen the windows it was held for go by full:
+                // the estimate of holding was too hopeful, and it goes where it finishes first
+                placed.add(send(r, c, now));
+                forecast.record(c.unit(), r.promptTokens());
+                over |= over(r, c.finishNanos());
+            } else {
+                still.add(r);
+                forecast.reserveHeld(r);
+            }
+        }
+        if (!starving.isEmpty() || !topUp.isEmpty()) {
+            Allocation allocation = allocator.allocate(starving, topUp, openUnits(ready));
+            for (Assignment a : allocation.placed()) {
+                cluster.recordDispatch(a, Phase.PREFILL, now);
+            }
+            placed.addAll(allocation.placed());
+            // What the window could not fit whole (a prompt spanning passes, with no unit free for its first
+            // chunk) starts where it finishes first, unless waiting is expected to finish it sooner: its best
+            // unit was in this window, so holding gains it nothing but a later window.
+            // Its chance at a later window is what the requests held for those windows leave.
+            PassForecast after = new PassForecast(cluster, now);
+            for (InferenceRequest r : still) {
+                after.reserveHeld(r);
+            }
+            for (InferenceRequest r : allocation.pending()) {
+                PassForecast.Choice c = after.bestNow(r);
+                if (c != null && c.finishNanos() <= after.finishHeld(r)) {
+                    placed.add(send(r, c, now));
+                    after.record(c.unit(), r.promptTokens());
+                    over |= over(r, c.finishNanos());
+                } else {
+                    still.add(r);
+                }
+            }
+        }
+        still.sort(FCFS);
+        held = still;
+        long limit = limitNanos();
+        overHeld.clear();
+        for (InferenceRequest r : held) {
+            if (now - r.arrivalNanos() > limit) {
+                overHeld.add(r.id());
+            }
+        }
+        overSent = over;
+        return placed;
+    }
+
+    /** Requests buffered longer than a pass first, in arrival order; then the others longest first. */
+    private List<InferenceRequest> priorityOrder(long now) {
+        long starvingBefore = now - cluster.meanForwardNanos(Phase.PREFILL);
+        List<InferenceRequest> order = new ArrayList<>(held.size());
+        List<InferenceRequest> rest = new ArrayList<>();
+        for (InferenceRequest r : held) {
+            (r.arrivalNanos() < starvingBefore ? order : rest).add(r);
+        }
+        rest.sort(WaterFillingPrefillAllocator.LONGEST_FIRST);
+        order.addAll(rest);
+        return order;
+    }
+
+    private List<DpUnitState> openUnits(Map<String, Boolean> ready) {
         List<DpUnitState> open = new ArrayList<>();
         for (InstanceState inst : cluster.candidates(Phase.PREFILL)) {
-            if (cluster.ready(inst, now)) {
+            if (Boolean.TRUE.equals(ready.get(inst.id()))) {
                 for (DpUnitState u : inst.units()) {
                     if (u.availableCapacity() > 0) {
                         open.add(u);
@@ -77,89 +188,23 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
                 }
             }
         }
-        if (open.isEmpty()) {
-            // Requests that sat through a cycle are carried over: they keep FCFS priority from now on.
-            carried.addAll(fresh);
-            fresh.clear();
-            carried.sort(FCFS);
-            return List.of();
-        }
-        Allocation allocation = allocator.allocate(carried, fresh, open);
-        fresh.clear();
-        List<Assignment> placed = new ArrayList<>(allocation.placed());
-        apply(placed, now);
-        List<InferenceRequest> pending = new ArrayList<>(allocation.pending());
-        if (saturated(pending, open)) {
-            Allocation fill = SATURATION_FILL.allocate(pending, List.of(), open);
-            apply(fill.placed(), now);
-            placed.addAll(fill.placed());
-            pending = new ArrayList<>(fill.pending());
-        }
-        pending.sort(FCFS);
-        carried = pending;
-        int limit = cluster.policy().overloadCycles();
-        boolean over = false;
-        for (InferenceRequest r : pending) {
-            over |= countFailure(r.id(), now) >= limit;
-        }
-        overloaded = over;
-        return placed;
+        return open;
     }
 
-    /**
-     * Counts a failed cycle for a request, at most one per interval {@code Δ}: cycles also run on every
-     * arrival and engine signal, and K of those can pass in a fraction of a pass under normal load, while
-     * K intervals of {@code Δ = (T̄_fwd + τ_net) / N} mean the request has sat through several boundaries
-     * of every instance.
-     */
-    private long countFailure(long requestId, long now) {
-        long[] f = failedCycles.computeIfAbsent(requestId, id -> new long[] {0, Long.MIN_VALUE});
-        if (f[0] == 0 || now - f[1] >= cluster.intervalNanos(Phase.PREFILL)) {
-            f[0]++;
-            f[1] = now;
-        }
-        return f[0];
+    private Assignment send(InferenceRequest r, PassForecast.Choice c, long now) {
+        Assignment a = new Assignment(r, c.unit().id());
+        cluster.recordDispatch(a, Phase.PREFILL, now);
+        return a;
     }
 
-    private void apply(List<Assignment> placed, long now) {
-        for (Assignment a : placed) {
-            cluster.recordDispatch(a, Phase.PREFILL, now);
-            failedCycles.remove(a.request().id());
-        }
+    /** {@code K · T̄_fwd}: a wait of more passes than that means the cluster is not keeping up. */
+    private long limitNanos() {
+        return cluster.policy().overloadCycles() * Math.max(1, cluster.meanForwardNanos(Phase.PREFILL));
     }
 
-    /**
-     * Whether what is left after the allocation is more than the next instance to reach its boundary
-     * could take ({@code D · C_max}): then every request left will wait at least two boundaries anyway,
-     * and room left in this cycle's units is better filled with prompts that start here and finish in
-     * the unit's following pass.
-     */
-    private static boolean saturated(List<InferenceRequest> pending, List<DpUnitState> open) {
-        if (pending.isEmpty() || open.isEmpty()) {
-            return false;
-        }
-        boolean room = false;
-        for (DpUnitState u : open) {
-            room |= u.availableCapacity() > 0;
-        }
-        if (!room) {
-            return false;
-        }
-        long instanceCapacity = 0;
-        String first = open.get(0).id().instanceId();
-        for (DpUnitState u : open) {
-            if (u.id().instanceId().equals(first)) {
-                instanceCapacity += u.chunkCapacity();
-            }
-        }
-        long tokens = 0;
-        for (InferenceRequest r : pending) {
-            tokens += r.promptTokens();
-            if (tokens >= 2 * instanceCapacity) {
-                return true;
-            }
-        }
-        return false;
+    /** Whether a request sent with this expected finish waits more than {@code K} passes beyond its own. */
+    private boolean over(InferenceRequest r, long finishNanos) {
+        return finishNanos - r.arrivalNanos() > limitNanos() + cluster.meanForwardNanos(Phase.PREFILL);
     }
 
     @Override
@@ -181,38 +226,27 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
 
     @Override
     public int buffered() {
-        return fresh.size() + carried.size();
+        return held.size();
     }
 
     @Override
     public boolean cancel(long requestId) {
-        boolean removed = fresh.removeIf(r -> r.id() == requestId) | carried.removeIf(r -> r.id() == requestId);
-        if (failedCycles.remove(requestId) != null) {
-            int limit = cluster.policy().overloadCycles();
-            boolean over = false;
-            for (InferenceRequest r : carried) {
-                long[] f = failedCycles.get(r.id());
-                over |= f != null && f[0] >= limit;
-            }
-            overloaded = over;
-        }
-        return removed;
+        overHeld.remove(requestId);
+        return held.removeIf(r -> r.id() == requestId);
     }
 
     @Override
     public List<InferenceRequest> drain() {
-        List<InferenceRequest> all = new ArrayList<>(carried);
-        all.addAll(fresh);
+        List<InferenceRequest> all = new ArrayList<>(held);
         all.sort(FCFS);
-        carried = new ArrayList<>();
-        fresh.clear();
-        failedCycles.clear();
-        overloaded = false;
+        held = new ArrayList<>();
+        overHeld.clear();
+        overSent = false;
         return all;
     }
 
     @Override
     public boolean overloaded() {
-        return overloaded;
+        return overSent || !overHeld.isEmpty();
     }
 }

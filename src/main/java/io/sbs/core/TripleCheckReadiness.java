@@ -6,16 +6,18 @@ package io.sbs.core;
  * <p>Implementation notes. Model: an instance is ready for a dispatch when it is idle, or when its
  * running pass is predicted to end soon enough that a top-up sent now lands just before the engine
  * starts its next pass (SPEC.md section 9: a batch sent on EndForward arrives just after the next pass
- * began and waits a whole pass); {@link ClusterState#ready} applies that window. The three signals, any one of which suffices:
- * <ol>
- *   <li>quiescence polling: a reported queue depth of zero makes the instance idle;</li>
- *   <li>EndForward push: the pass ended; the instance is idle or, if the engine started another pass at
- *       once, running since the reported end; feeds {@code T̄_fwd};</li>
- *   <li>watchdog: armed when work is sent to (or seen running on) an instance, with timeout
- *       {@code k_w * T̄_fwd}; on expiry the instance is forced idle, its unacknowledged state is reset and
- *       the fire is counted; {@code suspectAfterFires} consecutive fires mark it suspect.</li>
- * </ol>
- * Failure handling: a suspect instance leaves {@code N} and stops receiving work until any signal is
+ * began and waits a whole pass); {@link ClusterState#ready} applies that window. For a prefill instance the
+ * pass and its end come from the instance's {@link PassTracker}, which runs the pass-time model on what the
+ * dispatcher sent and takes every signal the engine gives as an observation: a request's first token
+ * (stock engines), a load poll (idle: quiescence; fewer waiting requests than estimated: a pass began),
+ * an EndForward push (exact, where an engine patch or sidecar sends it), and the watchdog. Any one of
+ * them suffices, and none is required: between observations the prediction carries the estimate.
+ * The watchdog is armed while the estimate holds work, with timeout {@code k_w · T̄_fwd} counted from the
+ * last progress (later when the first prompt the estimate expects to finish spans several passes); on
+ * expiry the estimate is dropped, the instance is forced idle and the fire is counted;
+ * {@code suspectAfterFires} consecutive fires mark it suspect.
+ *
+ * <p>Failure handling: a suspect instance leaves {@code N} and stops receiving work until any signal is
  * heard from it again. When every instance of a phase is suspect, callers fall back to all of them, so
  * with every signal lost the system degrades to one batch per watchdog period per instance (a fixed
  * interval) and never deadlocks.
@@ -25,7 +27,7 @@ public final class TripleCheckReadiness {
     private TripleCheckReadiness() {
     }
 
-    /** Records work sent at {@code now}, predicted to reach the engine after {@code dispatchLatency}. */
+    /** Decode: work sent at {@code now}, predicted to reach the engine after {@code dispatchLatency}. */
     static void onDispatch(InstanceState inst, long now, long dispatchLatency, long watchdogTimeout) {
         inst.lastDispatchArrivalNanos = Math.max(inst.lastDispatchArrivalNanos, now + dispatchLatency);
         if (!inst.passRunning) {
@@ -36,53 +38,17 @@ public final class TripleCheckReadiness {
         arm(inst, now, watchdogTimeout);
     }
 
-    /** The only work sent to an idle instance was withdrawn before it left: the instance is idle again. */
-    static void onWithdrawnFromIdle(InstanceState inst) {
-        inst.passRunning = false;
-        inst.watchdogDeadlineNanos = Long.MAX_VALUE;
-        inst.lastDispatchArrivalNanos = Long.MIN_VALUE;
-    }
-
-    /** EndForward: the fast path. */
-    static void onForwardEnded(InstanceState inst, long now, long endedAt, boolean nextPassStarted,
-            long nextPassMaxTokens, long nextPassTotalTokens, long watchdogTimeout) {
+    /** Decode: a step report; the instance runs on while any unit has a batch. */
+    static void onStepEnded(InstanceState inst, long now, long endedAt, boolean busy, long watchdogTimeout) {
         heard(inst, now);
-        if (nextPassStarted) {
+        inst.watchdogDeadlineNanos = Long.MAX_VALUE;
+        if (busy || inst.lastDispatchArrivalNanos > endedAt) {
             inst.passRunning = true;
-            inst.passStartedNanos = endedAt;
-            inst.runningPassMaxTokens = nextPassMaxTokens;
-            inst.runningPassTotalTokens = nextPassTotalTokens;
-            inst.watchdogDeadlineNanos = Long.MAX_VALUE;
-            arm(inst, now, watchdogTimeout);
-        } else if (inst.lastDispatchArrivalNanos > endedAt) {
-            // The report is older than work we sent since: that work started a pass of its own on arrival.
-            inst.passRunning = true;
-            inst.passStartedNanos = inst.lastDispatchArrivalNanos;
-            // What is still in flight reached an idle engine and started that pass, so it no longer
-            // counts against the pass after it.
-            for (DpUnitState u : inst.units()) {
-                u.inflightStartedPass();
-            }
-            inst.runningPassMaxTokens = -1;
-            inst.watchdogDeadlineNanos = Long.MAX_VALUE;
+            inst.passStartedNanos = busy ? endedAt : inst.lastDispatchArrivalNanos;
             arm(inst, now, watchdogTimeout);
         } else {
             inst.passRunning = false;
-            inst.watchdogDeadlineNanos = Long.MAX_VALUE;
         }
-    }
-
-    /**
-     * Quiescence polling: an engine with nothing running or queued, sampled at {@code sampledAt}, is an
-     * immediate readiness trigger, unless work we sent may have reached it after the sample.
-     */
-    static void onQuiescent(InstanceState inst, long now, long sampledAt) {
-        heard(inst, now);
-        if (sampledAt < inst.lastDispatchArrivalNanos) {
-            return;
-        }
-        inst.passRunning = false;
-        inst.watchdogDeadlineNanos = Long.MAX_VALUE;
     }
 
     /** Any sign of life (a non-empty poll included) clears suspicion. */
@@ -97,12 +63,17 @@ public final class TripleCheckReadiness {
             return false;
         }
         inst.watchdogDeadlineNanos = Long.MAX_VALUE;
-        inst.passRunning = false;
-        for (DpUnitState u : inst.units()) {
-            u.resetVolatile();
+        if (inst.tracker != null) {
+            inst.tracker.forget(now);
+        } else {
+            inst.passRunning = false;
+            for (DpUnitState u : inst.units()) {
+                u.resetVolatile();
+            }
         }
         inst.watchdogFires++;
         inst.consecutiveWatchdogFires++;
+        inst.countReadiness(ReadinessSource.WATCHDOG, 1);
         if (inst.consecutiveWatchdogFires >= suspectAfterFires) {
             inst.suspect = true;
         }

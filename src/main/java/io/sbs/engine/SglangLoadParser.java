@@ -9,8 +9,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Reads SGLang's {@code GET /get_load} answer: a JSON array with one object per DP rank carrying
  * {@code dp_rank}, {@code num_reqs} (running plus waiting), {@code num_waiting_reqs} and
- * {@code num_tokens}. Releases that answer a single object for a non-DP server are read as rank 0.
- * Unknown fields (newer releases add {@code num_pending_tokens}, {@code ts_tic}) are ignored.
+ * {@code num_tokens}, and in newer releases {@code num_pending_tokens}. Releases that answer a single object
+ * for a non-DP server are read as rank 0. Other fields ({@code ts_tic}, ...) are ignored.
  */
 public final class SglangLoadParser {
 
@@ -45,7 +45,8 @@ public final class SglangLoadParser {
         int all = requireInt(n, "num_reqs", rank);
         int waiting = n.has("num_waiting_reqs") ? n.get("num_waiting_reqs").asInt() : 0;
         long tokens = n.has("num_tokens") ? n.get("num_tokens").asLong() : -1;
-        return new RankLoad(rank, Math.max(0, all - waiting), Math.max(0, waiting), tokens, -1);
+        long pending = n.has("num_pending_tokens") ? n.get("num_pending_tokens").asLong() : -1;
+        return new RankLoad(rank, Math.max(0, all - waiting), Math.max(0, waiting), tokens, -1, pending);
     }
 
     private static int requireInt(JsonNode n, String field, int rank) {

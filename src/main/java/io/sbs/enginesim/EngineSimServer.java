@@ -149,7 +149,8 @@ public final class EngineSimServer implements AutoCloseable {
             ArrayNode arr = JSON.createArrayNode();
             for (RealTimePrefillEngine.RankSnapshot r : ranks) {
                 arr.addObject().put("dp_rank", r.dpRank()).put("num_reqs", r.numReqs())
-                        .put("num_waiting_reqs", r.numWaitingReqs()).put("num_tokens", r.numTokens());
+                        .put("num_waiting_reqs", r.numWaitingReqs()).put("num_tokens", r.numTokens())
+                        .put("num_pending_tokens", r.numTokens());
             }
             return OpenAiAnswers.json(res, arr.toString());
         });

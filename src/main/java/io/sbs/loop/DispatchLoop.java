@@ -8,9 +8,11 @@ import io.sbs.core.DpUnitState;
 import io.sbs.core.ForwardEndedEvent;
 import io.sbs.core.InferenceRequest;
 import io.sbs.core.InstanceState;
+import io.sbs.core.LoadPolledEvent;
 import io.sbs.core.Phase;
 import io.sbs.core.PhaseDispatch;
 import io.sbs.core.PolicyRegistry;
+import io.sbs.core.ReadinessSource;
 import io.sbs.core.SchedulingPolicy;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -26,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -80,6 +83,7 @@ public final class DispatchLoop implements AutoCloseable {
     private final Map<DpUnitId, ArrayDeque<long[]>> decodeUnacknowledged = new HashMap<>();
     private final Map<String, Long> lastDecodeSample = new HashMap<>();
     private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicBoolean cycleQueued = new AtomicBoolean();
     private final Queue<Runnable> deferred = new ConcurrentLinkedQueue<>();
     private final Set<String> drainingIds = ConcurrentHashMap.newKeySet();
     private final List<Consumer<InferenceRequest>> submitted = new CopyOnWriteArrayList<>();
@@ -162,13 +166,13 @@ public final class DispatchLoop implements AutoCloseable {
             } else if (decode != null && decode.cancel(request.id())) {
                 Assignment p = awaitingDecode.remove(request.id());
                 if (p != null) {
-                    cluster.withdrawDispatch(p);
+                    cluster.withdrawDispatch(p, clock.getAsLong());
                 }
             }
             reschedule();
         } else if (w.prefillUnit != null) {
             // decided as the client left: nothing was sent, so the units give the request back
-            cluster.withdrawDispatch(new Assignment(request, w.prefillUnit));
+            cluster.withdrawDispatch(new Assignment(request, w.prefillUnit), clock.getAsLong());
             if (w.decodeUnit != null) {
                 cluster.releaseDecode(w.decodeUnit, request.totalTokens());
                 ArrayDeque<long[]> sent = decodeUnacknowledged.get(w.decodeUnit);
@@ -363,8 +367,32 @@ public final class DispatchLoop implements AutoCloseable {
         });
     }
 
-    public void onPrefillCompleted(DpUnitId unit, int promptTokens) {
-        deferred.add(() -> cluster.onPrefillCompleted(unit, promptTokens));
+    /** A prefill instance's polled load, unit by unit: a readiness signal of the instance's estimate. */
+    public void onLoadPolled(LoadPolledEvent event) {
+        scheduler.schedule(() -> {
+            cluster.onLoadPolled(event, clock.getAsLong());
+            cycle();
+        });
+    }
+
+    /**
+     * A prefill request's first token came back at {@code observedAt} on this loop's clock (with P/D: the
+     * prefill server's answer): the pass that ran its last chunk has ended, a readiness signal that every
+     * engine gives. The first tokens of one pass come back together, so they share one cycle.
+     */
+    public void onPrefillCompleted(DpUnitId unit, long requestId, int promptTokens, long observedAt) {
+        deferred.add(() -> cluster.onPrefillCompleted(unit, requestId, promptTokens, observedAt, clock.getAsLong()));
+        if (cycleQueued.compareAndSet(false, true)) {
+            scheduler.schedule(() -> {
+                cycleQueued.set(false);
+                cycle();
+            });
+        }
+    }
+
+    /** A prefill request left its unit without a first token (the client went away, or the engine failed). */
+    public void onPrefillReleased(DpUnitId unit, long requestId, int promptTokens) {
+        deferred.add(() -> cluster.onPrefillReleased(unit, requestId, promptTokens, clock.getAsLong()));
     }
 
     /**
@@ -429,7 +457,7 @@ public final class DispatchLoop implements AutoCloseable {
         List<Assignment> decoded = new ArrayList<>(0);
         for (Assignment a : assignments) {
             if (!waiting.containsKey(a.request().id())) {
-                cluster.withdrawDispatch(a);
+                cluster.withdrawDispatch(a, clock.getAsLong());
             } else if (decode == null) {
                 complete(a.request(), a.unit(), null, now);
             } else {
@@ -451,7 +479,7 @@ public final class DispatchLoop implements AutoCloseable {
             Assignment p = awaitingDecode.remove(d.request().id());
             if (p == null || !waiting.containsKey(d.request().id())) {
                 if (p != null) {
-                    cluster.withdrawDispatch(p);
+                    cluster.withdrawDispatch(p, clock.getAsLong());
                 }
                 cluster.releaseDecode(d.unit(), d.request().totalTokens());
             } else {
@@ -505,12 +533,24 @@ public final class DispatchLoop implements AutoCloseable {
                 }
             }
         }
+        List<LoopSnapshot.InstanceView> instances = new ArrayList<>();
+        for (Phase phase : Phase.values()) {
+            for (InstanceState i : cluster.instances(phase)) {
+                Map<String, Long> readiness = new LinkedHashMap<>();
+                if (phase == Phase.PREFILL) {
+                    for (ReadinessSource source : ReadinessSource.values()) {
+                        readiness.put(source.tag(), i.readinessDecisions(source));
+                    }
+                }
+                instances.add(new LoopSnapshot.InstanceView(i.id(), phase, i.suspect(), i.draining(), readiness));
+            }
+        }
         double utilization = passCapacity == 0 ? Double.NaN : (double) passTokens / passCapacity;
         passTokens = 0;
         passCapacity = 0;
         return new LoopSnapshot(cluster.policy().name(), cluster.policy(), clock.getAsLong(), pending.get(), overloaded,
                 phaseView(Phase.PREFILL), decode == null ? null : phaseView(Phase.DECODE), List.copyOf(units),
-                utilization);
+                utilization, instances);
     }
 
     private LoopSnapshot.PhaseView phaseView(Phase phase) {

@@ -1,8 +1,10 @@
 package io.sbs.loop;
 
 import io.sbs.core.Phase;
+import io.sbs.core.ReadinessSource;
 import io.sbs.core.SchedulingPolicy;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A consistent copy of the dispatch loop's state, taken on the loop's thread, for readers on other
@@ -18,9 +20,39 @@ import java.util.List;
  * @param units             every DP unit
  * @param chunkUtilization  new prompt tokens over chunk capacity, summed over the passes reported
  *                          since the previous snapshot; {@code NaN} when none was
+ * @param instances         every instance, with the signals its readiness came from
  */
 public record LoopSnapshot(String policy, SchedulingPolicy activePolicy, long takenAtNanos, int buffered, boolean overloaded, PhaseView prefill,
-        PhaseView decode, List<UnitView> units, double chunkUtilization) {
+        PhaseView decode, List<UnitView> units, double chunkUtilization, List<InstanceView> instances) {
+
+    public LoopSnapshot {
+        instances = instances == null ? List.of() : List.copyOf(instances);
+    }
+
+    public LoopSnapshot(String policy, SchedulingPolicy activePolicy, long takenAtNanos, int buffered, boolean overloaded,
+            PhaseView prefill, PhaseView decode, List<UnitView> units, double chunkUtilization) {
+        this(policy, activePolicy, takenAtNanos, buffered, overloaded, prefill, decode, units, chunkUtilization, List.of());
+    }
+
+    /**
+     * One instance and how its readiness is judged.
+     *
+     * @param readiness pass boundaries (readiness decisions) each signal established since start, by
+     *                  {@link ReadinessSource#tag()}: {@code push}, {@code completion}, {@code poll},
+     *                  {@code watchdog}, {@code prediction}; empty for decode instances
+     */
+    public record InstanceView(String instanceId, Phase phase, boolean suspect, boolean draining,
+            Map<String, Long> readiness) {
+
+        public InstanceView {
+            readiness = Map.copyOf(readiness);
+        }
+
+        /** Decisions from {@code source} since start. */
+        public long readiness(ReadinessSource source) {
+            return readiness.getOrDefault(source.tag(), 0L);
+        }
+    }
 
     /**
      * @param intervalNanos        {@code Δ}

@@ -47,12 +47,14 @@ public final class PrefillEngineModel {
     private final List<ArrayDeque<Item>> queues = new ArrayList<>();
     private final List<LinkedHashMap<Long, Boolean>> caches = new ArrayList<>();
     private final long[] received;
+    private final int[] running;
     private boolean busy;
 
     public PrefillEngineModel(EngineProfile.Prefill shape) {
         this.shape = shape;
         this.unitChunk = shape.unitChunkTokens();
         this.received = new long[shape.dpUnits()];
+        this.running = new int[shape.dpUnits()];
         int limit = shape.cacheBlocksPerUnit();
         for (int d = 0; d < shape.dpUnits(); d++) {
             queues.add(new ArrayDeque<>());
@@ -131,6 +133,15 @@ public final class PrefillEngineModel {
             ArrayDeque<Item> q = queues.get(d);
             int budget = unitChunk;
             double attention = 0;
+            running[d] = 0;
+            for (Item it : q) {
+                if (budget <= 0) {
+                    break;
+                }
+                running[d]++;
+                budget -= Math.min(it.remaining, budget);
+            }
+            budget = unitChunk;
             while (budget > 0 && !q.isEmpty()) {
                 Item it = q.peek();
                 int t = Math.min(it.remaining, budget);
@@ -164,6 +175,28 @@ public final class PrefillEngineModel {
     /** The running pass ended; the caller starts the next one with {@link #startPass}. */
     public void passEnded() {
         busy = false;
+        Arrays.fill(running, 0);
+    }
+
+    /**
+     * Per unit, what a load poll reports: requests in the running pass, requests queued that have not
+     * started, and the tokens queued beyond the running pass (SGLang's {@code num_reqs} less
+     * {@code num_waiting_reqs}, {@code num_waiting_reqs}, {@code num_pending_tokens}).
+     */
+    public long[][] load() {
+        long[] backlog = backlog();
+        long[][] out = new long[shape.dpUnits()][];
+        for (int d = 0; d < out.length; d++) {
+            int waiting = 0;
+            for (Item it : queues.get(d)) {
+                if (it.done == 0) {
+                    waiting++;
+                }
+            }
+            // a prompt that began (a chunked one between its chunks) is no longer waiting
+            out[d] = new long[] {busy ? running[d] : 0, waiting, backlog[d]};
+        }
+        return out;
     }
 
     /** Prompt tokens received per unit since the last call (EndForward's acknowledgement). */

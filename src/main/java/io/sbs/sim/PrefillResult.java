@@ -1,5 +1,8 @@
 package io.sbs.sim;
 
+import io.sbs.core.ReadinessSource;
+import java.util.Map;
+
 /**
  * What one prefill simulation measured (requests arriving after warm-up). Times in seconds.
  *
@@ -13,8 +16,19 @@ package io.sbs.sim;
  * @param events        simulation events processed
  * @param completedPromptTokens prompt tokens of the completed requests
  * @param lastFirstTokenNanos   virtual time of the last completed request's first token (0 when none)
+ * @param readiness     pass boundaries each signal established, over every instance ({@link ReadinessSource})
  */
 public record PrefillResult(String policy, boolean saturated, int completed, int unfinished, int lost, Stats ttft, Stats schedulerQueue,
         Stats deviceQueue, double chunkUtilization, Stats passMillis, long watchdogFires, long overloadedTicks,
-        int maxBuffered, long events, long completedPromptTokens, long lastFirstTokenNanos) {
+        int maxBuffered, long events, long completedPromptTokens, long lastFirstTokenNanos,
+        Map<ReadinessSource, Long> readiness) {
+
+    public PrefillResult {
+        readiness = Map.copyOf(readiness);
+    }
+
+    /** Pass boundaries (readiness decisions) {@code source} established, over every instance. */
+    public long readiness(ReadinessSource source) {
+        return readiness.getOrDefault(source, 0L);
+    }
 }

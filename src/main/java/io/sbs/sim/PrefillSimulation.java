@@ -5,12 +5,16 @@ import io.sbs.core.ClusterState;
 import io.sbs.core.DpUnitId;
 import io.sbs.core.ForwardEndedEvent;
 import io.sbs.core.InferenceRequest;
+import io.sbs.core.LoadPolledEvent;
 import io.sbs.core.Phase;
 import io.sbs.core.PhaseDispatch;
 import io.sbs.core.PolicyRegistry;
+import io.sbs.core.ReadinessSource;
 import io.sbs.core.SchedulingPolicy;
+import io.sbs.core.UnitLoad;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +32,10 @@ import java.util.function.BooleanSupplier;
  * {@code t0 + max_d(bMax·tokens_d + attention_d) + bSum·Σ tokens_d}, jittered; arrivals during a pass
  * wait for the next one. When a pass ends, the requests whose last chunk it ran have their first token,
  * the next pass starts at once if anything is queued, and EndForward reaches the dispatcher
- * {@code signalLatency} later. The dispatcher also polls each instance's load every
- * {@code pollInterval}. TTFT is counted from arrival at the dispatcher to the first token's return
+ * {@code signalLatency} later, unless the engines behave as stock ones ({@link Signals#STOCK}). Each
+ * first token also reaches the dispatcher {@code signalLatency} after its pass, as in the live service. The
+ * dispatcher also polls each instance's load (running and waiting requests and queued tokens per unit)
+ * every {@code pollInterval}. TTFT is counted from arrival at the dispatcher to the first token's return
  * ({@code signalLatency} after its pass ended).
  */
 public final class PrefillSimulation {
@@ -42,13 +48,22 @@ public final class PrefillSimulation {
      * @param giveUpNanos      the run stops early, marked saturated, once a request has waited this long
      *                         without its first token (a search for the highest load under an SLO needs
      *                         no more than that)
+     * @param signals          whether the engines push EndForward ({@link Signals#PUSH}) or behave as stock
+     *                         engines do ({@link Signals#STOCK})
      */
     public record Config(EngineProfile profile, SchedulingPolicy policy, List<WorkloadRequest> workload, long seed,
-            long warmupNanos, long pollIntervalNanos, long drainNanos, long giveUpNanos, List<Fault> faults) {
+            long warmupNanos, long pollIntervalNanos, long drainNanos, long giveUpNanos, List<Fault> faults,
+            Signals signals) {
 
         public Config {
             workload = List.copyOf(workload);
             faults = List.copyOf(faults);
+        }
+
+        public Config(EngineProfile profile, SchedulingPolicy policy, List<WorkloadRequest> workload, long seed,
+                long warmupNanos, long pollIntervalNanos, long drainNanos, long giveUpNanos, List<Fault> faults) {
+            this(profile, policy, workload, seed, warmupNanos, pollIntervalNanos, drainNanos, giveUpNanos, faults,
+                    Signals.PUSH);
         }
 
         public Config(EngineProfile profile, SchedulingPolicy policy, List<WorkloadRequest> workload, long seed) {
@@ -189,12 +204,15 @@ public final class PrefillSimulation {
     private void poll(Instance inst) {
         long sampledAt = events.now();
         if (!inst.mute(sampledAt)) {
-            boolean idle = inst.idle();
+            long[][] load = inst.engine.load();
+            UnitLoad[] units = new UnitLoad[load.length];
+            for (int d = 0; d < load.length; d++) {
+                units[d] = new UnitLoad((int) load[d][0], (int) load[d][1], load[d][2]);
+            }
+            LoadPolledEvent e = new LoadPolledEvent(inst.id, sampledAt, config.pollIntervalNanos(), units);
             events.schedule(sampledAt + signalLatency, () -> {
-                cluster.onLoadPolled(inst.id, idle, sampledAt, events.now());
-                if (idle) {
-                    dispatcher.signalled();
-                }
+                cluster.onLoadPolled(e, events.now());
+                dispatcher.signalled();
             });
         }
         if (done < config.workload().size()) {
@@ -301,12 +319,15 @@ public final class PrefillSimulation {
                 done++;
                 DpUnitId unit = new DpUnitId(id, unitRank[i]);
                 int prompt = config.workload().get(i).promptTokens();
-                events.schedule(now + signalLatency, () -> cluster.onPrefillCompleted(unit, prompt));
+                events.schedule(now + signalLatency, () -> {
+                    cluster.onPrefillCompleted(unit, i, prompt, events.now(), events.now());
+                    dispatcher.signalled();
+                });
             }
             long[] receivedNow = engine.takeReceived();
             long[] next = startPass();
             long[] backlog = engine.backlog();
-            if (mute(now)) {
+            if (mute(now) || config.signals() == Signals.STOCK) {
                 return;
             }
             ForwardEndedEvent e = new ForwardEndedEvent(id, now, pass.durationNanos(), pass.tokens(), receivedNow,
@@ -350,12 +371,16 @@ public final class PrefillSimulation {
             deviceQueue.add((firstPassAt[i] - reachedAt[i]) / 1e9);
         }
         long watchdogFires = 0;
+        Map<ReadinessSource, Long> readiness = new EnumMap<>(ReadinessSource.class);
         for (String id : byId.keySet()) {
             watchdogFires += cluster.instance(id).watchdogFires();
+            for (ReadinessSource source : ReadinessSource.values()) {
+                readiness.merge(source, cluster.instance(id).readinessDecisions(source), Long::sum);
+            }
         }
         return new PrefillResult(config.policy().name(), saturated, completed, unfinished, lostCount, ttft.stats(),
                 schedQueue.stats(), deviceQueue.stats(), chunkUtil.mean(), passMillis.stats(), watchdogFires,
                 dispatcher.overloadedTicks(), dispatcher.maxBuffered(), events.processed(), completedTokens,
-                lastFirstToken);
+                lastFirstToken, readiness);
     }
 }

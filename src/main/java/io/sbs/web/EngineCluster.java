@@ -2,7 +2,9 @@ package io.sbs.web;
 
 import io.sbs.bench.io.ProfileLoader;
 import io.sbs.core.ForwardEndedEvent;
+import io.sbs.core.LoadPolledEvent;
 import io.sbs.core.Phase;
+import io.sbs.core.UnitLoad;
 import io.sbs.engine.EngineClient;
 import io.sbs.engine.EngineLoad;
 import io.sbs.engine.HttpEngineClient;
@@ -70,10 +72,12 @@ public final class EngineCluster implements AutoCloseable {
             EngineProfile.Prefill shape = profile.prefill();
             for (int i = 0; i < shape.instances(); i++) {
                 String id = "prefill-" + i;
-                EngineSimServer server = new EngineSimServer(id, profile, 0, i + 1, report -> endForward.get().accept(
-                        new ForwardEndedEvent(report.instanceId(), Long.MIN_VALUE, report.durationNanos(),
-                                report.passTokens(), report.receivedTokens(), report.nextPassTokens(),
-                                report.backlogTokens())));
+                // like stock engines, they push nothing unless asked to (sbs.embedded.end-forward)
+                EngineSimServer server = new EngineSimServer(id, profile, 0, i + 1, !properties.embedded().endForward()
+                        ? report -> { }
+                        : report -> endForward.get().accept(new ForwardEndedEvent(report.instanceId(), Long.MIN_VALUE,
+                                report.durationNanos(), report.passTokens(), report.receivedTokens(),
+                                report.nextPassTokens(), report.backlogTokens())));
                 embedded.add(server);
                 register(new Member(id, Phase.PREFILL, shape.dpUnits(), shape.unitChunkTokens(), 0, "127.0.0.1",
                         server.port(), HttpEngineClient.sglang(id, "http://127.0.0.1:" + server.port(),
@@ -203,7 +207,7 @@ public final class EngineCluster implements AutoCloseable {
                 .concatMap(tick -> {
                     long sampledAt = loop.now();
                     return m.client().load()
-                            .doOnNext(load -> report(loop, m, load, sampledAt))
+                            .doOnNext(load -> report(loop, m, load, sampledAt, period))
                             .onErrorComplete();
                 })
                 .subscribe();
@@ -217,9 +221,15 @@ public final class EngineCluster implements AutoCloseable {
         polls.clear();
     }
 
-    private static void report(DispatchLoop loop, Member m, EngineLoad load, long sampledAt) {
+    private static void report(DispatchLoop loop, Member m, EngineLoad load, long sampledAt, Duration period) {
         if (m.phase() == Phase.PREFILL) {
-            loop.onLoadPolled(m.id(), load.idle(), sampledAt);
+            UnitLoad[] units = UnitLoad.idle(m.dpUnits());
+            for (RankLoad r : load.ranks()) {
+                if (r.dpRank() < units.length) {
+                    units[r.dpRank()] = new UnitLoad(r.runningRequests(), r.waitingRequests(), r.pendingTokens());
+                }
+            }
+            loop.onLoadPolled(new LoadPolledEvent(m.id(), sampledAt, period.toNanos(), units));
             return;
         }
         int[] batch = new int[m.dpUnits()];

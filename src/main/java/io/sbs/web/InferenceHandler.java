@@ -209,11 +209,6 @@ final class InferenceHandler {
             });
         }
 
-        /** The prefill is done: its prompt no longer counts on its DP unit. */
-        void prefillDone() {
-            ticket.prefillDone();
-        }
-
         /** The call ended however it ended (answered, failed, cancelled). */
         void finished() {
             ticket.finished();
@@ -228,7 +223,7 @@ final class InferenceHandler {
                     metrics.deviceQueue(policy, now - sent - loop.snapshot().prefill().meanForwardNanos());
                 }
                 if (dispatched.decodeUnit() == null) {
-                    prefillDone();
+                    ticket.firstToken(now);
                 }
             }
         }
@@ -257,7 +252,7 @@ final class InferenceHandler {
         /** The prefill server's half of a P/D pair: a non-streaming call whose answer marks the prefill done. */
         private Mono<String> prefillOfPair(DispatchLoop.Dispatched d) {
             return engines.get(d.unit().instanceId()).call(path, pd(d), d.unit().dpRank(), rid)
-                    .doOnSuccess(answer -> prefillDone()).contextWrite(timed());
+                    .doOnSuccess(answer -> ticket.firstToken(loop.now())).contextWrite(timed());
         }
 
         /**

@@ -6,6 +6,7 @@ import io.sbs.control.PolicyPreview;
 import io.sbs.control.PolicyService;
 import io.sbs.control.TrafficRecorder;
 import io.sbs.core.Phase;
+import io.sbs.core.ReadinessSource;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.sim.EngineProfile;
 import org.springframework.context.annotation.Bean;
@@ -29,7 +30,7 @@ class PreviewConfiguration {
 
     @Bean(destroyMethod = "close")
     PolicyPreview policyPreview(SbsProperties properties, TrafficRecorder recorder, PolicyService policies,
-            EngineCluster engines) {
+            EngineCluster engines, DispatchLoop loop) {
         SbsProperties.Preview preview = properties.preview();
         // loaded at start, so a bad profile stops the start rather than the first preview
         EngineProfile profile = ProfileLoader.load(preview.profile() != null ? preview.profile()
@@ -38,14 +39,16 @@ class PreviewConfiguration {
                 properties.maxQueueTime(), preview.giveUp(), preview.maxRequests(),
                 PolicyPreview.Settings.DEFAULTS.maxSpan(), preview.budget());
         return new PolicyPreview(recorder, new TraceDirectory(preview.traces()), policies::current,
-                () -> shape(engines), profile, settings);
+                () -> shape(engines, loop), profile, settings);
     }
 
-    /** Read at every preview, so it follows the registered instances. */
-    private static ClusterShape shape(EngineCluster engines) {
+    /** Read at every preview, so it follows the registered instances and the signals they give. */
+    private static ClusterShape shape(EngineCluster engines, DispatchLoop loop) {
+        boolean pushes = loop.snapshot().instances().stream()
+                .anyMatch(i -> i.phase() == Phase.PREFILL && i.readiness(ReadinessSource.PUSH) > 0);
         return new ClusterShape(engines.members().stream()
                 .filter(m -> m.phase() == Phase.PREFILL)
                 .map(m -> new ClusterShape.PrefillInstance(m.id(), m.dpUnits(), m.chunkTokens()))
-                .toList());
+                .toList(), pushes);
     }
 }

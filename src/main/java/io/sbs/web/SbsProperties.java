@@ -15,7 +15,9 @@ import org.springframework.validation.annotation.Validated;
  * @param policy            registry name of the dispatch strategy at start ({@code sbs}, {@code round-robin}, ...)
  * @param maxPromptTokens   longer prompts are refused with 400
  * @param engineTimeout     per-call (and per-token while streaming) timeout towards engines
- * @param pollInterval      quiescence polling period per instance
+ * @param pollInterval      load polling period per instance (default 50 ms): with the first tokens, the
+ *                          readiness signals of stock engines; each poll costs the engine one
+ *                          {@code /get_load} (docs/operations.md, "Readiness signals")
  * @param engineToken       bearer token engines present on the EndForward push; from the environment
  *                          ({@code SBS_ENGINE_TOKEN}), never logged
  * @param maxBuffered       bound of the scheduler-side buffer; beyond it new requests get 429
@@ -49,12 +51,12 @@ public record SbsProperties(String policy, int maxPromptTokens, Duration engineT
         policy = policy == null ? "sbs" : policy;
         maxPromptTokens = maxPromptTokens <= 0 ? 65_536 : maxPromptTokens;
         engineTimeout = engineTimeout == null ? Duration.ofSeconds(60) : engineTimeout;
-        pollInterval = pollInterval == null ? Duration.ofMillis(200) : pollInterval;
+        pollInterval = pollInterval == null ? Duration.ofMillis(50) : pollInterval;
         maxBuffered = maxBuffered <= 0 ? 10_000 : maxBuffered;
         maxQueueTime = maxQueueTime == null ? Duration.ofSeconds(2) : maxQueueTime;
         tokenizers = tokenizers == null ? Map.of() : Map.copyOf(tokenizers);
         instances = instances == null ? List.of() : List.copyOf(instances);
-        embedded = embedded == null ? new Embedded(null, 0) : embedded;
+        embedded = embedded == null ? new Embedded(null, 0, false) : embedded;
         state = state == null ? new State(null, null, null, null, null, null, null, 0, null, null, null) : state;
         preview = preview == null ? new Preview(null, 0, null, null, null, 0, null, null) : preview;
         maxContextTokens = maxContextTokens <= 0 ? Math.max(131_072, maxPromptTokens) : maxContextTokens;
@@ -123,8 +125,10 @@ public record SbsProperties(String policy, int maxPromptTokens, Duration engineT
     /**
      * @param profile engine profile of the simulated cluster (default {@code divided}: 3 instances of DP8)
      * @param demoQps a demo load of this many requests per second, 0 for none
+     * @param endForward whether the simulated engines push EndForward after every pass; off by default, as
+     *                   stock SGLang and vLLM push nothing
      */
-    public record Embedded(@Nullable String profile, double demoQps) {
+    public record Embedded(@Nullable String profile, double demoQps, boolean endForward) {
 
         public Embedded {
             profile = profile == null ? "divided" : profile;

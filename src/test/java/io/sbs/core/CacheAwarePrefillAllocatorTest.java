@@ -22,7 +22,7 @@ class CacheAwarePrefillAllocatorTest {
     void allocate_prefixCachedOnANarrowerUnit_picksTheCacheHolder() {
         List<DpUnitState> units = units(2);
         units.get(0).rememberBlocks(new long[] {7, 8});
-        units.get(0).dispatchPrefill(300, false);
+        Fixtures.sent(units.get(0), 300);
         Allocation a = allocator.allocate(List.of(), List.of(withBlocks(1, 500, 7, 8, 9, 10, 11)), units);
         assertThat(a.placed()).extracting(x -> x.unit().dpRank()).containsExactly(0);
     }
@@ -32,7 +32,7 @@ class CacheAwarePrefillAllocatorTest {
         List<DpUnitState> units = units(3);
         units.get(0).rememberBlocks(new long[] {7});
         units.get(1).rememberBlocks(new long[] {7, 8});
-        units.get(1).dispatchPrefill(100, false);
+        Fixtures.sent(units.get(1), 100);
         Allocation a = allocator.allocate(List.of(), List.of(withBlocks(1, 500, 7, 8, 9, 10, 11)), units);
         assertThat(a.placed()).extracting(x -> x.unit().dpRank()).containsExactly(1);
     }
@@ -43,7 +43,7 @@ class CacheAwarePrefillAllocatorTest {
         for (DpUnitState u : units) {
             u.rememberBlocks(new long[] {7, 8});
         }
-        units.get(0).dispatchPrefill(400, false);
+        Fixtures.sent(units.get(0), 400);
         Allocation a = allocator.allocate(List.of(), List.of(withBlocks(1, 500, 7, 8, 9)), units);
         assertThat(a.placed()).extracting(x -> x.unit().dpRank()).containsExactly(1);
     }
@@ -52,7 +52,7 @@ class CacheAwarePrefillAllocatorTest {
     void allocate_cacheHolderFarBehindTheWidest_imbalanceGuardFallsBackToTheWidest() {
         List<DpUnitState> units = units(2);
         units.get(0).rememberBlocks(new long[] {7, 8});
-        units.get(0).dispatchPrefill(700, false);
+        Fixtures.sent(units.get(0), 700);
         Allocation a = allocator.allocate(List.of(), List.of(withBlocks(1, 250, 7, 8, 9)), units);
         assertThat(a.placed()).extracting(x -> x.unit().dpRank()).containsExactly(1);
     }
@@ -61,7 +61,7 @@ class CacheAwarePrefillAllocatorTest {
     void allocate_guardZero_followsTheCacheWhateverTheImbalance() {
         List<DpUnitState> units = units(2);
         units.get(0).rememberBlocks(new long[] {7, 8});
-        units.get(0).dispatchPrefill(700, false);
+        Fixtures.sent(units.get(0), 700);
         Allocation a = new CacheAwarePrefillAllocator(100, 0).allocate(List.of(), List.of(withBlocks(1, 250, 7, 8, 9)), units);
         assertThat(a.placed()).extracting(x -> x.unit().dpRank()).containsExactly(0);
     }
@@ -70,7 +70,7 @@ class CacheAwarePrefillAllocatorTest {
     void allocate_cacheHolderWithoutRoomForTheCost_fallsBackToTheWidest() {
         List<DpUnitState> units = units(2);
         units.get(0).rememberBlocks(new long[] {7});
-        units.get(0).dispatchPrefill(400, false);
+        Fixtures.sent(units.get(0), 400);
         // 900 tokens, 100 cached: costs 800 on unit 0, which has 600
         Allocation a = allocator.allocate(List.of(), List.of(withBlocks(1, 900, 7, 8, 9)), units);
         assertThat(a.placed()).extracting(x -> x.unit().dpRank()).containsExactly(1);
@@ -79,8 +79,8 @@ class CacheAwarePrefillAllocatorTest {
     @Test
     void allocate_fitsNowhere_isPending() {
         List<DpUnitState> units = units(2);
-        units.get(0).dispatchPrefill(600, false);
-        units.get(1).dispatchPrefill(700, false);
+        Fixtures.sent(units.get(0), 600);
+        Fixtures.sent(units.get(1), 700);
         Allocation a = allocator.allocate(List.of(), List.of(withBlocks(1, 500, 7, 8)), units);
         assertThat(a.placed()).isEmpty();
         assertThat(a.pending()).extracting(InferenceRequest::id).containsExactly(1L);
@@ -101,8 +101,8 @@ class CacheAwarePrefillAllocatorTest {
     void allocate_chargesTheReducedCost_soPromptsSharingACachedPrefixShareAUnit() {
         List<DpUnitState> units = units(2);
         units.get(0).rememberBlocks(new long[] {1, 2, 3, 4});
-        units.get(0).dispatchPrefill(600, false);
-        units.get(1).dispatchPrefill(500, false);
+        Fixtures.sent(units.get(0), 600);
+        Fixtures.sent(units.get(1), 500);
         // each costs 100 on unit 0 (400 of 500 tokens cached); together 1000 tokens, more than either room
         Allocation a = allocator.allocate(List.of(), List.of(withBlocks(1, 500, 1, 2, 3, 4, 5),
                 withBlocks(2, 500, 1, 2, 3, 4, 6)), units);
@@ -121,9 +121,9 @@ class CacheAwarePrefillAllocatorTest {
     @Test
     void allocate_withoutBlockHashes_isPlainWaterFilling() {
         List<DpUnitState> units = units(4);
-        units.get(0).dispatchPrefill(300, false);
-        units.get(2).dispatchPrefill(900, false);
-        units.get(3).reportBacklog(1500);
+        Fixtures.sent(units.get(0), 300);
+        Fixtures.sent(units.get(2), 900);
+        Fixtures.backlog(units.get(3), 1500);
         List<InferenceRequest> carried = List.of(request(1, 800), request(2, 50));
         List<InferenceRequest> fresh = LongStream.range(3, 12).mapToObj(i -> request(i, (int) (i * 97 % 700) + 1)).toList();
         assertThat(allocator.allocate(carried, fresh, units))
@@ -139,8 +139,8 @@ class CacheAwarePrefillAllocatorTest {
     @Test
     void allocate_carriedOverKeptOffItsCacheHolderByTheGuard_isNotLeftToAFreshRequest() {
         List<DpUnitState> units = units(2);
-        units.get(0).dispatchPrefill(100, false);
-        units.get(1).dispatchPrefill(600, false);
+        Fixtures.sent(units.get(0), 100);
+        Fixtures.sent(units.get(1), 600);
         long[] prefix = LongStream.range(0, 11).toArray();
         units.get(1).rememberBlocks(java.util.Arrays.copyOf(prefix, 10));
         Allocation a = allocator.allocate(List.of(withBlocks(0, 1100, prefix)),

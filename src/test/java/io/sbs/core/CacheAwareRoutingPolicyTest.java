@@ -25,7 +25,7 @@ class CacheAwareRoutingPolicyTest {
     /** Gives a unit {@code n} outstanding requests of {@code tokens} tokens each. */
     private void outstanding(String inst, int rank, int n, int tokens) {
         for (int i = 0; i < n; i++) {
-            unit(inst, rank).dispatchPrefill(tokens, false);
+            Fixtures.sent(unit(inst, rank), tokens);
         }
     }
 

@@ -49,7 +49,8 @@ class ClusterStateTest {
         cluster.removeInstance("p1");
         cluster.onForwardEnded(Fixtures.endedIdle("p1", 2, 10 * MS, 10 * MS), 10 * MS);
         cluster.onLoadPolled("p1", true, 10 * MS, 10 * MS);
-        cluster.onPrefillCompleted(new DpUnitId("p1", 0), 10);
+        cluster.onPrefillCompleted(new DpUnitId("p1", 0), 1, 10, 10 * MS, 10 * MS);
+        cluster.onPrefillReleased(new DpUnitId("p1", 0), 2, 10, 10 * MS);
         assertThat(cluster.instances(Phase.PREFILL)).extracting(InstanceState::id).containsExactly("p0");
         // the ignored EndForward did not feed T̄_fwd
         assertThat(cluster.meanForwardNanos(Phase.PREFILL)).isEqualTo(50 * MS);
@@ -65,6 +66,8 @@ class ClusterStateTest {
 
     @Test
     void recordDispatch_prefillIntoIdleThenRunningInstance_accountsPassAndInflight() {
+        // τ_net 5 ms: the first prompt starts a pass of its own at 5 ms, the second arrives after that start
+        cluster.recordDispatchLatency(Phase.PREFILL, 5 * MS);
         dispatch(1, 0, 300, 0);
         dispatch(2, 0, 400, MS);
         DpUnitState u = cluster.unit(new DpUnitId("p0", 0));
@@ -129,18 +132,18 @@ class ClusterStateTest {
     void withdrawDispatch_releasesTheUnitsRoomAndOutstanding_unknownInstanceIgnored() {
         dispatch(1, 0, 300, 0);
         dispatch(2, 0, 400, MS);
-        cluster.withdrawDispatch(new Assignment(request(2, 400), new DpUnitId("p0", 0)));
+        cluster.withdrawDispatch(new Assignment(request(2, 400), new DpUnitId("p0", 0)), MS);
         DpUnitState u = cluster.unit(new DpUnitId("p0", 0));
         assertThat(u.availableCapacity()).isEqualTo(1000);
         assertThat(u.outstandingTokens()).isEqualTo(300);
-        cluster.withdrawDispatch(new Assignment(request(3, 400), new DpUnitId("gone", 0)));
+        cluster.withdrawDispatch(new Assignment(request(3, 400), new DpUnitId("gone", 0)), MS);
         assertThat(u.outstandingTokens()).isEqualTo(300);
     }
 
     @Test
     void withdrawDispatch_theOnlyDispatchToAnIdleInstance_leavesItReady() {
         dispatch(1, 0, 300, 0);
-        cluster.withdrawDispatch(new Assignment(request(1, 300), new DpUnitId("p0", 0)));
+        cluster.withdrawDispatch(new Assignment(request(1, 300), new DpUnitId("p0", 0)), 0);
         assertThat(cluster.ready(p0, MS)).as("nothing was sent, the engine is idle").isTrue();
         assertThat(cluster.checkWatchdogs(Phase.PREFILL, 10_000 * MS)).as("no spurious watchdog fire").isEmpty();
     }
@@ -150,7 +153,7 @@ class ClusterStateTest {
         cluster.addInstance("d0", Phase.DECODE, 1, 1, 10_000, 0);
         dispatch(1, 0, 300, 0);
         cluster.recordDispatch(new Assignment(request(2, 10, 10), new DpUnitId("d0", 0)), Phase.DECODE, 0);
-        cluster.onPrefillCompleted(new DpUnitId("p0", 0), 300);
+        cluster.onPrefillCompleted(new DpUnitId("p0", 0), 1, 300, 60 * MS, 60 * MS);
         cluster.onDecodeCompleted(new DpUnitId("d0", 0));
         assertThat(cluster.unit(new DpUnitId("p0", 0)).outstandingTokens()).isZero();
         assertThat(cluster.unit(new DpUnitId("d0", 0)).outstandingRequests()).isZero();

@@ -20,18 +20,24 @@ class DpUnitStateTest {
     }
 
     @Test
-    void availableCapacity_afterDispatchAndBacklog_isChunkMinusInflightMinusBacklog() {
-        unit.dispatchPrefill(1000, false);
-        unit.reportBacklog(500);
+    void availableCapacity_tracked_isChunkMinusInflightMinusBacklog() {
+        unit.track(0, 1000, 500);
         assertThat(unit.inflightTokens()).isEqualTo(1000);
         assertThat(unit.deviceBacklogTokens()).isEqualTo(500);
         assertThat(unit.availableCapacity()).isEqualTo(CHUNK - 1000 - 500);
     }
 
     @Test
-    void availableCapacity_longPromptIntoRunningInstance_goesNegative() {
-        unit.dispatchPrefill(5000, false);
+    void availableCapacity_longPromptBeyondTheRunningPass_goesNegative() {
+        unit.track(0, 5000, 0);
         assertThat(unit.availableCapacity()).isEqualTo(CHUNK - 5000);
+    }
+
+    @Test
+    void availableCapacity_tokensStartingAPassOfTheirOwn_leaveTheNextPassUntouched() {
+        unit.track(1000, 0, 0);
+        assertThat(unit.startingPassTokens()).isEqualTo(1000);
+        assertThat(unit.availableCapacity()).isEqualTo(CHUNK);
     }
 
     @ParameterizedTest
@@ -41,116 +47,17 @@ class DpUnitStateTest {
     }
 
     @Test
-    void dispatchPrefill_shortPromptIntoIdleInstance_leavesNextPassUntouched() {
-        unit.dispatchPrefill(1000, true);
-        assertThat(unit.startingPassTokens()).isEqualTo(1000);
-        assertThat(unit.inflightTokens()).isZero();
-        assertThat(unit.availableCapacity()).isEqualTo(CHUNK);
-    }
-
-    @Test
-    void dispatchPrefill_longPromptIntoIdleInstance_onlyPartBeyondChunkCountsAgainstNextPass() {
-        unit.dispatchPrefill(5000, true);
-        assertThat(unit.startingPassTokens()).isEqualTo(CHUNK);
-        assertThat(unit.inflightTokens()).isEqualTo(5000 - CHUNK);
-        assertThat(unit.availableCapacity()).isEqualTo(CHUNK - (5000 - CHUNK));
-    }
-
-    @Test
-    void dispatchPrefill_intoRunningInstance_wholePromptCountsAgainstNextPass() {
-        unit.dispatchPrefill(5000, false);
-        assertThat(unit.startingPassTokens()).isZero();
-        assertThat(unit.inflightTokens()).isEqualTo(5000);
-    }
-
-    @Test
-    void dispatchPrefill_eitherWay_countsOutstandingTokensAndRequests() {
-        unit.dispatchPrefill(5000, true);
-        unit.dispatchPrefill(700, false);
+    void dispatchPrefill_countsOutstandingTokensAndRequests_butNotTheNextPass() {
+        unit.dispatchPrefill(5000);
+        unit.dispatchPrefill(700);
         assertThat(unit.outstandingTokens()).isEqualTo(5700);
         assertThat(unit.outstandingRequests()).isEqualTo(2);
-    }
-
-    @Test
-    void acknowledge_drainsStartingPassFirstThenInflight() {
-        unit.dispatchPrefill(1000, true);
-        unit.dispatchPrefill(500, false);
-        unit.acknowledge(1200);
-        assertThat(unit.startingPassTokens()).isZero();
-        assertThat(unit.inflightTokens()).isEqualTo(300);
-        assertThat(unit.availableCapacity()).isEqualTo(CHUNK - 300);
-    }
-
-    @Test
-    void acknowledge_moreThanDispatched_clampsAtZero() {
-        unit.dispatchPrefill(500, false);
-        unit.acknowledge(2000);
-        assertThat(unit.inflightTokens()).isZero();
-        assertThat(unit.startingPassTokens()).isZero();
-        assertThat(unit.availableCapacity()).isEqualTo(CHUNK);
-    }
-
-    @Test
-    void acknowledge_keepsOutstandingUntilTheFirstTokenIsBack() {
-        unit.dispatchPrefill(500, false);
-        unit.acknowledge(500);
-        assertThat(unit.outstandingTokens()).isEqualTo(500);
-    }
-
-    @Test
-    void reportBacklog_replacesTheLastReport_andNegativeMeansZero() {
-        unit.reportBacklog(800);
-        unit.reportBacklog(300);
-        assertThat(unit.deviceBacklogTokens()).isEqualTo(300);
-        assertThat(unit.availableCapacity()).isEqualTo(CHUNK - 300);
-        unit.reportBacklog(-5);
-        assertThat(unit.deviceBacklogTokens()).isZero();
-    }
-
-    @Test
-    void inflightStartedPass_movesInflightIntoTheStartedPassUpToChunk() {
-        unit.dispatchPrefill(1000, true);
-        unit.dispatchPrefill(4000, false);
-        unit.inflightStartedPass();
-        assertThat(unit.startingPassTokens()).isEqualTo(CHUNK);
-        assertThat(unit.inflightTokens()).isEqualTo(1000 + 4000 - CHUNK);
-    }
-
-    @Test
-    void withdrawPrefill_afterADispatchIntoARunningInstance_restoresTheRoomAndOutstanding() {
-        unit.dispatchPrefill(1000, false);
-        unit.withdrawPrefill(1000, false);
-        assertThat(unit.availableCapacity()).isEqualTo(CHUNK);
-        assertThat(unit.outstandingTokens()).isZero();
-        assertThat(unit.outstandingRequests()).isZero();
-    }
-
-    @Test
-    void withdrawPrefill_afterTheOnlyDispatchIntoAnIdleInstance_clearsTheStartedPass() {
-        unit.dispatchPrefill(5000, true);
-        unit.withdrawPrefill(5000, true);
-        assertThat(unit.startingPassTokens()).isZero();
-        assertThat(unit.inflightTokens()).isZero();
-        assertThat(unit.availableCapacity()).isEqualTo(CHUNK);
-    }
-
-    /**
-     * A 1000-token prompt started the pass of an idle instance, a 500-token top-up followed for the next
-     * pass; withdrawing the first must leave the top-up counted against the next pass.
-     */
-    @Test
-    void withdrawPrefill_ofThePassStartingPrompt_keepsALaterTopUpCountedAgainstTheNextPass() {
-        unit.dispatchPrefill(1000, true);
-        unit.dispatchPrefill(500, false);
-        unit.withdrawPrefill(1000, true);
-        assertThat(unit.inflightTokens()).isEqualTo(500);
-        assertThat(unit.startingPassTokens()).isZero();
-        assertThat(unit.availableCapacity()).isEqualTo(CHUNK - 500);
+        assertThat(unit.availableCapacity()).as("the pass estimate, not the account, sets C_avail").isEqualTo(CHUNK);
     }
 
     @Test
     void completePrefill_releasesOutstanding_neverBelowZero() {
-        unit.dispatchPrefill(700, false);
+        unit.dispatchPrefill(700);
         unit.completePrefill(700);
         assertThat(unit.outstandingTokens()).isZero();
         assertThat(unit.outstandingRequests()).isZero();
@@ -204,14 +111,7 @@ class DpUnitStateTest {
     }
 
     @Test
-    void resetVolatile_forgetsUnacknowledgedStateAndBacklog_keepsReportsAndOutstanding() {
-        unit.dispatchPrefill(5000, true);
-        unit.dispatchPrefill(1000, false);
-        unit.reportBacklog(2000);
-        unit.resetVolatile();
-        assertThat(unit.availableCapacity()).isEqualTo(CHUNK);
-        assertThat(unit.startingPassTokens()).isZero();
-        assertThat(unit.outstandingTokens()).isEqualTo(6000);
+    void resetVolatile_decode_forgetsWhatWasSentAndNotReported_keepsTheReport() {
         decode.reportDecode(2, 700, 0, 0);
         decode.dispatchDecode(300);
         decode.resetVolatile();

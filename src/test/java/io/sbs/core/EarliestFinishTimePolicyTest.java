@@ -34,28 +34,42 @@ class EarliestFinishTimePolicyTest {
     void route_earliestPassEndWithoutRoom_goesToTheLaterPassThatHasRoom() {
         dispatch(1, "p0", 0, 100, 0);
         dispatch(2, "p1", 0, 100, 20 * MS);
-        cluster.unit(new DpUnitId("p0", 0)).dispatchPrefill(1000, false);
-        cluster.unit(new DpUnitId("p0", 1)).dispatchPrefill(1000, false);
+        Fixtures.sent(cluster.unit(new DpUnitId("p0", 0)), 1000);
+        Fixtures.sent(cluster.unit(new DpUnitId("p0", 1)), 1000);
         assertThat(policy.route(request(3, 900), cluster, 21 * MS).instanceId()).isEqualTo("p1");
     }
 
     @Test
     void route_queuedTokens_pushTheFinishByWholePasses() {
-        cluster.unit(new DpUnitId("p0", 0)).reportBacklog(1500);
-        cluster.unit(new DpUnitId("p0", 1)).dispatchPrefill(200, false);
-        cluster.unit(new DpUnitId("p1", 0)).dispatchPrefill(700, false);
-        cluster.unit(new DpUnitId("p1", 1)).dispatchPrefill(600, false);
+        Fixtures.backlog(cluster.unit(new DpUnitId("p0", 0)), 1500);
+        Fixtures.sent(cluster.unit(new DpUnitId("p0", 1)), 200);
+        Fixtures.sent(cluster.unit(new DpUnitId("p1", 0)), 700);
+        Fixtures.sent(cluster.unit(new DpUnitId("p1", 1)), 600);
         // a 500-token prompt finishes in the first pass only on p0/1 (200 + 500 <= 1000)
         assertThat(policy.route(request(1, 500), cluster, 0)).isEqualTo(new DpUnitId("p0", 1));
     }
 
     @Test
     void route_sameFinish_tiesToFewerQueuedTokensThenTheEarlierUnit() {
-        cluster.unit(new DpUnitId("p0", 0)).dispatchPrefill(300, false);
-        cluster.unit(new DpUnitId("p0", 1)).dispatchPrefill(100, false);
-        cluster.unit(new DpUnitId("p1", 0)).dispatchPrefill(100, false);
-        cluster.unit(new DpUnitId("p1", 1)).dispatchPrefill(200, false);
+        Fixtures.sent(cluster.unit(new DpUnitId("p0", 0)), 300);
+        Fixtures.sent(cluster.unit(new DpUnitId("p0", 1)), 100);
+        Fixtures.sent(cluster.unit(new DpUnitId("p1", 0)), 100);
+        Fixtures.sent(cluster.unit(new DpUnitId("p1", 1)), 200);
         assertThat(policy.route(request(1, 100), cluster, 0)).isEqualTo(new DpUnitId("p0", 1));
+    }
+
+    /**
+     * p0's pass is predicted to end at 100 ms, p1's at 120 ms (σ 10 ms until passes are measured). Sent at
+     * 99 ms, a request may well land after p0 started its next pass and wait a whole pass more; p1's pass
+     * it is sure to make.
+     */
+    @Test
+    void route_aPassAboutToStart_isChargedTheRiskOfMissingIt() {
+        dispatch(1, "p0", 0, 100, 0);
+        dispatch(2, "p1", 0, 100, 20 * MS);
+        assertThat(policy.route(request(3, 100), cluster, 60 * MS).instanceId()).as("far ahead: the earlier end")
+                .isEqualTo("p0");
+        assertThat(policy.route(request(4, 100), cluster, 99 * MS).instanceId()).isEqualTo("p1");
     }
 
     @Test

@@ -87,6 +87,20 @@ final class Fixtures {
         return new ForwardEndedEvent(id, endedAt, duration, new long[dp], new long[dp], new long[dp], new long[dp]);
     }
 
+    /**
+     * A unit's view after {@code tokens} more were sent for its next pass and not yet seen by the engine
+     * (what the instance's pass estimate publishes), with the router-side account.
+     */
+    static void sent(DpUnitState u, int tokens) {
+        u.dispatchPrefill(tokens);
+        u.track(u.startingPassTokens(), u.inflightTokens() + tokens, u.deviceBacklogTokens());
+    }
+
+    /** A unit's view with {@code tokens} queued on the device beyond the running pass. */
+    static void backlog(DpUnitState u, long tokens) {
+        u.track(u.startingPassTokens(), u.inflightTokens(), Math.max(0, tokens));
+    }
+
     static List<Long> ids(List<Assignment> assignments) {
         return assignments.stream().map(a -> a.request().id()).toList();
     }

@@ -11,10 +11,10 @@ class LeastLoadedInstancePolicyTest {
     private final LeastLoadedInstancePolicy policy = new LeastLoadedInstancePolicy();
 
     private void load(int p00, int p01, int p10, int p11) {
-        cluster.unit(new DpUnitId("p0", 0)).dispatchPrefill(p00, false);
-        cluster.unit(new DpUnitId("p0", 1)).dispatchPrefill(p01, false);
-        cluster.unit(new DpUnitId("p1", 0)).dispatchPrefill(p10, false);
-        cluster.unit(new DpUnitId("p1", 1)).dispatchPrefill(p11, false);
+        Fixtures.sent(cluster.unit(new DpUnitId("p0", 0)), p00);
+        Fixtures.sent(cluster.unit(new DpUnitId("p0", 1)), p01);
+        Fixtures.sent(cluster.unit(new DpUnitId("p1", 0)), p10);
+        Fixtures.sent(cluster.unit(new DpUnitId("p1", 1)), p11);
     }
 
     @Test

@@ -15,10 +15,10 @@ class LeastOutstandingTokensPolicyTest {
     }
 
     private void load(int p00, int p01, int p10, int p11) {
-        unit("p0", 0).dispatchPrefill(p00, false);
-        unit("p0", 1).dispatchPrefill(p01, false);
-        unit("p1", 0).dispatchPrefill(p10, false);
-        unit("p1", 1).dispatchPrefill(p11, false);
+        Fixtures.sent(unit("p0", 0), p00);
+        Fixtures.sent(unit("p0", 1), p01);
+        Fixtures.sent(unit("p1", 0), p10);
+        Fixtures.sent(unit("p1", 1), p11);
     }
 
     @Test
@@ -36,7 +36,7 @@ class LeastOutstandingTokensPolicyTest {
     @Test
     void route_completedPrefill_releasesItsTokens() {
         load(500, 100, 300, 200);
-        cluster.onPrefillCompleted(new DpUnitId("p0", 0), 500);
+        cluster.onPrefillReleased(new DpUnitId("p0", 0), 1, 500, 0);
         assertThat(policy.route(request(1, 10), cluster, 0)).isEqualTo(new DpUnitId("p0", 0));
     }
 

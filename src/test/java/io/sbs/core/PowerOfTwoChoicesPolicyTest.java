@@ -18,10 +18,10 @@ class PowerOfTwoChoicesPolicyTest {
     private final ClusterState cluster = Fixtures.prefillCluster(2, 2, 1000);
 
     private void load(int p00, int p01, int p10, int p11) {
-        cluster.unit(new DpUnitId("p0", 0)).dispatchPrefill(p00, false);
-        cluster.unit(new DpUnitId("p0", 1)).dispatchPrefill(p01, false);
-        cluster.unit(new DpUnitId("p1", 0)).dispatchPrefill(p10, false);
-        cluster.unit(new DpUnitId("p1", 1)).dispatchPrefill(p11, false);
+        Fixtures.sent(cluster.unit(new DpUnitId("p0", 0)), p00);
+        Fixtures.sent(cluster.unit(new DpUnitId("p0", 1)), p01);
+        Fixtures.sent(cluster.unit(new DpUnitId("p1", 0)), p10);
+        Fixtures.sent(cluster.unit(new DpUnitId("p1", 1)), p11);
     }
 
     /** A generator whose {@code nextInt(bound)} answers from a script, to name the two draws. */
@@ -68,7 +68,7 @@ class PowerOfTwoChoicesPolicyTest {
     @Test
     void route_twoUnits_alwaysTheLesser_soTheTwoDrawsAreDistinct() {
         ClusterState two = Fixtures.prefillCluster(1, 2, 1000);
-        two.unit(new DpUnitId("p0", 0)).dispatchPrefill(500, false);
+        Fixtures.sent(two.unit(new DpUnitId("p0", 0)), 500);
         PowerOfTwoChoicesPolicy p2c = new PowerOfTwoChoicesPolicy(new SplittableRandom(42));
         for (int i = 0; i < 200; i++) {
             assertThat(p2c.route(request(i, 10), two, 0)).isEqualTo(new DpUnitId("p0", 1));

@@ -39,9 +39,9 @@ final class PrefillArbitraries {
                 DpUnitState u = new DpUnitState(new DpUnitId("p" + (i / 8), i % 8), Phase.PREFILL, s.chunk(),
                         Long.MAX_VALUE, 4_096);
                 if (s.inflight() > 0) {
-                    u.dispatchPrefill(s.inflight(), false);
+                    Fixtures.sent(u, s.inflight());
                 }
-                u.reportBacklog(s.backlog());
+                Fixtures.backlog(u, s.backlog());
                 u.rememberBlocks(blocks(s.cachedFamily(), s.cachedBlocks(), 0));
                 out.add(u);
             }

@@ -27,7 +27,7 @@ class RoundRobinPolicyTest {
 
     @Test
     void route_isBlindToLoad() {
-        cluster.unit(new DpUnitId("p0", 1)).dispatchPrefill(50_000, false);
+        Fixtures.sent(cluster.unit(new DpUnitId("p0", 1)), 50_000);
         assertThat(route(4)).containsExactly("p0/0", "p0/1", "p1/0", "p1/1");
     }
 

@@ -12,8 +12,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Staggered prefill dispatch on one instance of two units ({@code C_max} 1000) with the default policy
- * except {@code K = 3}: cold-start {@code Δ} 50 ms, dispatch guard 3 σ with σ = T̄/10 until six passes are
- * reported.
+ * except {@code K = 3}: cold-start {@code Δ} and {@code T̄_fwd} 50 ms, {@code τ_net} 0, dispatch guard 3 σ
+ * with σ = T̄/10 = 5 ms until six passes are measured, so the top-up window before a pass end {@code E} is
+ * {@code [E − 15 ms, E − 7.5 ms]}.
  */
 class StaggeredPrefillDispatchTest {
 
@@ -22,15 +23,25 @@ class StaggeredPrefillDispatchTest {
     private final StaggeredPrefillDispatch dispatch = new StaggeredPrefillDispatch(cluster, new WaterFillingPrefillAllocator());
     private final InstanceState p0 = cluster.instance("p0");
 
+    /** A request of {@code prompt} tokens arriving at {@code at}. */
+    private static InferenceRequest arriving(long id, int prompt, long at) {
+        return new InferenceRequest(id, prompt, 100, at);
+    }
+
     private DpUnitState unit(int rank) {
         return cluster.unit(new DpUnitId("p0", rank));
     }
 
     /** Puts p0 in a pass that started at 50 ms and is predicted to end at 100 ms (T̄_fwd 50 ms). */
     private void runningPassFrom50ms() {
+        runningPassFrom50ms(0, 0);
+    }
+
+    /** The same, with {@code backlog0} and {@code backlog1} tokens queued beyond that pass on each unit. */
+    private void runningPassFrom50ms(long backlog0, long backlog1) {
         assertThat(dispatch.onArrival(request(1, 400), 0)).hasSize(1);
         cluster.onForwardEnded(Fixtures.ended("p0", 50 * MS, 50 * MS, new long[] {400, 0}, new long[] {400, 0},
-                new long[] {0, 10}, new long[] {0, 0}), 50 * MS);
+                new long[] {0, 10}, new long[] {backlog0, backlog1}), 50 * MS);
         assertThat(cluster.predictedPassEnd(p0)).isEqualTo(100 * MS);
     }
 
@@ -40,15 +51,15 @@ class StaggeredPrefillDispatchTest {
         assertThat(sent).extracting(Assignment::unit).containsExactly(new DpUnitId("p0", 0));
         assertThat(dispatch.buffered()).isZero();
         assertThat(p0.passRunning()).isTrue();
-        assertThat(unit(0).startingPassTokens()).isEqualTo(400);
+        assertThat(unit(0).availableCapacity()).as("it runs the pass it starts, not the next").isEqualTo(1000);
         assertThat(unit(0).outstandingTokens()).isEqualTo(400);
     }
 
     @Test
     void arrival_everyInstanceBusy_isBuffered() {
         runningPassFrom50ms();
-        assertThat(dispatch.onArrival(request(2, 300), 60 * MS)).isEmpty();
-        assertThat(dispatch.onArrival(request(3, 300), 61 * MS)).isEmpty();
+        assertThat(dispatch.onArrival(arriving(2, 300, 60 * MS), 60 * MS)).isEmpty();
+        assertThat(dispatch.onArrival(arriving(3, 300, 61 * MS), 61 * MS)).isEmpty();
         assertThat(dispatch.buffered()).isEqualTo(2);
     }
 
@@ -64,27 +75,28 @@ class StaggeredPrefillDispatchTest {
     }
 
     @Test
-    void tick_everyInstanceBusy_keepsBuffering() {
+    void tick_beforeTheWindow_keepsBuffering() {
         runningPassFrom50ms();
-        dispatch.onArrival(request(2, 300), 60 * MS);
+        dispatch.onArrival(arriving(2, 300, 60 * MS), 60 * MS);
         assertThat(dispatch.onTick(70 * MS)).isEmpty();
         assertThat(dispatch.buffered()).isEqualTo(1);
     }
 
     /**
-     * The top-up window before the predicted end at 100 ms: from τ_net + 3 σ (σ = 5 ms) down to
-     * τ_net + 1.5 σ before it.
+     * Before the window opens (15 ms before the predicted end at 100 ms, later with a slower dispatch
+     * path), holding costs nothing: the top-up will land in the same pass. From its opening the request
+     * goes; after the window closes (7.5 ms before the end) it still goes at once, as the pass can still be
+     * made more often than not, which beats waiting a whole pass for the next window.
      */
     @ParameterizedTest(name = "τ_net {0} ms, tick at {1} ms: dispatch {2}")
-    @CsvSource({"0, 84, false", "0, 85, true", "0, 88, true", "0, 92, true", "0, 93, false",
-            "5, 79, false", "5, 80, true", "5, 84, true", "5, 87, true", "5, 88, false"})
-    void tick_runningInstance_toppedUpOnlyWhenItsPassEndIsWithinTauNetPlusGuard(long tauMs, long tickMs,
-            boolean dispatched) {
+    @CsvSource({"0, 84, false", "0, 85, true", "0, 88, true", "0, 92, true", "0, 93, true", "0, 99, true",
+            "5, 79, false", "5, 80, true", "5, 84, true", "5, 88, true"})
+    void tick_runningInstance_heldUntilItsTopUpWindow_thenSent(long tauMs, long tickMs, boolean dispatched) {
         if (tauMs > 0) {
             cluster.recordDispatchLatency(Phase.PREFILL, tauMs * MS);
         }
         runningPassFrom50ms();
-        dispatch.onArrival(request(2, 300), 60 * MS);
+        dispatch.onArrival(arriving(2, 300, 60 * MS), 60 * MS);
         assertThat(dispatch.onTick(tickMs * MS)).hasSize(dispatched ? 1 : 0);
         assertThat(dispatch.buffered()).isEqualTo(dispatched ? 0 : 1);
     }
@@ -92,7 +104,19 @@ class StaggeredPrefillDispatchTest {
     @Test
     void arrival_insideTheTopUpWindow_dispatchesAtOnce() {
         runningPassFrom50ms();
-        assertThat(dispatch.onArrival(request(2, 300), 88 * MS)).hasSize(1);
+        assertThat(dispatch.onArrival(arriving(2, 300, 88 * MS), 88 * MS)).hasSize(1);
+    }
+
+    @Test
+    void window_packsWhatWasHeldLongestFirst_andSendsWhatDoesNotFitWhereItFinishesFirst() {
+        // unit 0 has 600 tokens of room in the next pass, unit 1 none
+        runningPassFrom50ms(400, 990);
+        assertThat(dispatch.onArrival(arriving(2, 500, 60 * MS), 60 * MS)).isEmpty();
+        assertThat(dispatch.onArrival(arriving(3, 600, 61 * MS), 61 * MS)).isEmpty();
+        List<Assignment> sent = dispatch.onTick(85 * MS);
+        assertThat(sent).extracting(a -> a.request().id()).containsExactly(3L, 2L);
+        assertThat(sent.get(0).unit()).as("the longer prompt takes the room whole").isEqualTo(new DpUnitId("p0", 0));
+        assertThat(dispatch.buffered()).isZero();
     }
 
     @Test
@@ -128,105 +152,21 @@ class StaggeredPrefillDispatchTest {
         }
     }
 
-    @Test
-    void overload_afterKFailedCyclesWithOpenCapacity_turnsOn_andOffOnceTheRequestIsPlaced() {
-        unit(0).dispatchPrefill(500, false);
-        unit(1).dispatchPrefill(500, false);
-        assertThat(dispatch.onArrival(request(7, 900), 0)).isEmpty();
-        assertThat(dispatch.overloaded()).isFalse();
-        // failures count at most once per interval Δ (50 ms cold, one instance)
-        dispatch.onTick(MS);
-        dispatch.onTick(50 * MS);
-        assertThat(dispatch.overloaded()).isFalse();
-        dispatch.onTick(100 * MS);
-        assertThat(dispatch.overloaded()).isTrue();
-        unit(0).acknowledge(500);
-        assertThat(dispatch.onTick(150 * MS)).extracting(a -> a.request().id()).containsExactly(7L);
-        assertThat(dispatch.overloaded()).isFalse();
-    }
-
-    @Test
-    void overload_manyCyclesWithinOneInterval_countAsOne() {
-        unit(0).dispatchPrefill(500, false);
-        unit(1).dispatchPrefill(500, false);
-        dispatch.onArrival(request(7, 900), 0);
-        // engine signals and arrivals run cycles far more often than Δ (50 ms) under normal load
-        for (long t = MS; t < 50 * MS; t += MS) {
-            dispatch.onTick(t);
-        }
-        assertThat(dispatch.overloaded()).isFalse();
-        dispatch.onTick(50 * MS);
-        assertThat(dispatch.overloaded()).isFalse();
-    }
-
-    @Test
-    void overload_cyclesWithoutOpenCapacity_doNotCount() {
-        unit(0).dispatchPrefill(1000, false);
-        unit(1).dispatchPrefill(1000, false);
-        dispatch.onArrival(request(7, 900), 0);
-        for (int i = 1; i <= 10; i++) {
-            dispatch.onTick(i * 50 * MS);
-        }
-        assertThat(dispatch.overloaded()).isFalse();
-        unit(0).acknowledge(500);
-        dispatch.onTick(550 * MS);
-        dispatch.onTick(600 * MS);
-        assertThat(dispatch.overloaded()).isFalse();
-        dispatch.onTick(650 * MS);
-        assertThat(dispatch.overloaded()).isTrue();
-    }
-
-    @Test
-    void carriedOver_goFirstInArrivalOrder_evenAheadOfALongerFreshRequest() {
-        unit(0).dispatchPrefill(1000, false);
-        unit(1).dispatchPrefill(1000, false);
-        dispatch.onArrival(new InferenceRequest(1, 600, 10, 1), 1);
-        dispatch.onArrival(new InferenceRequest(2, 500, 10, 2), 2);
-        dispatch.onTick(3);
-        unit(0).acknowledge(1000);
-        // p0 is idle, so the arrival runs a cycle at once: 1000 tokens of room, and the older carried-over
-        // request wins over the longer fresh one
-        List<Assignment> sent = dispatch.onArrival(new InferenceRequest(3, 1000, 10, 4), 4);
-        assertThat(ids(sent)).containsExactly(1L);
-        assertThat(dispatch.buffered()).isEqualTo(2);
-    }
-
-    @Test
-    void requestsThatSatThroughACycle_areCarriedOverInArrivalOrder_notIdOrder() {
-        unit(0).dispatchPrefill(1000, false);
-        unit(1).dispatchPrefill(1000, false);
-        dispatch.onArrival(new InferenceRequest(1, 600, 10, 9), 10);
-        dispatch.onArrival(new InferenceRequest(2, 500, 10, 5), 11);
-        dispatch.onTick(12);
-        unit(0).acknowledge(600);
-        // 600 tokens of room: the earlier arrival (id 2) goes first and takes it, 100 tokens are left
-        assertThat(ids(dispatch.onTick(13))).containsExactly(2L);
-    }
-
-    @Test
-    void saturation_moreLeftThanTheInstanceCouldTakeInTwoPasses_fillsPartialRoomNow() {
-        unit(0).dispatchPrefill(500, false);
-        unit(1).dispatchPrefill(1000, false);
-        // the open unit has 500 tokens of room; one-pass prompts of 800 fit only in the saturation fill,
-        // which starts once 2 x C_max of the open instance (2000 tokens) would be left waiting
-        assertThat(dispatch.onArrival(request(1, 800), 1)).isEmpty();
-        assertThat(dispatch.onArrival(request(2, 800), 2)).isEmpty();
-        List<Assignment> sent = dispatch.onArrival(request(3, 800), 3);
-        assertThat(sent).extracting(Assignment::unit).containsExactly(new DpUnitId("p0", 0));
-        assertThat(ids(sent)).containsExactly(1L);
-        assertThat(dispatch.buffered()).isEqualTo(2);
-    }
-
     /** Regression (fixed in 601d28c): an expired watchdog used to be ignored, the tick came Δ later. */
     @Test
     void nextTickAt_watchdogDueButNotYetChecked_isTheVeryNextNanosecond() {
         dispatch.onArrival(request(1, 400), 0);
         long deadline = p0.watchdogDeadlineNanos();
         assertThat(deadline).isEqualTo(150 * MS);
-        assertThat(dispatch.onArrival(request(2, 400), deadline)).isEmpty();
         assertThat(dispatch.nextTickAt(deadline)).isEqualTo(deadline + 1);
         assertThat(dispatch.nextTickAt(deadline + 5 * MS)).isEqualTo(deadline + 5 * MS + 1);
-        assertThat(dispatch.onTick(deadline + 1)).extracting(a -> a.request().id()).containsExactly(2L);
+    }
+
+    @Test
+    void arrival_atAnExpiredWatchdog_firesIt_andSendsToTheInstanceItForcedIdle() {
+        dispatch.onArrival(request(1, 400), 0);
+        long deadline = p0.watchdogDeadlineNanos();
+        assertThat(ids(dispatch.onArrival(request(2, 400), deadline))).containsExactly(2L);
         assertThat(p0.watchdogFires()).isEqualTo(1);
     }
 
@@ -246,28 +186,38 @@ class StaggeredPrefillDispatchTest {
     }
 
     @Test
-    void drain_givesUpTheBufferInArrivalOrder_andForgetsIt() {
-        runningPassFrom50ms();
-        dispatch.onArrival(request(3, 300), 61 * MS);
-        dispatch.onArrival(request(2, 300), 60 * MS);
-        assertThat(dispatch.drain()).extracting(InferenceRequest::id).containsExactly(2L, 3L);
-        assertThat(dispatch.buffered()).isZero();
-        assertThat(dispatch.drain()).isEmpty();
+    void overload_aRequestExpectedToWaitMoreThanKPasses_turnsItOn_andItGoesOffWhenTheQueueClears() {
+        // 10,000 tokens queued on each unit: a new prompt waits ten passes of 50 ms, K is 3
+        runningPassFrom50ms(10_000, 10_000);
+        assertThat(dispatch.onTick(86 * MS)).isEmpty();
+        assertThat(dispatch.onArrival(arriving(2, 300, 86 * MS), 86 * MS)).as("sent where it finishes first").hasSize(1);
+        assertThat(dispatch.overloaded()).isTrue();
+        cluster.onForwardEnded(Fixtures.endedIdle("p0", 2, 100 * MS, 50 * MS), 100 * MS);
+        dispatch.onArrival(arriving(3, 300, 101 * MS), 101 * MS);
+        assertThat(dispatch.overloaded()).isFalse();
     }
 
     @Test
-    void cancel_buffered_forgetsIt_andLiftsFlowControlItHeldOn() {
-        // open capacity too small for the prompt: it fails a cycle per interval until flow control turns on
-        unit(0).dispatchPrefill(500, false);
-        unit(1).dispatchPrefill(500, false);
-        dispatch.onArrival(request(7, 900), 0);
-        dispatch.onTick(MS);
-        dispatch.onTick(50 * MS);
+    void overload_aRequestNoInstanceTakesForKPasses_turnsItOn_andCancellingItLiftsIt() {
+        p0.draining(true);
+        dispatch.onArrival(request(7, 300), 0);
         dispatch.onTick(100 * MS);
+        assertThat(dispatch.overloaded()).isFalse();
+        dispatch.onTick(151 * MS);
         assertThat(dispatch.overloaded()).isTrue();
         assertThat(dispatch.cancel(7)).isTrue();
         assertThat(dispatch.buffered()).isZero();
         assertThat(dispatch.overloaded()).isFalse();
         assertThat(dispatch.cancel(7)).isFalse();
+    }
+
+    @Test
+    void drain_givesUpTheBufferInArrivalOrder_andForgetsIt() {
+        runningPassFrom50ms();
+        dispatch.onArrival(arriving(3, 300, 61 * MS), 61 * MS);
+        dispatch.onArrival(arriving(2, 300, 60 * MS), 60 * MS);
+        assertThat(dispatch.drain()).extracting(InferenceRequest::id).containsExactly(2L, 3L);
+        assertThat(dispatch.buffered()).isZero();
+        assertThat(dispatch.drain()).isEmpty();
     }
 }

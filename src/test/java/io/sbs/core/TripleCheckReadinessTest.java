@@ -107,7 +107,9 @@ class TripleCheckReadinessTest {
     @Test
     void loadPolled_quiescent_makesARunningInstanceReady_andClearsItsBacklog() {
         dispatch(1, 0, 300, 0);
-        cluster.unit(new DpUnitId("p0", 1)).reportBacklog(700);
+        // 1700 tokens join the same pass on unit 1: 700 of them are left for the next
+        dispatch(2, 1, 1700, 0);
+        assertThat(cluster.unit(new DpUnitId("p0", 1)).deviceBacklogTokens()).isEqualTo(700);
         cluster.onLoadPolled("p0", true, 10 * MS, 12 * MS);
         assertThat(p0.passRunning()).isFalse();
         assertThat(cluster.ready(p0, 12 * MS)).isTrue();
@@ -119,10 +121,10 @@ class TripleCheckReadinessTest {
     void loadPolled_quiescentSampleTakenBeforeOurDispatchArrived_isIgnored() {
         cluster.recordDispatchLatency(Phase.PREFILL, 5 * MS);
         dispatch(1, 0, 300, 10 * MS);
-        cluster.unit(new DpUnitId("p0", 1)).reportBacklog(700);
         cluster.onLoadPolled("p0", true, 12 * MS, 14 * MS);
         assertThat(p0.passRunning()).isTrue();
-        assertThat(cluster.unit(new DpUnitId("p0", 1)).deviceBacklogTokens()).isEqualTo(700);
+        assertThat(p0.passStartedNanos()).as("it starts on arrival at 15 ms").isEqualTo(15 * MS);
+        assertThat(cluster.unit(new DpUnitId("p0", 0)).startingPassTokens()).isEqualTo(300);
     }
 
     @Test
@@ -149,8 +151,8 @@ class TripleCheckReadinessTest {
     @Test
     void watchdog_fire_forcesIdle_resetsInflightAndBacklog_countsAndDisarms() {
         dispatch(1, 0, 300, 0);
-        cluster.unit(new DpUnitId("p0", 1)).dispatchPrefill(500, false);
-        cluster.unit(new DpUnitId("p0", 1)).reportBacklog(400);
+        Fixtures.sent(cluster.unit(new DpUnitId("p0", 1)), 500);
+        Fixtures.backlog(cluster.unit(new DpUnitId("p0", 1)), 400);
         assertThat(cluster.checkWatchdogs(Phase.PREFILL, 299 * MS)).isEmpty();
         assertThat(cluster.checkWatchdogs(Phase.PREFILL, 300 * MS)).containsExactly(p0);
         assertThat(p0.passRunning()).isFalse();

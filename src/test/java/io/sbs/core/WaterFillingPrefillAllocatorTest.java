@@ -15,7 +15,7 @@ class WaterFillingPrefillAllocatorTest {
     @Test
     void allocate_longestFirst_eachToTheLargestAvailableCapacity() {
         List<DpUnitState> units = Fixtures.prefillUnits(2, 1000);
-        units.get(0).dispatchPrefill(600, false);
+        Fixtures.sent(units.get(0), 600);
         Allocation a = allocator.allocate(List.of(), List.of(request(1, 200), request(2, 700), request(3, 300)), units);
         // 700 -> unit 1 (1000 vs 400), then 300 -> unit 0 (400 vs 300), then 200 -> unit 1 (300 vs 100)
         assertThat(a.placed()).extracting(x -> x.request().id(), x -> x.unit().dpRank())
@@ -26,7 +26,7 @@ class WaterFillingPrefillAllocatorTest {
     @Test
     void allocate_equalCapacity_tiesToTheEarlierUnit() {
         List<DpUnitState> units = Fixtures.prefillUnits(3, 1000);
-        units.get(0).dispatchPrefill(200, false);
+        Fixtures.sent(units.get(0), 200);
         Allocation a = allocator.allocate(List.of(), List.of(request(1, 100)), units);
         assertThat(a.placed()).extracting(x -> x.unit().dpRank()).containsExactly(1);
     }
@@ -34,8 +34,8 @@ class WaterFillingPrefillAllocatorTest {
     @Test
     void allocate_equalLength_ordersByArrivalThenId() {
         List<DpUnitState> units = Fixtures.prefillUnits(3, 1000);
-        units.get(1).dispatchPrefill(100, false);
-        units.get(2).dispatchPrefill(200, false);
+        Fixtures.sent(units.get(1), 100);
+        Fixtures.sent(units.get(2), 200);
         InferenceRequest late = new InferenceRequest(1, 500, 10, 9);
         InferenceRequest early = new InferenceRequest(2, 500, 10, 3);
         InferenceRequest earlyHigherId = new InferenceRequest(3, 500, 10, 3);
@@ -55,8 +55,8 @@ class WaterFillingPrefillAllocatorTest {
     @Test
     void allocate_carriedOverThatFitsNowhere_doesNotBlockTheOnesBehindIt() {
         List<DpUnitState> units = Fixtures.prefillUnits(2, 1000);
-        units.get(0).dispatchPrefill(500, false);
-        units.get(1).dispatchPrefill(500, false);
+        Fixtures.sent(units.get(0), 500);
+        Fixtures.sent(units.get(1), 500);
         Allocation a = allocator.allocate(List.of(request(1, 800), request(2, 400)), List.of(request(3, 450)), units);
         assertThat(ids(a.placed())).containsExactly(2L, 3L);
         assertThat(a.pending()).extracting(InferenceRequest::id).containsExactly(1L);
@@ -65,7 +65,7 @@ class WaterFillingPrefillAllocatorTest {
     @Test
     void allocate_pending_carriedOverFirstInGivenOrder_thenFreshLongestFirst() {
         List<DpUnitState> units = Fixtures.prefillUnits(1, 1000);
-        units.get(0).dispatchPrefill(950, false);
+        Fixtures.sent(units.get(0), 950);
         Allocation a = allocator.allocate(List.of(request(9, 500), request(4, 300)),
                 List.of(request(1, 200), request(2, 700)), units);
         assertThat(a.placed()).isEmpty();
@@ -75,8 +75,8 @@ class WaterFillingPrefillAllocatorTest {
     @Test
     void allocate_onePassPromptLargerThanEveryRoom_isPending() {
         List<DpUnitState> units = Fixtures.prefillUnits(2, 1000);
-        units.get(0).dispatchPrefill(500, false);
-        units.get(1).dispatchPrefill(500, false);
+        Fixtures.sent(units.get(0), 500);
+        Fixtures.sent(units.get(1), 500);
         Allocation a = allocator.allocate(List.of(), List.of(request(1, 800)), units);
         assertThat(a.placed()).isEmpty();
         assertThat(a.pending()).extracting(InferenceRequest::id).containsExactly(1L);
@@ -85,9 +85,9 @@ class WaterFillingPrefillAllocatorTest {
     @Test
     void allocate_unitsWithoutRoom_receiveNothing() {
         List<DpUnitState> units = Fixtures.prefillUnits(3, 1000);
-        units.get(0).dispatchPrefill(1000, false);
-        units.get(1).dispatchPrefill(4000, false);
-        units.get(2).reportBacklog(1200);
+        Fixtures.sent(units.get(0), 1000);
+        Fixtures.sent(units.get(1), 4000);
+        Fixtures.backlog(units.get(2), 1200);
         Allocation a = allocator.allocate(List.of(), List.of(request(1, 1)), units);
         assertThat(a.placed()).isEmpty();
         assertThat(a.pending()).hasSize(1);
@@ -96,7 +96,7 @@ class WaterFillingPrefillAllocatorTest {
     @Test
     void allocate_promptLongerThanChunk_goesToAUnitWithAFullChunkFree_atCostChunk() {
         List<DpUnitState> units = Fixtures.prefillUnits(2, 1000);
-        units.get(0).dispatchPrefill(100, false);
+        Fixtures.sent(units.get(0), 100);
         Allocation a = allocator.allocate(List.of(), List.of(request(1, 5000), request(2, 901), request(3, 900)), units);
         // 5000 costs 1000 and takes all of unit 1; 901 fits nowhere; 900 takes unit 0
         assertThat(a.placed()).extracting(x -> x.request().id(), x -> x.unit().dpRank())
@@ -107,8 +107,8 @@ class WaterFillingPrefillAllocatorTest {
     @Test
     void allocate_promptLongerThanChunk_noUnitWithAFullChunkFree_isPending() {
         List<DpUnitState> units = Fixtures.prefillUnits(2, 1000);
-        units.get(0).dispatchPrefill(1, false);
-        units.get(1).reportBacklog(1);
+        Fixtures.sent(units.get(0), 1);
+        Fixtures.backlog(units.get(1), 1);
         Allocation a = allocator.allocate(List.of(), List.of(request(1, 5000)), units);
         assertThat(a.placed()).isEmpty();
         assertThat(a.pending()).hasSize(1);
@@ -137,8 +137,8 @@ class WaterFillingPrefillAllocatorTest {
     @Test
     void allocate_splitAll_longPromptStartsInTheRoomThereIs() {
         List<DpUnitState> units = Fixtures.prefillUnits(2, 1000);
-        units.get(0).dispatchPrefill(800, false);
-        units.get(1).dispatchPrefill(400, false);
+        Fixtures.sent(units.get(0), 800);
+        Fixtures.sent(units.get(1), 400);
         Allocation a = new WaterFillingPrefillAllocator(true).allocate(List.of(), List.of(request(1, 5000)), units);
         assertThat(a.placed()).extracting(x -> x.unit().dpRank()).containsExactly(1);
     }
@@ -146,7 +146,7 @@ class WaterFillingPrefillAllocatorTest {
     @Test
     void allocate_splitAll_onePassPromptsStartInPartialRoom_untilNoRoomIsLeft() {
         List<DpUnitState> units = Fixtures.prefillUnits(1, 1000);
-        units.get(0).dispatchPrefill(500, false);
+        Fixtures.sent(units.get(0), 500);
         Allocation a = new WaterFillingPrefillAllocator(true).allocate(List.of(),
                 List.of(request(1, 800), request(2, 800)), units);
         assertThat(ids(a.placed())).containsExactly(1L);
@@ -162,7 +162,7 @@ class WaterFillingPrefillAllocatorTest {
     @Test
     void allocate_mixedChunkCapacities_carriedOverThatFitsANarrowUnit_isPlacedBeforeFreshOnes() {
         List<DpUnitState> units = Fixtures.prefillUnitsWithChunks(256, 500);
-        units.get(1).reportBacklog(1);
+        Fixtures.backlog(units.get(1), 1);
         Allocation a = allocator.allocate(List.of(request(0, 500)), List.of(request(1, 256), request(2, 256)), units);
         assertThat(a.pending()).extracting(InferenceRequest::id).doesNotContain(0L);
     }

@@ -87,7 +87,7 @@ class DispatchLoopIT {
                         .mapToObj(JSON.getNodeFactory()::numberNode).toList());
                 return clients.get(d.unit().instanceId()).call("/v1/completions", body, d.unit().dpRank(), "r" + requestId)
                         .doOnNext(answer -> {
-                            loop.onPrefillCompleted(d.unit(), prompt);
+                            loop.onPrefillCompleted(d.unit(), requestId, prompt, loop.now());
                             answeredBy.put(requestId, d.unit().toString());
                         });
             }));

@@ -155,7 +155,7 @@ class DispatchLoopTest {
     void prefillCompleted_releasesOutstandingTokens() {
         start();
         DispatchLoop.Dispatched d = loop.submit(new InferenceRequest(1, 300, 10, clock.get())).block(Duration.ofSeconds(5));
-        loop.onPrefillCompleted(d.unit(), 300);
+        loop.onPrefillCompleted(d.unit(), 1, 300, clock.get());
         await().atMost(Duration.ofSeconds(5))
                 .untilAsserted(() -> assertThat(cluster.unit(d.unit()).outstandingTokens()).isZero());
     }

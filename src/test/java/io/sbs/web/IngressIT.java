@@ -162,7 +162,10 @@ class IngressIT {
                 "sbs_prefill_chunk_utilization", "sbs_watchdog_fires_total{phase=\"prefill\"}",
                 "sbs_unit_available_tokens{dp_rank=\"0\",instance=\"prefill-0\"}",
                 "sbs_unit_batch_size{dp_rank=\"31\",instance=\"decode-0\"}", "sbs_requests_rejected_total{reason=\"invalid\"}",
-                "sbs_prompt_measurements_total{source=\"estimate\"}", "sbs_overloaded 0.0");
+                "sbs_prompt_measurements_total{source=\"estimate\"}", "sbs_overloaded 0.0",
+                "sbs_readiness_decisions_total{instance=\"prefill-0\",source=\"completion\"}",
+                "sbs_readiness_decisions_total{instance=\"prefill-2\",source=\"watchdog\"}");
+        assertThat(text).doesNotContain("sbs_readiness_decisions_total{instance=\"decode-0\"");
     }
 
     @Test

@@ -205,10 +205,10 @@ final class LiveReport {
         if (pollCost != null) {
             sb.append(String.format(Locale.ROOT, "**Load poll cost**: an idle engine-sim process answering `GET "
                     + "/get_load` at %.0f/s spent %.4f cores against %.4f unpolled (%d polls over %.0f s): **%.0f µs of "
-                    + "CPU per poll**, %.4f cores at 100 polls/s, %.4f at the dispatcher's default 5/s "
-                    + "(`sbs.poll-interval` 200 ms).%n%n", pollCost.rate(), pollCost.polledCores(),
+                    + "CPU per poll**, %.4f cores at 100 polls/s, %.4f at the dispatcher's default 20/s "
+                    + "(`sbs.poll-interval` 50 ms).%n%n", pollCost.rate(), pollCost.polledCores(),
                     pollCost.idleCores(), pollCost.polls(), pollCost.seconds(), pollCost.microsPerPoll(),
-                    pollCost.coresAt(100), pollCost.coresAt(5)));
+                    pollCost.coresAt(100), pollCost.coresAt(20)));
         }
         boolean busy = false;
         for (double load : o.loads()) {

@@ -53,7 +53,7 @@ public class AllocationBenchmark {
         decodeUnits = new ArrayList<>();
         for (int i = 0; i < UNITS; i++) {
             DpUnitState p = new DpUnitState(new DpUnitId("p" + i / 8, i % 8), Phase.PREFILL, 16_384, Long.MAX_VALUE, 0);
-            p.dispatchPrefill(r.nextInt(8_000) + 1, false);
+            p.track(0, r.nextInt(8_000) + 1, 0);
             prefillUnits.add(p);
             DpUnitState d = new DpUnitState(new DpUnitId("d" + i / 32, i % 32), Phase.DECODE, 1, 400_000, 0);
             d.reportDecode(20 + r.nextInt(30), 40_000 + r.nextInt(120_000), 0, 0);

@@ -1,0 +1,210 @@
+package io.sbs.core;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * When a prefill request would get its first token, sent now to a given DP unit or held for a later
+ * top-up: the finish-time arithmetic shared by earliest finish time ({@link EarliestFinishTimePolicy}) and
+ * by Staggered Batch Scheduling's decision to hold a request ({@link StaggeredPrefillDispatch}), so that
+ * both decide on the same prediction.
+ *
+ * <p>Implementation notes. Model: each instance's running pass ends at its predicted end {@code E}
+ * ({@link ClusterState#predictedPassEnd}: the {@link PassTimeModel} on the pass's tokens; an overdue end
+ * counts as now); every later pass takes {@code T̄_fwd}. A unit holding {@code q} tokens beyond the
+ * running pass finishes a new prompt of {@code L} tokens at the end of pass {@code ⌈(q + L) / C_max⌉}
+ * after {@code E}. A request sent now reaches its unit {@code τ_net} later and joins the pass starting at
+ * {@code E} only if it lands before the engine starts that pass, which, with the pass-time prediction's
+ * error {@code σ}, it does with probability {@code Φ((E − arrival) / σ)}; otherwise it waits a pass more
+ * (behind what the pass at {@code E} leaves). The finish is the expectation over the two. An idle
+ * instance starts a pass when the request arrives.
+ * Held, a request can join the pass of an instance whose top-up window is still ahead, on the unit with the
+ * most room, if its pass cost fits there; else the pass after. The top-up is timed to land with a margin
+ * (the window, {@link ClusterState#ready}), so its landing risk is taken as nil: holding for the same pass
+ * is never worse than sending now, and lets the window pack the request with those that arrive meanwhile.
+ * Requests held in one decision take room in that order, so later ones see less.
+ * Thread confinement and lifetime: one decision point of the dispatch thread; decisions taken with it are
+ * recorded so later ones see them. Cost: O(instances) per request (an instance's units share {@code C_max},
+ * so its best unit is the one with the shortest queue, kept as decisions are recorded). Nanoseconds.
+ */
+final class PassForecast {
+
+    /** Where a request finishes first if sent now, and when (expected, nanoseconds). */
+    record Choice(DpUnitState unit, long finishNanos) {
+    }
+
+    private final class Instance {
+        final InstanceState state;
+        final boolean running;
+        /** When the running pass ends (now if overdue). */
+        final long end;
+        final long[] beyond;
+        final long[] room;
+        /** The unit with the fewest tokens queued (the earliest finish here for any prompt, units sharing {@code C_max}). */
+        int shortest;
+        /** The unit with the most room for the next pass, after what held requests are expected to take. */
+        int widest;
+        /** The chance that a request sent now lands before the next pass starts. */
+        final double landing;
+
+        Instance(InstanceState state) {
+            this.state = state;
+            this.running = state.passRunning();
+            this.end = running ? Math.max(now, cluster.predictedPassEnd(state)) : now;
+            this.landing = running ? landsInTime(end - (now + latency)) : 1;
+            int n = state.units().size();
+            beyond = new long[n];
+            room = new long[n];
+            for (int d = 0; d < n; d++) {
+                DpUnitState u = state.units().get(d);
+                beyond[d] = Math.max(0, u.inflightTokens() + u.deviceBacklogTokens());
+                room[d] = u.availableCapacity();
+            }
+            findShortest();
+        }
+
+        void findShortest() {
+            shortest = 0;
+            widest = 0;
+            for (int d = 1; d < beyond.length; d++) {
+                if (beyond[d] < beyond[shortest]) {
+                    shortest = d;
+                }
+                if (room[d] > room[widest]) {
+                    widest = d;
+                }
+            }
+        }
+
+        long chunk(int d) {
+            return state.units().get(d).chunkCapacity();
+        }
+    }
+
+    private final ClusterState cluster;
+    private final long now;
+    private final long latency;
+    private final long sigma;
+    private final long meanForward;
+    private final long latestTopUp;
+    private final List<Instance> instances = new ArrayList<>();
+    private final Map<String, Instance> byId = new HashMap<>();
+
+    PassForecast(ClusterState cluster, long now) {
+        this.cluster = cluster;
+        this.now = now;
+        this.latency = cluster.dispatchLatencyNanos(Phase.PREFILL);
+        this.sigma = Math.max(1, cluster.predictionSigmaNanos(Phase.PREFILL));
+        this.meanForward = Math.max(1, cluster.meanForwardNanos(Phase.PREFILL));
+        this.latestTopUp = cluster.latestTopUpNanos(Phase.PREFILL);
+        for (InstanceState i : cluster.candidates(Phase.PREFILL)) {
+            Instance inst = new Instance(i);
+            instances.add(inst);
+            byId.put(i.id(), inst);
+        }
+    }
+
+    /**
+     * The unit where {@code r} is expected to finish first if sent now, ties to the unit with fewer tokens
+     * queued, then the earlier one; null when no instance takes work.
+     */
+    @Nullable
+    Choice bestNow(InferenceRequest r) {
+        Choice best = null;
+        long bestQueued = Long.MAX_VALUE;
+        for (Instance inst : instances) {
+            // the finish grows with the tokens queued ahead, so an instance's best is its shortest queue
+            int d = inst.shortest;
+            long finish = finishNow(inst, d, r.promptTokens());
+            if (best == null || finish < best.finishNanos()
+                    || (finish == best.finishNanos() && inst.beyond[d] < bestQueued)) {
+                best = new Choice(inst.state.units().get(d), finish);
+                bestQueued = inst.beyond[d];
+            }
+        }
+        return best;
+    }
+
+    /** The expected first-token time of a prompt of {@code len} tokens sent now to unit {@code d} of {@code inst}. */
+    private long finishNow(Instance inst, int d, int len) {
+        long chunk = inst.chunk(d);
+        long arrival = now + latency;
+        long passes = ceilDiv(inst.beyond[d] + len, chunk);
+        if (!inst.running) {
+            return arrival + passes * meanForward;
+        }
+        long make = inst.end + passes * meanForward;
+        long miss = inst.end + meanForward + ceilDiv(Math.max(0, inst.beyond[d] - chunk) + len, chunk) * meanForward;
+        return Math.round(inst.landing * make + (1 - inst.landing) * miss);
+    }
+
+    /**
+     * The earliest first-token time of {@code r} if it waits for a top-up of a running instance;
+     * {@link Long#MAX_VALUE} when no instance is running (an idle one takes it at once).
+     */
+    long finishHeld(InferenceRequest r) {
+        long best = Long.MAX_VALUE;
+        int len = r.promptTokens();
+        for (Instance inst : instances) {
+            if (!inst.running) {
+                continue;
+            }
+            int widest = inst.widest;
+            long chunk = inst.chunk(widest);
+            long queued = Math.max(0, chunk - inst.room[widest]);
+            boolean windowAhead = inst.end - now >= latestTopUp && Math.min(len, chunk) <= inst.room[widest];
+            // The window ahead takes it into the pass at E. Otherwise it could only queue behind that pass's
+            // tokens, which it can as well on the device now: such a hold loses a tie (one nanosecond).
+            long finish = windowAhead ? inst.end + ceilDiv(queued + len, chunk) * meanForward
+                    : inst.end + ceilDiv(Math.max(chunk, queued) + len, chunk) * meanForward + 1;
+            best = Math.min(best, finish);
+        }
+        return best;
+    }
+
+    /** A held request is expected to take room at the first top-up that fits it: later ones see less. */
+    void reserveHeld(InferenceRequest r) {
+        Instance target = null;
+        int unit = -1;
+        for (Instance inst : instances) {
+            if (!inst.running || inst.end - now < latestTopUp || (target != null && inst.end >= target.end)) {
+                continue;
+            }
+            int widest = inst.widest;
+            if (Math.min(r.promptTokens(), inst.chunk(widest)) <= inst.room[widest]) {
+                target = inst;
+                unit = widest;
+            }
+        }
+        if (target != null) {
+            target.room[unit] -= Math.min(r.promptTokens(), target.chunk(unit));
+            target.findShortest();
+        }
+    }
+
+    /** A decision of this point: the unit's queue grows by the prompt. */
+    void record(DpUnitState unit, int promptTokens) {
+        Instance inst = byId.get(unit.id().instanceId());
+        if (inst == null) {
+            return;
+        }
+        int d = unit.id().dpRank();
+        inst.beyond[d] += promptTokens;
+        inst.room[d] -= promptTokens;
+        inst.findShortest();
+    }
+
+    /** Φ(slack / σ): the chance that a request with {@code slack} before the predicted pass start lands in time. */
+    private double landsInTime(long slack) {
+        double z = slack / (double) sigma;
+        // logistic approximation of the normal distribution function (absolute error under 0.01)
+        return 1 / (1 + Math.exp(-1.702 * z));
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return Math.max(1, (a + b - 1) / b);
+    }
+}
