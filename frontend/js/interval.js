@@ -1,6 +1,7 @@
 /*
  * Interval tuning: Δ, T̄_fwd, τ_net and N per phase over the last minutes, from the cluster's interval
- * history (the leader publishes a point a second) extended by the live frames.
+ * history (the leader publishes a point a second) extended by the live frames; and which signals
+ * established each prefill instance's pass boundaries over the last minute (frame.readiness).
  */
 (function () {
   'use strict';
@@ -9,6 +10,7 @@
   const interval = SBS.chart('chart-interval');
   const forward = SBS.chart('chart-forward');
   const healthy = SBS.chart('chart-healthy');
+  const readiness = SBS.chart('chart-readiness');
 
   const line = (name, extra) => Object.assign({name, type: 'line', showSymbol: false, data: []}, extra);
   interval.setOption(SBS.timeChart({
@@ -24,6 +26,62 @@
     yAxis: {type: 'value', name: 'N', min: 0, minInterval: 1},
     series: [line('N prefill', {step: 'end'}), line('N decode', {step: 'end'})]
   }));
+
+  // the frame's keys, in the order the table and the bars show them: what the engine gives, then the fallback
+  const SOURCES = [
+    {key: 'push', color: '#2563eb'},
+    {key: 'completion', color: '#16a34a'},
+    {key: 'poll', color: '#0891b2'},
+    {key: 'prediction', color: '#9333ea'},
+    {key: 'watchdog', color: '#dc2626'}
+  ];
+  readiness.setOption({
+    animation: false,
+    grid: {left: 96, right: 24, top: 36, bottom: 28},
+    legend: {top: 0},
+    tooltip: {trigger: 'axis', axisPointer: {type: 'shadow'}, valueFormatter: v => v == null ? '—' : f.num(v) + ' %'},
+    xAxis: {type: 'value', min: 0, max: 100, axisLabel: {formatter: '{value} %'}},
+    yAxis: {type: 'category', inverse: true, axisTick: {show: false}, data: []},
+    series: SOURCES.map(s => ({name: s.key, type: 'bar', stack: 'share', barMaxWidth: 28, itemStyle: {color: s.color}, data: []}))
+  });
+
+  const esc = s => s.replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]));
+  const sum = counts => SOURCES.reduce((t, s) => t + (counts[s.key] || 0), 0);
+  const watchdogOnly = r => r.recent.watchdog > 0 && sum(r.recent) === r.recent.watchdog;
+
+  function drawReadiness(rd) {
+    const rows = rd.instances;
+    readiness.setOption({
+      yAxis: {data: rows.map(r => r.id)},
+      series: SOURCES.map(s => ({data: rows.map(r => {
+        const total = sum(r.recent);
+        return total > 0 ? 100 * r.recent[s.key] / total : 0;
+      })}))
+    });
+    const badges = r => {
+      const b = [r.suspect ? '<span class="badge bad">suspect</span>'
+          : r.draining ? '<span class="badge accent">draining</span>' : '<span class="badge ok">healthy</span>'];
+      if (watchdogOnly(r)) {
+        b.push('<span class="badge bad">watchdog only</span>');
+      } else if (sum(r.recent) === 0) {
+        b.push('<span class="badge">no decisions</span>');
+      }
+      return b.join(' ');
+    };
+    document.querySelector('#readiness tbody').innerHTML = rows.map(r => {
+      const total = sum(r.recent);
+      const cells = SOURCES.map(s => '<td class="num" data-source="' + s.key + '" data-count="' + r.recent[s.key] + '">'
+          + f.int(r.recent[s.key]) + (total > 0 ? ' <span class="muted">' + f.pct(r.recent[s.key] / total) + '</span>' : '')
+          + '</td>');
+      return '<tr data-instance="' + esc(r.id) + '"><td class="mono">' + esc(r.id) + '</td><td>' + badges(r) + '</td>'
+          + cells.join('') + '<td class="num">' + f.int(total) + '</td><td class="num">' + f.int(sum(r.total)) + '</td></tr>';
+    }).join('');
+    const shortest = rows.reduce((m, r) => Math.min(m, r.windowMs), Infinity);
+    SBS.show({readinessWindow: rows.length === 0 ? 'no prefill instances'
+        : 'pass boundaries by the signal that established them, last '
+          + (shortest >= 59000 ? 'minute' : f.int(shortest / 1000) + ' s (since first seen)')});
+    document.body.dataset.readinessRows = String(rows.length);
+  }
 
   const decode = (p, pick) => p.decode ? pick(p.decode) : null;
   function draw() {
@@ -70,6 +128,7 @@
     },
     onFrame: frame => {
       figures(frame.summary);
+      drawReadiness(frame.readiness);
       if (series.add(frame.summary)) {
         draw();
       }

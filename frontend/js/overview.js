@@ -1,4 +1,7 @@
-/* Overview: the key figures, and requests, TTFT, buffer and Δ over the last minutes. */
+/*
+ * Overview: the key figures, and requests, TTFT, buffer and Δ over the last minutes; a warning while SBS
+ * runs on the watchdog alone (frame.readiness.watchdogOnly, decided by the server).
+ */
 (function () {
   'use strict';
   const f = SBS.fmt;
@@ -63,11 +66,26 @@
     SBS.alert('overloaded', s.overloaded);
   }
 
+  function warnings(readiness) {
+    const w = readiness.watchdogOnly;
+    document.getElementById('watchdog-only').hidden = !w;
+    document.body.dataset.readiness = w ? 'watchdog-only' : 'signals';
+    if (w) {
+      SBS.show({watchdogOnly: 'Over the last ' + f.int(w.windowMs / 1000) + ' s no prefill pass boundary came from a '
+          + 'first token, a load poll, an EndForward push or the pass-time prediction, while the watchdog fired '
+          + f.int(w.fires) + (w.fires === 1 ? ' time' : ' times') + ' on ' + w.instances
+          + (w.instances === 1 ? ' instance' : ' instances') + ': requests go out one batch per watchdog period '
+          + '(k_w × T̄_fwd). Check that the engines answer and that their load endpoint can be polled, or run an '
+          + 'immediate policy until they do.'});
+    }
+  }
+
   SBS.connect({
     units: false,
     onHistory: list => { series.reset(list); draw(); },
     onFrame: frame => {
       figures(frame.summary);
+      warnings(frame.readiness);
       if (series.add(frame.summary)) {
         draw();
       }

@@ -1,7 +1,9 @@
 package io.sbs.admin;
 
 import io.sbs.control.ClusterView;
+import io.sbs.control.ReadinessWindow;
 import io.sbs.core.Phase;
+import io.sbs.core.ReadinessSource;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.loop.LoopSnapshot;
 import io.sbs.state.Leadership;
@@ -39,7 +41,8 @@ import reactor.core.scheduler.Schedulers;
  * {@code /api/v1/cluster}, {@code /api/v1/leader} and {@code /api/v1/instances}: what the dispatcher
  * sees of its engines and DP units, who leads, and instances joining, leaving and draining. Unit state is
  * the leader's view ({@link ClusterView}): a standby shows what the leader last published; health is this
- * node's own check of each engine.
+ * node's own check of each engine. Readiness by source over the last minute comes from the
+ * {@link ReadinessWindow}, which samples the same view once a second.
  */
 @RestController
 @RequestMapping(path = "/api/v1", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -47,6 +50,7 @@ import reactor.core.scheduler.Schedulers;
 class ClusterController {
 
     private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration RECENT_READINESS = Duration.ofMinutes(1);
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
     private final DispatchLoop loop;
@@ -54,14 +58,16 @@ class ClusterController {
     private final EngineCluster engines;
     private final Leadership leadership;
     private final InstanceService instances;
+    private final ReadinessWindow readiness;
 
     ClusterController(DispatchLoop loop, ClusterView view, EngineCluster engines, Leadership leadership,
-            InstanceService instances) {
+            InstanceService instances, ReadinessWindow readiness) {
         this.loop = loop;
         this.view = view;
         this.engines = engines;
         this.leadership = leadership;
         this.instances = instances;
+        this.readiness = readiness;
     }
 
     /**
@@ -76,12 +82,26 @@ class ClusterController {
     }
 
     /**
-     * @param health   {@code UP} when the engine answers its health check within 2 s, else {@code DOWN}
-     * @param suspect  the watchdog fired repeatedly: out of {@code N} until it signals again
-     * @param draining takes no new requests, finishes what it has
+     * @param health          {@code UP} when the engine answers its health check within 2 s, else {@code DOWN}
+     * @param suspect         the watchdog fired repeatedly: out of {@code N} until it signals again
+     * @param draining        takes no new requests, finishes what it has
+     * @param readiness       prefill: pass boundaries (readiness decisions) since the leader's loop started, by
+     *                        the signal that established them: {@code push}, {@code completion}, {@code poll},
+     *                        {@code watchdog}, {@code prediction}; empty for decode instances
+     * @param recentReadiness prefill: the same over the last minute; null for decode instances, and until the
+     *                        instance has been sampled
      */
     record InstanceView(String id, Phase phase, int dpUnits, String health, boolean suspect, boolean draining,
-            List<UnitView> units) {
+            Map<String, Long> readiness, @Nullable RecentReadiness recentReadiness, List<UnitView> units) {
+    }
+
+    /**
+     * @param windowMs  how long the counts cover: a minute, or since the instance was first sampled
+     * @param decisions readiness decisions by source over the window
+     * @param sources   the sources that established any boundary in the window, most decisions first: what
+     *                  drives the instance's readiness now
+     */
+    record RecentReadiness(long windowMs, Map<String, Long> decisions, List<String> sources) {
     }
 
     /**
@@ -92,14 +112,16 @@ class ClusterController {
     }
 
     @GetMapping("/cluster")
-    @Operation(summary = "Every instance with its health and the state vector of each DP unit")
+    @Operation(summary = "Every instance with its health, the signals its readiness came from, and the state vector "
+            + "of each DP unit")
     Mono<ClusterOverview> cluster() {
         return view.current().flatMap(s -> views(engines.members(), s)
                 .map(v -> new ClusterOverview(s.policy(), s.buffered(), s.overloaded(), v)));
     }
 
     @GetMapping("/instances/{id}")
-    @Operation(summary = "One instance with its health and the state vector of each DP unit")
+    @Operation(summary = "One instance with its health, the signals its readiness came from, and the state vector "
+            + "of each DP unit")
     @ApiResponse(responseCode = "200", description = "the instance")
     @ApiResponse(responseCode = "404", description = "no such instance",
             content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
@@ -114,6 +136,11 @@ class ClusterController {
         for (LoopSnapshot.UnitView u : s.units()) {
             units.computeIfAbsent(u.instanceId(), k -> new ArrayList<>()).add(u);
         }
+        Map<String, LoopSnapshot.InstanceView> loopInstances = new LinkedHashMap<>();
+        for (LoopSnapshot.InstanceView i : s.instances()) {
+            loopInstances.put(i.instanceId(), i);
+        }
+        Map<String, ReadinessWindow.Recent> recent = readiness.recent(RECENT_READINESS);
         Set<String> draining = loop.drainingInstances();
         return Flux.fromIterable(members)
                 .flatMapSequential(m -> m.client().health().timeout(HEALTH_TIMEOUT).thenReturn("UP")
@@ -122,10 +149,26 @@ class ClusterController {
                             List<LoopSnapshot.UnitView> own = units.getOrDefault(m.id(), List.of());
                             return new InstanceView(m.id(), m.phase(), m.dpUnits(), health,
                                     own.stream().anyMatch(LoopSnapshot.UnitView::suspect), draining.contains(m.id()),
+                                    readinessOf(m, loopInstances.get(m.id())), recentOf(recent.get(m.id())),
                                     own.stream().map(u -> new UnitView(u.dpRank(), u.availableTokens(),
                                             u.outstandingTokens(), u.batchSize(), u.kvTokens())).toList());
                         }))
                 .collectList();
+    }
+
+    // in the sources' order rather than the snapshot map's, so that every answer lists them alike
+    private static Map<String, Long> readinessOf(EngineCluster.Member m, LoopSnapshot.@Nullable InstanceView v) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        if (m.phase() == Phase.PREFILL) {
+            for (ReadinessSource source : ReadinessSource.values()) {
+                counts.put(source.tag(), v == null ? 0 : v.readiness(source));
+            }
+        }
+        return counts;
+    }
+
+    private static @Nullable RecentReadiness recentOf(ReadinessWindow.@Nullable Recent r) {
+        return r == null ? null : new RecentReadiness(r.windowMs(), r.decisions(), r.sources());
     }
 
     @GetMapping("/leader")

@@ -3,6 +3,7 @@ package io.sbs.dashboard;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sbs.control.ClusterView;
 import io.sbs.control.PolicyService;
+import io.sbs.control.ReadinessWindow;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.state.Leadership;
 import java.time.Clock;
@@ -23,8 +24,9 @@ class DashboardConfiguration {
 
     @Bean(destroyMethod = "close")
     DashboardFeed dashboardFeed(DispatchLoop loop, ClusterView view, PolicyService policies, Leadership leadership,
-            MeterRegistry registry) {
+            MeterRegistry registry, ReadinessWindow readiness) {
         return new DashboardFeed(loop, view, policies, leadership,
-                new RequestWindow(registry, REQUEST_WINDOW, System::nanoTime), Clock.systemUTC(), PERIOD, HISTORY);
+                new RequestWindow(registry, REQUEST_WINDOW, System::nanoTime), readiness, Clock.systemUTC(), PERIOD,
+                HISTORY);
     }
 }

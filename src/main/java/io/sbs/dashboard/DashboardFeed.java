@@ -2,6 +2,7 @@ package io.sbs.dashboard;
 
 import io.sbs.control.ClusterView;
 import io.sbs.control.PolicyService;
+import io.sbs.control.ReadinessWindow;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.loop.LoopSnapshot;
 import io.sbs.state.Leadership;
@@ -28,19 +29,28 @@ import reactor.core.scheduler.Schedulers;
  * <p>Reads only: the leader's {@link io.sbs.loop.LoopSnapshot} through {@link ClusterView} (this node's own
  * loop when it leads, at most a second old, never a fresh one, which would cut the loop's chunk-utilization
  * windows short; on a standby the view the leader last published), the stored policy, this node's
- * leadership and the meters. Frames are built on a single named thread; when the store cannot be read in
- * time, the frame shows this node's loop and policy instead, and says so in the log.
+ * leadership, the meters and the readiness decisions by source ({@link ReadinessWindow}). Frames are built
+ * on a single named thread; when the store cannot be read in time, the frame shows this node's loop and
+ * policy instead, and says so in the log.
  */
 final class DashboardFeed implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DashboardFeed.class);
     private static final Duration STORE_TIMEOUT = Duration.ofSeconds(1);
+    /** The readiness table's window: long enough for an instance's share of each signal to be steady. */
+    static final Duration READINESS_WINDOW = Duration.ofMinutes(1);
+    /**
+     * The watchdog-only warning's window: at tens of milliseconds a pass, a healthy engine gives dozens of
+     * first tokens or polls in it, and the warning follows an outage within seconds rather than a minute.
+     */
+    static final Duration WATCHDOG_ONLY_WINDOW = Duration.ofSeconds(10);
 
     private final DispatchLoop loop;
     private final ClusterView view;
     private final PolicyService policies;
     private final Leadership leadership;
     private final RequestWindow requests;
+    private final ReadinessWindow readiness;
     private final Clock wallClock;
     private final int historySize;
     private final ArrayDeque<LiveFrame.Summary> history;
@@ -49,12 +59,13 @@ final class DashboardFeed implements AutoCloseable {
     private final Disposable connection;
 
     DashboardFeed(DispatchLoop loop, ClusterView view, PolicyService policies, Leadership leadership,
-            RequestWindow requests, Clock wallClock, Duration period, int historySize) {
+            RequestWindow requests, ReadinessWindow readiness, Clock wallClock, Duration period, int historySize) {
         this.loop = loop;
         this.view = view;
         this.policies = policies;
         this.leadership = leadership;
         this.requests = requests;
+        this.readiness = readiness;
         this.wallClock = wallClock;
         this.historySize = historySize;
         this.history = new ArrayDeque<>(historySize);
@@ -88,7 +99,8 @@ final class DashboardFeed implements AutoCloseable {
     }
 
     private LiveFrame build(LoopSnapshot snapshot, PolicyRecord record) {
-        return LiveFrame.of(snapshot, record, leadership.status(), requests.sample(), wallClock.millis());
+        return LiveFrame.of(snapshot, record, leadership.status(), requests.sample(), LiveFrame.Readiness.of(snapshot,
+                readiness.recent(READINESS_WINDOW), readiness.recent(WATCHDOG_ONLY_WINDOW)), wallClock.millis());
     }
 
     private void remember(LiveFrame frame) {

@@ -1,8 +1,11 @@
 package io.sbs.dashboard;
 
 import io.sbs.control.ClusterView;
+import io.sbs.control.ReadinessWindow;
 import io.sbs.core.IqrLexicographicDecodeAllocator;
 import io.sbs.core.Phase;
+import io.sbs.core.PolicyRegistry;
+import io.sbs.core.ReadinessSource;
 import io.sbs.loop.LoopSnapshot;
 import io.sbs.state.Leadership;
 import io.sbs.state.PolicyRecord;
@@ -11,6 +14,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToLongFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,9 +23,10 @@ import org.jspecify.annotations.Nullable;
  * array per figure, an index per unit), so a frame of 1,000 units stays a few tens of kilobytes and the
  * browser hands the arrays to the charts without building an object per unit.
  *
- * @param units null when the page asked for the summary alone
+ * @param units     null when the page asked for the summary alone
+ * @param readiness which signals established the prefill instances' pass boundaries lately
  */
-record LiveFrame(Summary summary, @Nullable Units units) {
+record LiveFrame(Summary summary, @Nullable Units units, Readiness readiness) {
 
     /**
      * @param atMs             wall-clock time of the frame, epoch milliseconds (chart axes)
@@ -103,6 +108,87 @@ record LiveFrame(Summary summary, @Nullable Units units) {
     record Instance(String id, boolean suspect) {
     }
 
+    /**
+     * Readiness decisions of the prefill instances by source ({@link ReadinessWindow}), a few numbers per
+     * instance: sent with every frame, kept out of the summaries' history.
+     *
+     * @param instances    every prefill instance, in the loop's order
+     * @param watchdogOnly present while the triple check runs degraded: the active policy buffers (SBS)
+     *                     and its prefill instances' boundaries came from watchdog fires alone lately
+     */
+    record Readiness(List<InstanceReadiness> instances, @Nullable WatchdogOnly watchdogOnly) {
+
+        /**
+         * @param snapshot the loop's instances and policy
+         * @param recent   decisions over the table's window (a minute), by instance
+         * @param latest   decisions over the warning's window (seconds), by instance
+         */
+        static Readiness of(LoopSnapshot snapshot, Map<String, ReadinessWindow.Recent> recent,
+                Map<String, ReadinessWindow.Recent> latest) {
+            List<InstanceReadiness> instances = new ArrayList<>();
+            for (LoopSnapshot.InstanceView v : snapshot.instances()) {
+                if (v.phase() == Phase.PREFILL) {
+                    ReadinessWindow.Recent r = recent.get(v.instanceId());
+                    instances.add(new InstanceReadiness(v.instanceId(), v.suspect(), v.draining(),
+                            r == null ? 0 : r.windowMs(), r == null ? bySource(s -> 0L) : r.decisions(),
+                            bySource(v::readiness)));
+                }
+            }
+            return new Readiness(instances, staggered(snapshot.policy()) ? WatchdogOnly.of(latest) : null);
+        }
+
+        private static boolean staggered(String policy) {
+            PolicyRegistry registry = PolicyRegistry.standard();
+            return registry.contains(policy) && registry.get(policy).staggered();
+        }
+
+        private static Map<String, Long> bySource(ToLongFunction<ReadinessSource> count) {
+            Map<String, Long> counts = new LinkedHashMap<>();
+            for (ReadinessSource source : ReadinessSource.values()) {
+                counts.put(source.tag(), count.applyAsLong(source));
+            }
+            return counts;
+        }
+    }
+
+    /**
+     * One prefill instance's readiness decisions, by {@link ReadinessSource#tag()} in the enum's order.
+     *
+     * @param windowMs how long {@code recent} covers: a minute, less for an instance seen for a shorter time
+     * @param recent   over the last {@code windowMs}
+     * @param total    since the leader's loop started
+     */
+    record InstanceReadiness(String id, boolean suspect, boolean draining, long windowMs, Map<String, Long> recent,
+            Map<String, Long> total) {
+    }
+
+    /**
+     * The triple check's degraded mode: no prefill instance's pass boundary came from a push, a first
+     * token, a poll or the prediction over the last {@code windowMs}, while the watchdog fired, so SBS
+     * dispatches one batch per watchdog period ({@code k_w · T̄_fwd}) per instance.
+     *
+     * @param fires     watchdog fires in the window, all instances
+     * @param instances prefill instances whose watchdog fired
+     */
+    record WatchdogOnly(long windowMs, long fires, int instances) {
+
+        /** Null unless the watchdog fired and nothing else established a boundary. */
+        static @Nullable WatchdogOnly of(Map<String, ReadinessWindow.Recent> latest) {
+            long fires = 0;
+            long others = 0;
+            long windowMs = 0;
+            int firing = 0;
+            for (ReadinessWindow.Recent r : latest.values()) {
+                long w = r.decisions(ReadinessSource.WATCHDOG);
+                fires += w;
+                others += r.total() - w;
+                firing += w > 0 ? 1 : 0;
+                windowMs = Math.max(windowMs, r.windowMs());
+            }
+            return fires > 0 && others == 0 ? new WatchdogOnly(windowMs, fires, firing) : null;
+        }
+    }
+
     /** Per-DP-unit columns; {@code instance[i]} indexes {@code instances}. */
     record Units(PrefillUnits prefill, @Nullable DecodeUnits decode) {
     }
@@ -125,9 +211,12 @@ record LiveFrame(Summary summary, @Nullable Units units) {
             boolean[] masked) {
     }
 
-    /** The frame of {@code snapshot}, with the stored policy record, this node's leadership and the request figures. */
+    /**
+     * The frame of {@code snapshot}, with the stored policy record, this node's leadership, the request
+     * figures and the readiness decisions.
+     */
     static LiveFrame of(LoopSnapshot snapshot, PolicyRecord record, Leadership.Status leader,
-            RequestWindow.Figures requests, long atMs) {
+            RequestWindow.Figures requests, Readiness readiness, long atMs) {
         List<LoopSnapshot.UnitView> prefill = new ArrayList<>();
         List<LoopSnapshot.UnitView> decode = new ArrayList<>();
         for (LoopSnapshot.UnitView u : snapshot.units()) {
@@ -142,12 +231,12 @@ record LiveFrame(Summary summary, @Nullable Units units) {
                 Double.isNaN(snapshot.chunkUtilization()) ? null : snapshot.chunkUtilization(),
                 PhaseFigures.of(snapshot.prefill()), PhaseFigures.ofNullable(snapshot.decode()), band);
         return new LiveFrame(summary, new Units(prefillUnits(prefill),
-                decode.isEmpty() ? null : decodeUnits(decode, band, weighed.length < decode.size())));
+                decode.isEmpty() ? null : decodeUnits(decode, band, weighed.length < decode.size())), readiness);
     }
 
     /** The frame without the per-unit columns. */
     LiveFrame withoutUnits() {
-        return units == null ? this : new LiveFrame(summary, null);
+        return units == null ? this : new LiveFrame(summary, null, readiness);
     }
 
     // the allocator weighs the units of healthy instances, and those of the suspects only when none is healthy

@@ -26,8 +26,9 @@ import reactor.core.publisher.Flux;
 /**
  * The dispatcher's Micrometer meters (exported at {@code /actuator/prometheus}). Request meters are
  * recorded by the ingress; the loop's state is read from its {@link LoopSnapshot}, never from the core
- * directly, so scrapes do not race the dispatch thread. Per-DP-unit gauges are refreshed with each
- * snapshot, so instances registered later appear too.
+ * directly, so scrapes do not race the dispatch thread. Per-DP-unit gauges and the per-instance readiness
+ * counters ({@link ReadinessMeters}) are refreshed with each snapshot, so instances registered later appear
+ * too, and removed ones leave.
  */
 final class DispatcherMetrics implements AutoCloseable {
 
@@ -37,6 +38,7 @@ final class DispatcherMetrics implements AutoCloseable {
     private final MultiGauge unitOutstanding;
     private final MultiGauge unitBatch;
     private final MultiGauge unitKv;
+    private final ReadinessMeters readiness;
     private final Disposable refresh;
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
@@ -72,6 +74,7 @@ final class DispatcherMetrics implements AutoCloseable {
                 .description("running requests of each decode DP unit: last report plus in flight").register(registry);
         unitKv = MultiGauge.builder("sbs.unit.kv.tokens")
                 .description("KV-cache tokens held on each decode DP unit: last report plus in flight").register(registry);
+        readiness = new ReadinessMeters(registry, loop::snapshot);
         refreshUnits(loop.snapshot());
         refresh = Flux.interval(Duration.ofSeconds(1)).subscribe(t -> refreshUnits(loop.snapshot()));
     }
@@ -107,6 +110,7 @@ final class DispatcherMetrics implements AutoCloseable {
         unitOutstanding.register(outstanding, true);
         unitBatch.register(batch, true);
         unitKv.register(kv, true);
+        readiness.refresh(s);
     }
 
     /** Time to first token as the client sees it, per policy. */
@@ -144,7 +148,6 @@ final class DispatcherMetrics implements AutoCloseable {
                 .description("requests refused at the ingress").tag("reason", reason).register(registry)).increment();
     }
 
-    /** How a prompt's length was obtained (token ids, tokenizer or estimate). */
     /** A refused EndForward push, by {@link EndForwardPayload.Refused.Reason} or {@code too-large}. */
     void endForwardRejected(EndForwardPayload.Refused.Reason reason) {
         endForwardRejected(reason.tag());
@@ -156,6 +159,7 @@ final class DispatcherMetrics implements AutoCloseable {
                         + "for an unknown instance, too large").tag("reason", reason).register(registry)).increment();
     }
 
+    /** How a prompt's length was obtained (token ids, tokenizer or estimate). */
     void promptMeasured(PromptTokens.Source source) {
         counters.computeIfAbsent("prompt\u0000" + source, key -> Counter.builder("sbs.prompt.measurements")
                 .description("prompt lengths by how they were obtained")

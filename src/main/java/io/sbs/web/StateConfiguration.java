@@ -4,6 +4,7 @@ import io.sbs.control.Admission;
 import io.sbs.control.ClusterView;
 import io.sbs.control.LocalAdmission;
 import io.sbs.control.PolicyService;
+import io.sbs.control.ReadinessWindow;
 import io.sbs.control.SharedAdmission;
 import io.sbs.core.SchedulingPolicy;
 import io.sbs.engine.EndForwardPayload;
@@ -67,6 +68,15 @@ class StateConfiguration {
     @Bean(destroyMethod = "close")
     ClusterView clusterView(ClusterStateStore store, Leadership leadership, DispatchLoop loop) {
         return new ClusterView(store, leadership, loop, Duration.ofSeconds(1), 600, Clock.systemUTC()).start();
+    }
+
+    /**
+     * Readiness decisions by source over the last minute (the admin API's {@code recentReadiness}, the
+     * dashboard's readiness table and warning), sampled from the leader's view as often as it is refreshed.
+     */
+    @Bean(destroyMethod = "close")
+    ReadinessWindow readinessWindow(ClusterView view) {
+        return new ReadinessWindow(Duration.ofMinutes(1), Clock.systemUTC()).start(view, Duration.ofSeconds(1));
     }
 
     /** How requests get their DP units: this node's loop alone, or the leader's through the shared buffer. */

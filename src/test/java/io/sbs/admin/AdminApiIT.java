@@ -13,6 +13,7 @@ import io.sbs.security.SecuredPlatform;
 import io.sbs.state.Leadership;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -118,6 +119,35 @@ class AdminApiIT {
         assertThat(decode.path("phase").asString()).isEqualTo("DECODE");
         assertThat(decode.path("units")).hasSize(32);
         assertThat(decode.path("units").get(0).has("kvTokens")).isTrue();
+        // readiness by source: every source for a prefill instance, in one order; a decode instance has none
+        assertThat(p0.path("readiness").propertyNames()).containsExactly("push", "completion", "poll", "watchdog",
+                "prediction");
+        assertThat(decode.path("readiness").isEmpty()).isTrue();
+        assertThat(decode.path("recentReadiness").isNull()).isTrue();
+    }
+
+    @Test
+    void cluster_afterRequests_showsWhichSignalsEstablishedThePassBoundaries() {
+        for (int i = 0; i < 6; i++) {
+            client().post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue("{\"messages\":[{\"role\":\"user\",\"content\":\"" + "word ".repeat(300) + "\"}],"
+                            + "\"max_tokens\":1}")
+                    .exchange().expectStatus().isOk().expectBody().returnResult();
+        }
+        // the snapshot and the window are refreshed each second
+        JsonNode decided = await().atMost(Duration.ofSeconds(10)).until(() -> get("/api/v1/cluster").path("instances")
+                .valueStream().filter(i -> i.path("phase").asString().equals("PREFILL"))
+                .filter(i -> !i.path("recentReadiness").path("sources").isEmpty()).findFirst().orElse(null),
+                Objects::nonNull);
+        JsonNode recent = decided.path("recentReadiness");
+        assertThat(recent.path("windowMs").asLong()).isBetween(1L, 60_000L);
+        assertThat(recent.path("decisions").propertyNames()).containsExactly("push", "completion", "poll", "watchdog",
+                "prediction");
+        String first = recent.path("sources").get(0).asString();
+        assertThat(recent.path("decisions").path(first).asLong()).isPositive();
+        // no window counts more than the loop counted since start
+        assertThat(decided.path("readiness").path(first).asLong()).isGreaterThanOrEqualTo(
+                recent.path("decisions").path(first).asLong());
     }
 
     @Test

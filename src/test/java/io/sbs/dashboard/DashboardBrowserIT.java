@@ -3,8 +3,10 @@ package io.sbs.dashboard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.sbs.admin.InstanceService;
 import io.sbs.control.PolicyService;
 import io.sbs.state.PolicyRecord;
+import io.sbs.web.SbsProperties;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -25,7 +27,8 @@ import org.springframework.test.annotation.DirtiesContext;
 /**
  * The dashboard in a real browser (headless Chromium) against the embedded default with its demo load:
  * log in, watch figures change without reloading, change the policy as an operator and find the change in
- * the audit trail, be refused as a viewer, without a CSRF token and with a stale version. Every page is
+ * the audit trail, be refused as a viewer, without a CSRF token and with a stale version; see which signals
+ * drive readiness, and the overview's warning once the only prefill engine left is wedged. Every page is
  * saved to {@code target/screenshots/} (docs/img/ holds copies for the README).
  */
 // its own context (no other class shares its settings) runs simulated engines and a load: closed after the class
@@ -48,10 +51,13 @@ class DashboardBrowserIT {
 
     @Autowired
     PolicyService policies;
+    @Autowired
+    InstanceService instances;
 
     private Chromium chromium;
     private WebDriver driver;
     private DecodeLoad decodeLoad;
+    private SilentEngine silent;
 
     @BeforeAll
     void openBrowser() {
@@ -68,6 +74,9 @@ class DashboardBrowserIT {
             }
         } finally {
             decodeLoad.close();
+            if (silent != null) {
+                silent.close();
+            }
         }
     }
 
@@ -93,6 +102,12 @@ class DashboardBrowserIT {
 
     private void awaitLive(String key) {
         await().atMost(LIVE).until(() -> !live(key).isBlank() && !live(key).equals("—"));
+    }
+
+    /** The decisions the readiness table shows in the cells matching {@code css}, summed. */
+    private long count(String css) {
+        return driver.findElements(By.cssSelector(css)).stream()
+                .mapToLong(td -> Long.parseLong(td.getDomAttribute("data-count"))).sum();
     }
 
     private long status() {
@@ -136,6 +151,10 @@ class DashboardBrowserIT {
         assertThat(live("policy")).isEqualTo("sbs");
         assertThat(live("leaderDetail")).contains("epoch 1", "this node leads");
         assertThat(driver.findElement(By.id("live-status")).getText()).isEqualTo("live");
+        // the stock signals the embedded engines give (first tokens, polls) drive readiness: no warning
+        await().atMost(LIVE).until(() -> driver.findElement(By.tagName("body")).getDomAttribute("data-readiness") != null);
+        assertThat(driver.findElement(By.tagName("body")).getDomAttribute("data-readiness")).isEqualTo("signals");
+        assertThat(driver.findElement(By.id("watchdog-only")).isDisplayed()).isFalse();
         chromium.screenshot("overview");
     }
 
@@ -161,6 +180,14 @@ class DashboardBrowserIT {
         awaitLive("prefillInterval");
         assertThat(live("prefillHealthy")).isEqualTo("3");
         assertThat(live("mode")).isEqualTo("adaptive");
+        await().atMost(LIVE).until(() -> "3".equals(driver.findElement(By.tagName("body")).getDomAttribute("data-readiness-rows")));
+        assertThat(driver.findElements(By.cssSelector("#readiness tbody tr")).stream().map(r -> r.getDomAttribute("data-instance")))
+                .containsExactly("prefill-0", "prefill-1", "prefill-2");
+        // engines that push nothing: their first tokens and polls establish pass boundaries
+        await().atMost(LIVE).until(() -> count("#readiness td[data-source='completion']")
+                + count("#readiness td[data-source='poll']") > 0);
+        assertThat(count("#readiness td[data-source='push']")).isZero();
+        assertThat(driver.findElements(By.cssSelector("#chart-readiness canvas"))).hasSize(1);
         chromium.screenshot("interval-tuning");
     }
 
@@ -278,5 +305,45 @@ class DashboardBrowserIT {
         assertThat(stored().version()).isEqualTo(before);
         driver.get(url("/dashboard/interval"));
         assertThat(driver.findElement(By.id("pin")).isEnabled()).isFalse();
+    }
+
+    /**
+     * The prefill engines are replaced by one that is up but wedged (it takes requests and never answers,
+     * its polls fail): SBS has only the watchdog left, and the overview says so. The warning belongs to
+     * SBS: under an immediate policy it goes away. Last, as the cluster stays broken.
+     */
+    @Test
+    @Order(10)
+    void overview_prefillReadinessFromTheWatchdogAlone_warns_untilAnImmediatePolicyRuns() {
+        silent = new SilentEngine();
+        // a chunk above any demo prompt: each pass would end a request, so only a first token could end it
+        instances.register(new SbsProperties.Instance("wedged-0", silent.url(), "sglang", "prefill", 1, 16_384, 0,
+                silent.port()), "browser-test").block(Duration.ofSeconds(5));
+        for (String id : List.of("prefill-0", "prefill-1", "prefill-2")) {
+            instances.remove(id, "browser-test").block(Duration.ofSeconds(5));
+        }
+        driver.get(url("/dashboard"));
+        WebElement warning = driver.findElement(By.id("watchdog-only"));
+        await().atMost(LIVE).until(warning::isDisplayed);
+        // the window starts when the wedged instance was first seen; a few seconds of it make a fairer picture
+        await().atMost(LIVE).until(() -> warning.getText().matches("(?s).*Over the last ([5-9]|10) s.*"));
+        assertThat(silent.received()).isPositive();
+        assertThat(driver.findElement(By.tagName("body")).getDomAttribute("data-readiness")).isEqualTo("watchdog-only");
+        assertThat(warning.getText()).contains("SBS is running on the watchdog alone", "the watchdog fired",
+                "on 1 instance");
+        chromium.screenshot("overview-watchdog-only");
+
+        driver.get(url("/dashboard/interval"));
+        await().atMost(LIVE).until(() -> driver.findElements(By.cssSelector("#readiness tr[data-instance='wedged-0']"))
+                .stream().anyMatch(r -> r.getText().contains("watchdog only")));
+        assertThat(driver.findElements(By.cssSelector("#readiness tbody tr"))).hasSize(1);
+
+        PolicyRecord seen = stored();
+        policies.replace(seen.policy().toBuilder().name("round-robin").build(), seen.version(), "browser-test")
+                .block(Duration.ofSeconds(5));
+        driver.get(url("/dashboard"));
+        await().atMost(LIVE).until(() -> "signals".equals(
+                driver.findElement(By.tagName("body")).getDomAttribute("data-readiness")));
+        assertThat(driver.findElement(By.id("watchdog-only")).isDisplayed()).isFalse();
     }
 }
