@@ -151,9 +151,17 @@ class HostileInputIT {
                 for (int i = 0; i < batch.size(); i++) {
                     HostileRequests.Raw r = batch.get(i);
                     Answer a = answers.get(i).get();
+                    boolean mayClose = r.truncated() || r.slow();
+                    if (a.closed() && !mayClose) {
+                        // A server that refuses a request before reading its body (401, 403, 413) closes with
+                        // the body unread, so its kernel resets the connection, and a client that reaches its
+                        // read after the reset loses the answer; on a loaded machine that race is seen about
+                        // once in 10,000. Sent again alone: a fault that closes connections does so twice.
+                        a = send(r, writers);
+                        counts.merge("resent", 1, Integer::sum);
+                    }
                     counts.merge(a.kind(), 1, Integer::sum);
                     slowest.merge(r.label().substring(0, r.label().indexOf(" [")), a.nanos(), Long::sum);
-                    boolean mayClose = r.truncated() || r.slow();
                     if (a.timedOut() || a.status() >= 500 || (a.closed() && !mayClose)) {
                         failures.add(a.kind() + " " + a.status() + " for " + r.label() + ": " + new String(r.bytes(), 0,
                                 Math.min(400, r.bytes().length), StandardCharsets.ISO_8859_1).replaceAll("\\p{Cntrl}", "~"));
@@ -260,12 +268,14 @@ class HostileInputIT {
 
     /**
      * What refused requests must leave alone: the policy (with its version), every instance and the state
-     * vector of each of its DP units, the buffer and flow control. Engine health is left out: it is this
-     * node's check of the engines, not state a request could set.
+     * vector of each of its DP units, the buffer and flow control. Engine health and the readiness counts are
+     * left out: health is this node's check of the engines, and every accepted request's first token, every
+     * load poll and the sliding window move the readiness counts, by design.
      */
     private JsonNode state() {
         ObjectNode cluster = (ObjectNode) JSON.readTree(read("/api/v1/cluster"));
-        cluster.withArray("instances").forEach(i -> ((ObjectNode) i).remove("health"));
+        cluster.withArray("instances").forEach(i -> ((ObjectNode) i).remove(List.of("health", "readiness",
+                "recentReadiness")));
         ObjectNode state = JSON.createObjectNode();
         state.set("cluster", cluster);
         state.set("policy", JSON.readTree(read("/api/v1/policies")));

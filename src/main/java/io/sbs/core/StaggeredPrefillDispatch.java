@@ -87,7 +87,11 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
         cluster.checkWatchdogs(Phase.PREFILL, now);
         if (held.isEmpty()) {
             overHeld.clear();
-            overSent = false;
+            // With nothing buffered no decision renews the flag, and while it is on admission takes nothing
+            // that would: so it follows what a request sent now would wait, and lifts when the engines catch up.
+            if (overSent) {
+                overSent = overIfSentNow(now);
+            }
             return List.of();
         }
         return cycle(now);
@@ -200,6 +204,13 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
     /** {@code K · T̄_fwd}: a wait of more passes than that means the cluster is not keeping up. */
     private long limitNanos() {
         return cluster.policy().overloadCycles() * Math.max(1, cluster.meanForwardNanos(Phase.PREFILL));
+    }
+
+    /** Whether the smallest request, arriving now, would wait more than {@code K} passes wherever it went. */
+    private boolean overIfSentNow(long now) {
+        InferenceRequest probe = new InferenceRequest(-1, 1, 0, now);
+        PassForecast.Choice c = new PassForecast(cluster, now).bestNow(probe);
+        return c != null && over(probe, c.finishNanos());
     }
 
     /** Whether a request sent with this expected finish waits more than {@code K} passes beyond its own. */

@@ -27,7 +27,9 @@ class BenchCommandIT {
             "--decode-seconds", "10"});
         assertThat(code).isZero();
         JsonNode h = JSON.readTree(out.resolve("summary.json").toFile()).get("headline");
-        assertThat(fields(h)).containsExactlyInAnyOrder("paper", "divided", "long", "decode", "wall_seconds");
+        assertThat(fields(h)).containsExactlyInAnyOrder("paper", "divided", "long", "decode", "signals",
+                "wall_seconds");
+        assertThat(h.get("signals").asString()).isEqualTo("push");
         for (String profile : new String[] {"paper", "divided", "long"}) {
             for (String map : new String[] {"ttft_reduction_by_load", "ttft_reduction_vs_eft_by_load"}) {
                 JsonNode byLoad = h.get(profile).get(map);
@@ -38,7 +40,8 @@ class BenchCommandIT {
         JsonNode prefill = h.get("paper").get("prefill");
         assertThat(fields(prefill)).containsExactlyInAnyOrder("3072", "5120");
         for (JsonNode chunk : prefill.values()) {
-            for (String f : new String[] {"baseline_max_qps", "sbs_max_qps", "baseline_chunk_util", "sbs_chunk_util"}) {
+            for (String f : new String[] {"baseline_max_qps", "sbs_max_qps", "eft_max_qps", "baseline_chunk_util",
+                "sbs_chunk_util", "eft_chunk_util"}) {
                 assertThat(chunk.get(f).isNumber()).as(f).isTrue();
             }
             assertThat(chunk.get("sbs_chunk_util").asDouble()).isBetween(0.0, 1.0);

@@ -192,8 +192,14 @@ class StaggeredPrefillDispatchTest {
         assertThat(dispatch.onTick(86 * MS)).isEmpty();
         assertThat(dispatch.onArrival(arriving(2, 300, 86 * MS), 86 * MS)).as("sent where it finishes first").hasSize(1);
         assertThat(dispatch.overloaded()).isTrue();
+        // with nothing buffered, ticks keep it on while a request sent now would still wait that long:
+        // admission refuses while it is on, so no decision would renew it
+        assertThat(dispatch.onTick(90 * MS)).isEmpty();
+        assertThat(dispatch.overloaded()).isTrue();
         cluster.onForwardEnded(Fixtures.endedIdle("p0", 2, 100 * MS, 50 * MS), 100 * MS);
-        dispatch.onArrival(arriving(3, 300, 101 * MS), 101 * MS);
+        assertThat(dispatch.onTick(101 * MS)).isEmpty();
+        assertThat(dispatch.overloaded()).as("the queue cleared: the next tick lifts it").isFalse();
+        dispatch.onArrival(arriving(3, 300, 102 * MS), 102 * MS);
         assertThat(dispatch.overloaded()).isFalse();
     }
 

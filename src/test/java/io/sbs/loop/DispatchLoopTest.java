@@ -238,4 +238,62 @@ class DispatchLoopTest {
         await().atMost(Duration.ofSeconds(5)).until(second::isDone);
         assertThat(loop.overloaded()).isFalse();
     }
+
+    /**
+     * Clients that give up on buffered requests: their entries leave the buffer, and when the instance is
+     * free again none of them is decided, nor holds capacity; the next request is decided at once.
+     */
+    @Test
+    void clientsGoneWhileBuffered_leaveTheBuffer_andNeverTakeCapacity() {
+        start();
+        loop.submit(new InferenceRequest(1, 300, 10, clock.get())).block(Duration.ofSeconds(5));
+        List<Disposable> gone = holdTen();
+        gone.forEach(Disposable::dispose);
+        await().atMost(Duration.ofSeconds(5)).until(() -> loop.buffered() == 0);
+
+        clock.addAndGet(60 * MS);
+        loop.onForwardEnded(new ForwardEndedEvent("p0", clock.get(), 60 * MS, new long[] {300, 0},
+                new long[] {300, 0}, new long[] {0, 0}, new long[] {0, 0}));
+        StepVerifier.create(loop.submit(new InferenceRequest(20, 100, 10, clock.get())))
+                .assertNext(d -> assertThat(d.unit().instanceId()).isEqualTo("p0"))
+                .expectComplete()
+                .verify(Duration.ofSeconds(5));
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(outstanding()).isEqualTo(300 + 100));
+    }
+
+    /**
+     * As above while flow control is on: requests nobody waits for stop counting, so the buffer empties
+     * and flow control lifts; otherwise clients that time out and retry would keep getting 429.
+     */
+    @Test
+    void clientsGoneWhileBufferedUnderOverload_emptyTheBuffer_andLiftFlowControl() {
+        start();
+        loop.submit(new InferenceRequest(1, 300, 10, clock.get())).block(Duration.ofSeconds(5));
+        List<Disposable> gone = holdTen();
+        clock.addAndGet(2_001 * MS);
+        assertThat(loop.overloaded()).isTrue();
+        gone.forEach(Disposable::dispose);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(loop.buffered()).isZero();
+            assertThat(loop.overloaded()).isFalse();
+        });
+    }
+
+    /** The instance runs a pass and reports nothing, with the clock still: SBS holds ten more requests. */
+    private List<Disposable> holdTen() {
+        List<Disposable> held = new java.util.ArrayList<>();
+        for (int id = 2; id < 12; id++) {
+            held.add(loop.submit(new InferenceRequest(id, 100, 10, clock.get())).subscribe());
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> loop.buffered() == 10);
+        return held;
+    }
+
+    private long outstanding() {
+        long sum = 0;
+        for (int rank = 0; rank < 2; rank++) {
+            sum += cluster.unit(new DpUnitId("p0", rank)).outstandingTokens();
+        }
+        return sum;
+    }
 }

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;
@@ -32,6 +31,9 @@ class EngineSignalsIT {
     // Reported pass time in the flow-control tests: it sets the interval Δ, and 8 intervals (1.6 s) must
     // pass before flow control turns on, ample time for a burst to arrive whole.
     private static final int PASS_MS = 200;
+    /** A queue the engine reports on every poll, from traffic the dispatcher did not send: 20 passes deep. */
+    private static final int BACKLOG_REQUESTS = 20;
+    private static final long BACKLOG_TOKENS = 20L * CHUNK;
 
     private final List<RecordingEngine> engines = new ArrayList<>();
     private final List<Disposable> clients = new ArrayList<>();
@@ -172,22 +174,30 @@ class EngineSignalsIT {
     }
 
     /**
-     * Flow control: the only instance reports a backlog that leaves 5 tokens of room, so a burst of
-     * 100-token prompts stays buffered; after {@code overloadCycles} (8) intervals ({@code Δ}, here the
-     * reported pass time) new requests get 429. When the backlog drains, every accepted request is sent
-     * and answered.
+     * Flow control: the only instance reports, on every poll, a queue 20 passes deep from traffic the
+     * dispatcher did not send. Holding gains nothing there, so a request goes to the engine's queue; once a
+     * request sent is expected to wait more than {@code overloadCycles} (8) passes beyond its own, new
+     * requests get 429 with Retry-After, and they keep getting it while the queue stays that deep (no
+     * decision renews the flag then). When the queue drains, every accepted request is answered, nothing
+     * refused was sent, and flow control lifts.
      */
     @Test
-    void overload_burstBeyondCapacity_answers429WithRetryAfter_andEveryAcceptedRequestCompletes() {
+    void overload_engineQueueDeeperThanKPasses_answers429WithRetryAfter_andEveryAcceptedRequestCompletes() {
         RecordingEngine a = sglang("tiny");
         a.busy(true);
+        a.backlog(BACKLOG_REQUESTS, BACKLOG_TOKENS);
         a.hold();
         dispatcher = WireDispatcher.start(List.of(a), CHUNK);
-        assertThat(dispatcher.endForward(WireDispatcher.idleWithBacklog(WireDispatcher.id(0), 1, PASS_MS, CHUNK - 5))
+        assertThat(dispatcher.endForward(WireDispatcher.idleWithBacklog(WireDispatcher.id(0), 1, PASS_MS, 0))
                 .block(WireDispatcher.WAIT)).isEqualTo(204);
+        // a poll has shown the dispatcher the engine's queue
+        await().atMost(WireDispatcher.WAIT).until(() -> dispatcher.loop().snapshot().units().get(0)
+                .backlogTokens() >= BACKLOG_TOKENS - CHUNK);
 
-        List<CompletableFuture<Answer>> accepted = IntStream.range(0, 10).mapToObj(i -> send(100, "burst-" + i)).toList();
+        List<CompletableFuture<Answer>> accepted = new ArrayList<>();
+        accepted.add(send(100, "first"));
         await().atMost(WireDispatcher.WAIT).until(() -> dispatcher.loop().overloaded());
+        assertThat(received(a, "first")).as("sent to the queue, where it finishes first").isOne();
 
         for (int i = 0; i < 5; i++) {
             Answer refused = done(send(100, "refused-" + i));
@@ -199,13 +209,11 @@ class EngineSignalsIT {
             assertThat(problem.path("status").asInt()).isEqualTo(429);
             assertThat(problem.path("detail").asString()).contains("overloaded");
         }
-        assertThat(a.received()).isEmpty();
+        assertThat(dispatcher.loop().overloaded()).as("still on: the queue is as deep as before").isTrue();
         assertThat(accepted).noneMatch(CompletableFuture::isDone);
 
-        // the backlog drains: all ten prompts (1000 tokens) fit the pass, and nothing refused was kept
-        assertThat(dispatcher.endForward(WireDispatcher.idleWithBacklog(WireDispatcher.id(0), 1, PASS_MS, 0))
-                .block(WireDispatcher.WAIT)).isEqualTo(204);
-        await().atMost(WireDispatcher.WAIT).until(() -> a.received().size() == 10);
+        // the queue drains: flow control lifts, every accepted request is answered, nothing refused was kept
+        a.backlog(0, -1);
         a.busy(false);
         a.release();
         for (CompletableFuture<Answer> f : accepted) {
@@ -213,10 +221,10 @@ class EngineSignalsIT {
             assertThat(ok.status()).isEqualTo(200);
             assertThat(ok.body()).contains("hello from tiny");
         }
+        await().atMost(WireDispatcher.WAIT).until(() -> !dispatcher.loop().overloaded());
         assertThat(a.received()).extracting(Received::requestId).doesNotContain("refused-0", "refused-1", "refused-2",
                 "refused-3", "refused-4");
         assertThat(dispatcher.loop().buffered()).isZero();
-        assertThat(dispatcher.loop().overloaded()).isFalse();
         assertThat(done(send(100, "after")).status()).isEqualTo(200);
     }
 
@@ -283,78 +291,5 @@ class EngineSignalsIT {
         assertThat(done(send(100, "next")).status()).isEqualTo(200);
         assertThat(received(a, "next")).as("the next request goes where the failed one was").isOne();
         assertThat(b.received()).isEmpty();
-    }
-
-    /**
-     * Clients that give up on buffered requests: their exchanges end on the dispatcher (it records them
-     * as ended without a status), and when capacity comes back none of them is sent to the engine.
-     */
-    @Test
-    void clientCancel_whileBuffered_neverReachesTheEngine() {
-        RecordingEngine a = sglang("tiny");
-        a.busy(true);
-        dispatcher = WireDispatcher.start(List.of(a), CHUNK);
-        overloadWithTenBufferedRequests(a);
-        abandonTheBufferedClients();
-
-        a.busy(false);
-        assertThat(dispatcher.endForward(WireDispatcher.idleWithBacklog(WireDispatcher.id(0), 1, PASS_MS, 0))
-                .block(WireDispatcher.WAIT)).isEqualTo(204);
-        // the withdrawn decisions do not hold capacity either: the next request is sent at once
-        assertThat(done(send(100, "after")).status()).isEqualTo(200);
-        assertThat(a.received()).extracting(Received::requestId).containsExactly("after");
-        assertThat(dispatcher.loop().buffered()).isZero();
-        assertThat(dispatcher.loop().overloaded()).isFalse();
-    }
-
-    /**
-     * As above, but without capacity coming back: requests whose clients left should stop counting, so
-     * the buffer empties and flow control lifts; otherwise clients that time out and retry keep the
-     * dispatcher answering 429 for requests nobody waits for.
-     */
-    @Test
-    void clientCancel_whileBufferedUnderOverload_emptiesTheBuffer_andLiftsFlowControl() {
-        RecordingEngine a = sglang("tiny");
-        a.busy(true);
-        dispatcher = WireDispatcher.start(List.of(a), CHUNK);
-        overloadWithTenBufferedRequests(a);
-        abandonTheBufferedClients();
-
-        await().atMost(WireDispatcher.WAIT).untilAsserted(() -> {
-            assertThat(dispatcher.loop().buffered()).isZero();
-            assertThat(dispatcher.loop().overloaded()).isFalse();
-        });
-        assertThat(a.received()).isEmpty();
-    }
-
-    /** The only instance reports 5 tokens of room; ten 100-token prompts wait until flow control is on. */
-    private void overloadWithTenBufferedRequests(RecordingEngine a) {
-        assertThat(dispatcher.endForward(WireDispatcher.idleWithBacklog(WireDispatcher.id(0), 1, PASS_MS, CHUNK - 5))
-                .block(WireDispatcher.WAIT)).isEqualTo(204);
-        IntStream.range(0, 10).forEach(i -> send(100, "gone-" + i));
-        await().atMost(WireDispatcher.WAIT).until(() -> dispatcher.loop().overloaded());
-        assertThat(dispatcher.loop().buffered()).isEqualTo(10);
-        assertThat(a.received()).isEmpty();
-    }
-
-    /**
-     * Completion exchanges that ended without a status (the client went away), from the dispatcher's
-     * own HTTP server metrics: the sign that it has seen the cancellations.
-     */
-    private long abandonedExchanges() {
-        String exposition = dispatcher.client().get().uri("/actuator/prometheus").retrieve().bodyToMono(String.class)
-                .block(WireDispatcher.WAIT);
-        return exposition.lines()
-                .filter(l -> l.startsWith("http_server_requests_seconds_count{") && l.contains("uri=\"/v1/completions\"")
-                        && l.contains("status=\"UNKNOWN\""))
-                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-                .sum();
-    }
-
-    /** The ten buffered requests' clients go away; waits until the dispatcher has seen every exchange end. */
-    private void abandonTheBufferedClients() {
-        clients.forEach(Disposable::dispose);
-        clients.clear();
-        await().atMost(WireDispatcher.WAIT).until(() -> abandonedExchanges() == 10);
     }
 }

@@ -70,6 +70,8 @@ final class RecordingEngine implements AutoCloseable {
     private volatile Polls pollMode = Polls.ANSWER;
     private volatile int failStatus;
     private volatile boolean busy;
+    private volatile int backlogRequests;
+    private volatile long backlogTokens = -1;
     private final DisposableServer server;
 
     private RecordingEngine(String name, Dialect dialect, int dpUnits) {
@@ -149,6 +151,16 @@ final class RecordingEngine implements AutoCloseable {
     /** Reports one running request on every rank, whatever it holds. */
     void busy(boolean value) {
         busy = value;
+    }
+
+    /**
+     * Reports, on every rank, this many requests and prompt tokens queued behind the running pass (SGLang's
+     * {@code num_waiting_reqs} and {@code num_pending_tokens}), whatever it holds: an engine saturated by
+     * traffic the dispatcher did not send. 0 and -1 go back to reporting only what it holds.
+     */
+    void backlog(int requests, long tokens) {
+        backlogRequests = requests;
+        backlogTokens = tokens;
     }
 
     private static Sinks.Empty<Void> opened() {
@@ -241,7 +253,11 @@ final class RecordingEngine implements AutoCloseable {
         var ranks = JSON.createArrayNode();
         for (int i = 0; i < running.length; i++) {
             int n = running[i].get() + (busy ? 1 : 0);
-            ranks.addObject().put("dp_rank", i).put("num_reqs", n).put("num_waiting_reqs", 0).put("num_tokens", 100L * n);
+            var rank = ranks.addObject().put("dp_rank", i).put("num_reqs", n + backlogRequests)
+                    .put("num_waiting_reqs", backlogRequests).put("num_tokens", 100L * n);
+            if (backlogTokens >= 0) {
+                rank.put("num_pending_tokens", backlogTokens);
+            }
         }
         return ranks.toString();
     }
