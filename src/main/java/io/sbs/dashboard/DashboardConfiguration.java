@@ -6,8 +6,10 @@ import io.sbs.control.PolicyService;
 import io.sbs.control.ReadinessWindow;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.state.Leadership;
+import io.sbs.state.StateShutdown;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -21,6 +23,12 @@ class DashboardConfiguration {
     static final int HISTORY = 600;
     /** QPS and TTFT percentiles over the last 30 s: a few hundred requests at the demo load's rate. */
     static final Duration REQUEST_WINDOW = Duration.ofSeconds(30);
+
+    /** The feed reads the leader's view from the shared state: it stops before the state's users do. */
+    @Bean
+    StateShutdown dashboardFeedShutdown(DashboardFeed feed) {
+        return new StateShutdown(StateShutdown.READERS, List.of(feed));
+    }
 
     @Bean(destroyMethod = "close")
     DashboardFeed dashboardFeed(DispatchLoop loop, ClusterView view, PolicyService policies, Leadership leadership,

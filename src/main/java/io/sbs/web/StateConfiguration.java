@@ -16,8 +16,11 @@ import io.sbs.state.LeaderLease;
 import io.sbs.state.Leadership;
 import io.sbs.state.RedisClusterStateStore;
 import io.sbs.state.SoleNode;
+import io.sbs.state.StateShutdown;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -148,6 +151,18 @@ class StateConfiguration {
                         .register(registry);
             }
         };
+    }
+
+    /** This node's use of the shared state, ended in order on a normal stop while Redis is still reachable. */
+    @Bean
+    StateShutdown stateShutdown(Admission admission, PolicyService policies, ReadinessWindow readiness,
+            ClusterView view, Leadership leadership) {
+        List<AutoCloseable> inOrder = new ArrayList<>();
+        if (admission instanceof AutoCloseable closeable) {
+            inOrder.add(closeable);
+        }
+        inOrder.addAll(List.of(policies, readiness, view, leadership));
+        return new StateShutdown(StateShutdown.USERS, inOrder);
     }
 
     /** {@code leadership} in {@code /actuator/health}. */
