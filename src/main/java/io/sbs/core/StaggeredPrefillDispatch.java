@@ -28,7 +28,8 @@ import java.util.Set;
  * water filling); what the allocator cannot fit whole is sent now only where that is expected to finish
  * it sooner. Fairness: a request buffered longer than {@code T̄_fwd} goes first, in arrival order; the
  * others longest first. Overload: flow control is on while a buffered request has waited, or a request
- * just sent is expected to wait, more than {@code overloadCycles} passes ({@code K · T̄_fwd}).
+ * just sent is expected to wait, more than {@code overloadCycles} passes ({@code K · T̄_fwd}); the latter
+ * only once it has lasted {@code K} passes, so a burst that drains does not refuse requests.
  * Complexity: O((R + U) · U) per cycle for R requests examined (at most {@value #MAX_EXAMINED}) and U units;
  * an arrival that finds no instance ready is decided alone, in O(U).
  */
@@ -44,8 +45,11 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
     private final PrefillAllocator allocator;
     /** Buffered requests, in arrival order. */
     private List<InferenceRequest> held = new ArrayList<>();
-    /** Buffered requests over the wait limit at the last cycle, and whether a request sent then was. */
+    /** Buffered requests over the wait limit at the last cycle. */
     private final Set<Long> overHeld = new HashSet<>();
+    /** Since when requests sent are expected to wait more than K passes; {@link Long#MIN_VALUE} while not. */
+    private long overSentSince = Long.MIN_VALUE;
+    /** That has lasted K passes: the engines are not catching up. */
     private boolean overSent;
 
     public StaggeredPrefillDispatch(ClusterState cluster, PrefillAllocator allocator) {
@@ -74,11 +78,11 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
             held.remove(held.size() - 1);
             Assignment a = new Assignment(request, c.unit().id());
             cluster.recordDispatch(a, Phase.PREFILL, now);
-            overSent = over(request, c.finishNanos());
+            noteSent(over(now, c.finishNanos()), now);
             return List.of(a);
         }
         // the latest decision is a hold for a window ahead: not a sign of overload
-        overSent = false;
+        noteSent(false, now);
         return List.of();
     }
 
@@ -89,8 +93,8 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
             overHeld.clear();
             // With nothing buffered no decision renews the flag, and while it is on admission takes nothing
             // that would: so it follows what a request sent now would wait, and lifts when the engines catch up.
-            if (overSent) {
-                overSent = overIfSentNow(now);
+            if (overSentSince != Long.MIN_VALUE) {
+                noteSent(overIfSentNow(now), now);
             }
             return List.of();
         }
@@ -124,7 +128,7 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
                 // the estimate of holding was too hopeful, and it goes where it finishes first
                 placed.add(send(r, c, now));
                 forecast.record(c.unit(), r.promptTokens());
-                over |= over(r, c.finishNanos());
+                over |= over(now, c.finishNanos());
             } else {
                 still.add(r);
                 forecast.reserveHeld(r);
@@ -149,7 +153,7 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
                 if (c != null && c.finishNanos() <= after.finishHeld(r)) {
                     placed.add(send(r, c, now));
                     after.record(c.unit(), r.promptTokens());
-                    over |= over(r, c.finishNanos());
+                    over |= over(now, c.finishNanos());
                 } else {
                     still.add(r);
                 }
@@ -164,7 +168,7 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
                 overHeld.add(r.id());
             }
         }
-        overSent = over;
+        noteSent(over, now);
         return placed;
     }
 
@@ -206,16 +210,39 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
         return cluster.policy().overloadCycles() * Math.max(1, cluster.meanForwardNanos(Phase.PREFILL));
     }
 
+    /**
+     * A burst (a takeover's backlog decided at once, a traffic spike) may queue more than {@code K} passes at
+     * the engines and drain in a few more; refusing requests for it would turn a hiccup into errors. Flow
+     * control comes on only once requests sent have been expected to wait that long for {@code K} passes,
+     * as a buffered request must wait {@code K} passes before it counts.
+     */
+    private void noteSent(boolean over, long now) {
+        if (!over) {
+            overSentSince = Long.MIN_VALUE;
+            overSent = false;
+            return;
+        }
+        if (overSentSince == Long.MIN_VALUE) {
+            overSentSince = now;
+        }
+        overSent = now - overSentSince >= limitNanos();
+    }
+
     /** Whether the smallest request, arriving now, would wait more than {@code K} passes wherever it went. */
     private boolean overIfSentNow(long now) {
         InferenceRequest probe = new InferenceRequest(-1, 1, 0, now);
         PassForecast.Choice c = new PassForecast(cluster, now).bestNow(probe);
-        return c != null && over(probe, c.finishNanos());
+        return c != null && over(now, c.finishNanos());
     }
 
-    /** Whether a request sent with this expected finish waits more than {@code K} passes beyond its own. */
-    private boolean over(InferenceRequest r, long finishNanos) {
-        return finishNanos - r.arrivalNanos() > limitNanos() + cluster.meanForwardNanos(Phase.PREFILL);
+    /**
+     * Whether a request sent now with this expected finish waits at its engine more than {@code K} passes
+     * beyond its own. Counted from now, not from its arrival: the time it spent buffered is judged on its own
+     * (a buffered request past {@code K} passes), and a request that waited for a leader during a takeover
+     * says nothing of whether the engines keep up.
+     */
+    private boolean over(long now, long finishNanos) {
+        return finishNanos - now > limitNanos() + cluster.meanForwardNanos(Phase.PREFILL);
     }
 
     @Override
@@ -252,6 +279,7 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
         all.sort(FCFS);
         held = new ArrayList<>();
         overHeld.clear();
+        overSentSince = Long.MIN_VALUE;
         overSent = false;
         return all;
     }

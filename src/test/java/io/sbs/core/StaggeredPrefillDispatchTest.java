@@ -186,20 +186,33 @@ class StaggeredPrefillDispatchTest {
     }
 
     @Test
-    void overload_aRequestExpectedToWaitMoreThanKPasses_turnsItOn_andItGoesOffWhenTheQueueClears() {
+    void overload_requestsExpectedToWaitMoreThanKPassesForKPasses_turnItOn_andItGoesOffWhenTheQueueClears() {
         // 10,000 tokens queued on each unit: a new prompt waits ten passes of 50 ms, K is 3
         runningPassFrom50ms(10_000, 10_000);
         assertThat(dispatch.onTick(86 * MS)).isEmpty();
         assertThat(dispatch.onArrival(arriving(2, 300, 86 * MS), 86 * MS)).as("sent where it finishes first").hasSize(1);
+        assertThat(dispatch.overloaded()).as("a burst that may drain is not refused at once").isFalse();
+        // with nothing buffered, ticks follow what a request sent now would wait (admission refuses while
+        // the flag is on, so no decision would renew it): still more than K passes, K passes later
+        assertThat(dispatch.onTick(200 * MS)).isEmpty();
+        assertThat(dispatch.overloaded()).isFalse();
+        assertThat(dispatch.onTick(240 * MS)).isEmpty();
         assertThat(dispatch.overloaded()).isTrue();
-        // with nothing buffered, ticks keep it on while a request sent now would still wait that long:
-        // admission refuses while it is on, so no decision would renew it
-        assertThat(dispatch.onTick(90 * MS)).isEmpty();
-        assertThat(dispatch.overloaded()).isTrue();
-        cluster.onForwardEnded(Fixtures.endedIdle("p0", 2, 100 * MS, 50 * MS), 100 * MS);
-        assertThat(dispatch.onTick(101 * MS)).isEmpty();
+        cluster.onForwardEnded(Fixtures.endedIdle("p0", 2, 250 * MS, 50 * MS), 250 * MS);
+        assertThat(dispatch.onTick(251 * MS)).isEmpty();
         assertThat(dispatch.overloaded()).as("the queue cleared: the next tick lifts it").isFalse();
-        dispatch.onArrival(arriving(3, 300, 102 * MS), 102 * MS);
+        dispatch.onArrival(arriving(3, 300, 252 * MS), 252 * MS);
+        assertThat(dispatch.overloaded()).isFalse();
+    }
+
+    @Test
+    void overload_aBurstThatDrainsWithinKPasses_neverTurnsItOn() {
+        runningPassFrom50ms(10_000, 10_000);
+        dispatch.onArrival(arriving(2, 300, 86 * MS), 86 * MS);
+        // the engine reports its queue gone before K passes went by
+        cluster.onForwardEnded(Fixtures.endedIdle("p0", 2, 150 * MS, 50 * MS), 150 * MS);
+        assertThat(dispatch.onTick(151 * MS)).isEmpty();
+        assertThat(dispatch.onTick(300 * MS)).isEmpty();
         assertThat(dispatch.overloaded()).isFalse();
     }
 
