@@ -59,7 +59,7 @@ final class InferenceHandler {
     private static final JsonMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
     /** Output tokens counted for a request without {@code max_tokens}. */
-    private static final int DEFAULT_OUTPUT_TOKENS = 256;
+    private static final int DEFAULT_OUTPUT_TOKENS = InferenceRequest.DEFAULT_OUTPUT_TOKENS;
 
     private final DispatchLoop loop;
     private final Admission admission;
