@@ -319,12 +319,8 @@ final class DecodeSuite {
         h.put("sbs_throughput_tps", PaperSuite.round(mean(sbs, DecodeResult::throughputTps)));
         h.put("best_baseline", best);
         h.put("best_baseline_throughput_tps", PaperSuite.round(mean(base, DecodeResult::throughputTps)));
-        h.put("sbs_kv_p10", PaperSuite.round(mean(sbs, r -> r.kvLoad().p10())));
-        h.put("sbs_kv_p90", PaperSuite.round(mean(sbs, r -> r.kvLoad().p90())));
-        h.put("sbs_kv_max", PaperSuite.round(mean(sbs, r -> r.kvLoad().max())));
-        h.put("baseline_kv_p10", PaperSuite.round(mean(base, r -> r.kvLoad().p10())));
-        h.put("baseline_kv_p90", PaperSuite.round(mean(base, r -> r.kvLoad().p90())));
-        h.put("baseline_kv_max", PaperSuite.round(mean(base, r -> r.kvLoad().max())));
+        putKvBand(h, "sbs_", sbs);
+        putKvBand(h, "baseline_", base);
         h.put("sbs_tpot_p99_ms", PaperSuite.round(mean(sbs, r -> r.tpotMs().p99())));
         h.put("baseline_tpot_p99_ms", PaperSuite.round(mean(base, r -> r.tpotMs().p99())));
         h.put("seeds", seeds);
@@ -339,11 +335,16 @@ final class DecodeSuite {
             List<DecodeResult> r = results.get(v.name());
             String k = v.name().replace("sbs-", "sbs_").replace('-', '_');
             h.put(k + "_throughput_tps", PaperSuite.round(mean(r, DecodeResult::throughputTps)));
-            h.put(k + "_kv_p10", PaperSuite.round(mean(r, x -> x.kvLoad().p10())));
-            h.put(k + "_kv_p90", PaperSuite.round(mean(r, x -> x.kvLoad().p90())));
-            h.put(k + "_kv_max", PaperSuite.round(mean(r, x -> x.kvLoad().max())));
+            putKvBand(h, k + "_", r);
         }
         return h;
+    }
+
+    /** {@code <prefix>kv_p10}, {@code kv_p90} and {@code kv_max}: the KV band per unit, means over the seeds. */
+    private static void putKvBand(Map<String, Object> into, String prefix, List<DecodeResult> runs) {
+        into.put(prefix + "kv_p10", PaperSuite.round(mean(runs, r -> r.kvLoad().p10())));
+        into.put(prefix + "kv_p90", PaperSuite.round(mean(runs, r -> r.kvLoad().p90())));
+        into.put(prefix + "kv_max", PaperSuite.round(mean(runs, r -> r.kvLoad().max())));
     }
 
     private static String key(String profile, OutputLengthKnowledge mode, String policy, long seed) {

@@ -149,25 +149,10 @@ public final class IqrLexicographicDecodeAllocator implements DecodeAllocator {
 
     /** Orders unit indexes by the selection key over the live arrays {@code b}, {@code k}, then by index. */
     private Comparator<Integer> key(int[] b, long[] k) {
-        if (selection == Selection.LEXICOGRAPHIC) {
-            return (x, y) -> b[x] != b[y] ? Integer.compare(b[x], b[y])
-                    : k[x] != k[y] ? Long.compare(k[x], k[y]) : Integer.compare(x, y);
-        }
-        if (selection == Selection.KV_FIRST) {
-            return (x, y) -> k[x] != k[y] ? Long.compare(k[x], k[y])
-                    : b[x] != b[y] ? Integer.compare(b[x], b[y]) : Integer.compare(x, y);
-        }
-        double sumB = 0;
-        double sumK = 0;
-        for (int i = 0; i < b.length; i++) {
-            sumB += b[i];
-            sumK += k[i];
-        }
-        double scaleB = Math.max(1, sumB / Math.max(1, b.length));
-        double scaleK = Math.max(1, sumK / Math.max(1, k.length));
-        return (x, y) -> {
-            int c = Double.compare(k[x] / scaleK + b[x] / scaleB, k[y] / scaleK + b[y] / scaleB);
-            return c != 0 ? c : Integer.compare(x, y);
+        return switch (selection) {
+            case LEXICOGRAPHIC -> DecodeKeys.batchFirst(b, k);
+            case BALANCED -> DecodeKeys.balanced(b, k);
+            case KV_FIRST -> DecodeKeys.kvFirst(b, k);
         };
     }
 

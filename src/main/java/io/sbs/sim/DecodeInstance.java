@@ -1,7 +1,10 @@
 package io.sbs.sim;
 
+import io.sbs.core.ClusterState;
 import io.sbs.core.DecodeStepEndedEvent;
+import io.sbs.core.DpUnitId;
 import io.sbs.core.InferenceRequest;
+import io.sbs.core.Phase;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,11 +31,12 @@ final class DecodeInstance {
         /** A step of {@code durationNanos} ended, {@code tokens} generated; {@code report} is the engine's load. */
         void stepEnded(long durationNanos, long tokens, DecodeStepEndedEvent report);
 
-        /** {@code request} (its true length) finished on rank {@code rank}; it joined a batch at {@code startedAt}. */
-        void finished(InferenceRequest request, int rank, long startedAt);
+        /** {@code request} (its true length) finished on {@code unit}; it joined a batch at {@code startedAt}. */
+        void finished(InferenceRequest request, DpUnitId unit, long startedAt);
     }
 
     private static final long MS = 1_000_000L;
+    private static final String PREFIX = "decode-";
 
     private record Running(InferenceRequest request, long finishStep, long startedAt) {
     }
@@ -66,6 +70,26 @@ final class DecodeInstance {
         for (int d = 0; d < shape.dpUnits(); d++) {
             units.add(new Unit());
         }
+    }
+
+    /**
+     * Registers {@code count} decode instances of {@code shape} ({@code decode-0}, {@code decode-1}, ...) with
+     * the dispatcher's cluster state and starts their engines; all draw their jitter from {@code jitter}.
+     */
+    static List<DecodeInstance> start(ClusterState cluster, EngineProfile.Decode shape, int count, EventQueue events,
+            SplittableRandom jitter, Listener listener) {
+        List<DecodeInstance> instances = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            String id = PREFIX + i;
+            cluster.addInstance(id, Phase.DECODE, shape.dpUnits(), 1, shape.kvCapacityTokens(), 0);
+            instances.add(new DecodeInstance(id, shape, events, jitter, listener));
+        }
+        return instances;
+    }
+
+    /** The position of the instance {@code instanceId} in {@link #start}'s list. */
+    static int indexOf(String instanceId) {
+        return Integer.parseInt(instanceId.substring(PREFIX.length()));
     }
 
     /** KV tokens each unit holds now. */
@@ -150,7 +174,7 @@ final class DecodeInstance {
         }
         for (int i = 0; i < finished.size(); i++) {
             Running done = finished.get(i);
-            listener.finished(done.request, finishedRanks.get(i), done.startedAt);
+            listener.finished(done.request, new DpUnitId(id, finishedRanks.get(i)), done.startedAt);
         }
         listener.stepEnded(duration, tokens, new DecodeStepEndedEvent(id, now, duration, batch, kv, received, receivedKv));
         startStep();

@@ -123,22 +123,17 @@ public final class DecodeSimulation {
         this.dispatchLatency = Math.round(config.profile().network().dispatchLatencyMs() * MS);
         this.signalLatency = Math.round(config.profile().network().signalLatencyMs() * MS);
         this.handover = Math.round(config.profile().network().kvTransferMs() * MS);
-        for (int i = 0; i < shape.instances(); i++) {
-            String id = "decode-" + i;
-            cluster.addInstance(id, Phase.DECODE, shape.dpUnits(), 1, shape.kvCapacityTokens(), 0);
-            int index = i;
-            instances.add(new DecodeInstance(id, shape, events, jitter, new DecodeInstance.Listener() {
-                @Override
-                public void stepEnded(long durationNanos, long tokens, DecodeStepEndedEvent report) {
-                    DecodeSimulation.this.stepEnded(durationNanos, tokens, report);
-                }
+        instances.addAll(DecodeInstance.start(cluster, shape, shape.instances(), events, jitter, new DecodeInstance.Listener() {
+            @Override
+            public void stepEnded(long durationNanos, long tokens, DecodeStepEndedEvent report) {
+                DecodeSimulation.this.stepEnded(durationNanos, tokens, report);
+            }
 
-                @Override
-                public void finished(InferenceRequest request, int rank, long startedAt) {
-                    DecodeSimulation.this.finished(request, new DpUnitId(instances.get(index).id, rank), startedAt);
-                }
-            }));
-        }
+            @Override
+            public void finished(InferenceRequest request, DpUnitId unit, long startedAt) {
+                DecodeSimulation.this.finished(request, unit, startedAt);
+            }
+        }));
         PhaseDispatch dispatch = decodeDispatch(config, cluster);
         this.estimator = config.knowledge() == OutputLengthKnowledge.ORACLE ? null
                 : new OutputLengthEstimator(config.knowledge());
@@ -189,7 +184,7 @@ public final class DecodeSimulation {
         long now = events.now();
         for (Assignment a : assignments) {
             cluster.recordDispatchLatency(Phase.DECODE, dispatchLatency);
-            DecodeInstance inst = instances.get(Integer.parseInt(a.unit().instanceId().substring("decode-".length())));
+            DecodeInstance inst = instances.get(DecodeInstance.indexOf(a.unit().instanceId()));
             int rank = a.unit().dpRank();
             InferenceRequest r = a.request();
             InferenceRequest truth = new InferenceRequest(r.id(), r.promptTokens(), trueOutput.remove(r.id()),

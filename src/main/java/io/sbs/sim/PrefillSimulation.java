@@ -175,25 +175,21 @@ public final class PrefillSimulation {
         } else {
             EngineProfile.Decode d = config.profile().decode();
             SplittableRandom decodeJitter = new SplittableRandom(config.seed() * 17 + 3);
-            for (int i = 0; i < coupling.decodeInstances(); i++) {
-                String id = "decode-" + i;
-                cluster.addInstance(id, Phase.DECODE, d.dpUnits(), 1, d.kvCapacityTokens(), 0);
-                int index = i;
-                decodeInstances.add(new DecodeInstance(id, d, events, decodeJitter, new DecodeInstance.Listener() {
-                    @Override
-                    public void stepEnded(long durationNanos, long tokens, DecodeStepEndedEvent report) {
-                        events.schedule(events.now() + signalLatency, () -> {
-                            cluster.onDecodeStepEnded(report, events.now());
-                            decodeDispatcher.signalled();
-                        });
-                    }
+            decodeInstances.addAll(DecodeInstance.start(cluster, d, coupling.decodeInstances(), events, decodeJitter,
+                    new DecodeInstance.Listener() {
+                        @Override
+                        public void stepEnded(long durationNanos, long tokens, DecodeStepEndedEvent report) {
+                            events.schedule(events.now() + signalLatency, () -> {
+                                cluster.onDecodeStepEnded(report, events.now());
+                                decodeDispatcher.signalled();
+                            });
+                        }
 
-                    @Override
-                    public void finished(InferenceRequest request, int rank, long startedAt) {
-                        decodeFinished(request, new DpUnitId(decodeInstances.get(index).id, rank), startedAt);
-                    }
-                }));
-            }
+                        @Override
+                        public void finished(InferenceRequest request, DpUnitId unit, long startedAt) {
+                            decodeFinished(request, unit, startedAt);
+                        }
+                    }));
             this.decodeDispatcher = new SimulatedDispatcher(events, PolicyRegistry.standard().decode(
                     config.policy().name(), cluster, new SplittableRandom(config.seed() * 37 + 11)), this::sendDecode);
             this.estimator = coupling.knowledge() == OutputLengthKnowledge.ORACLE ? null
@@ -308,7 +304,7 @@ public final class PrefillSimulation {
             int i = (int) a.request().id();
             cluster.recordDispatchLatency(Phase.DECODE, dispatchLatency);
             decodeDecidedAt[i] = now;
-            decodeInstance[i] = Integer.parseInt(a.unit().instanceId().substring("decode-".length()));
+            decodeInstance[i] = DecodeInstance.indexOf(a.unit().instanceId());
             decodeRank[i] = a.unit().dpRank();
             expectedKv[i] = a.request().totalTokens();
             handOver(i);
