@@ -52,8 +52,10 @@ final class DecodeSuite {
             new Variant("sbs-kv-first", MaskReading.LOOK_AHEAD, Selection.KV_FIRST));
     private static final List<String> BLIND = List.of(PolicyRegistry.ROUND_ROBIN, PolicyRegistry.LEAST_OUTSTANDING_TOKENS);
 
-    /** Measured virtual seconds of each coupled P/D run. */
+    /** Measured virtual seconds of each coupled P/D run, and its warm-up, at the default decode length (240 s). */
     static final double COUPLED_SECONDS = 60;
+    private static final double COUPLED_WARMUP_S = 30;
+    private static final double DEFAULT_DECODE_SECONDS = 240;
 
     private final List<Long> seeds;
     private final double decodeSeconds;
@@ -90,7 +92,7 @@ final class DecodeSuite {
             Map<String, Object> r = new DecodeSuite(seeds, decodeSeconds).run(parallel, report);
             summary.put("headline", Map.of("decode_by_knowledge", r.get("headline")));
             summary.put("decode_by_knowledge", r);
-            Map<String, Object> coupled = new DecodeSuite(seeds, decodeSeconds).coupled(parallel, report, COUPLED_SECONDS);
+            Map<String, Object> coupled = new DecodeSuite(seeds, decodeSeconds).coupled(parallel, report);
             summary.put("coupled_pd", coupled);
         }
         double wall = (System.nanoTime() - started) / 1e9;
@@ -196,7 +198,6 @@ final class DecodeSuite {
             PolicyRegistry.EARLIEST_FINISH_TIME);
     /** Offered load of the coupled run, as a fraction of the prefill pool's token capacity with full passes. */
     static final double COUPLED_LOAD = 0.5;
-    private static final double COUPLED_WARMUP_S = 30;
     private static final double MEAN_PROMPT = 1024;
     private static final double MEAN_OUTPUT = 500;
     private static final int BATCH_PER_UNIT = 35;
@@ -231,7 +232,11 @@ final class DecodeSuite {
      * the dispatcher counts {@code max-tokens} for output lengths. TTFT and TPOT per policy and profile,
      * means over the seeds.
      */
-    Map<String, Object> coupled(Parallel parallel, StringBuilder report, double measuredSeconds) {
+    Map<String, Object> coupled(Parallel parallel, StringBuilder report) {
+        // --decode-seconds shortens the coupled runs in proportion (the bench's own tests use 10 s)
+        double scale = Math.min(1, decodeSeconds / DEFAULT_DECODE_SECONDS);
+        double measuredSeconds = COUPLED_SECONDS * scale;
+        double warmupSeconds = COUPLED_WARMUP_S * scale;
         Map<String, Future<PrefillResult>> runs = new LinkedHashMap<>();
         Map<String, CoupledShape> shapes = new LinkedHashMap<>();
         for (String name : PROFILES) {
@@ -242,10 +247,10 @@ final class DecodeSuite {
             for (long seed : seeds) {
                 List<WorkloadRequest> workload = WorkloadGenerator.generate(new PoissonArrivals(shape.qps()),
                         PaperWorkloads.SHORT_PROMPTS, PaperWorkloads.DECODE_OUTPUTS,
-                        (int) Math.round(shape.qps() * (COUPLED_WARMUP_S + measuredSeconds)), seed);
+                        (int) Math.round(shape.qps() * (warmupSeconds + measuredSeconds)), seed);
                 for (String policy : COUPLED_POLICIES) {
                     PrefillSimulation.Config c = new PrefillSimulation.Config(profile, SchedulingPolicy.defaults(policy),
-                            workload, seed, (long) (COUPLED_WARMUP_S * 1e9), PrefillRuns.PUSH_POLL_NANOS,
+                            workload, seed, (long) (warmupSeconds * 1e9), PrefillRuns.PUSH_POLL_NANOS,
                             120_000_000_000L, Long.MAX_VALUE, List.of(), Signals.PUSH)
                             .with(new PrefillSimulation.Coupling(shape.decodeInstances(), OutputLengthKnowledge.MAX_TOKENS));
                     runs.put(name + "/" + policy + "/" + seed, parallel.submit(() -> PrefillSimulation.run(c)));
@@ -257,7 +262,7 @@ final class DecodeSuite {
                 .append("prefill and the decode unit in one window, as the live dispatch loop does. Prompts 0-3K (mean 1K), ")
                 .append("outputs as the decode experiment's (mean 500), Poisson arrivals at ")
                 .append(PaperSuite.fmt(100 * COUPLED_LOAD)).append(" % of the prefill pool's full-pass capacity, ")
-                .append(PaperSuite.fmt(measuredSeconds)).append(" s measured after ").append(PaperSuite.fmt(COUPLED_WARMUP_S))
+                .append(PaperSuite.fmt(measuredSeconds)).append(" s measured after ").append(PaperSuite.fmt(warmupSeconds))
                 .append(" s, seeds ").append(seeds).append(", output lengths as `max-tokens`. TTFT: arrival to the ")
                 .append("prefill's first token back at the dispatcher; TPOT: joining a decode batch to the last token, ")
                 .append("per token; decode queue: the KV's arrival on its decode unit to joining the batch.\n\n");

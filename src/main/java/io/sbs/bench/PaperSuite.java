@@ -129,7 +129,7 @@ final class PaperSuite {
             Map<String, Object> byKnowledge = decodeSuite.run(parallel, report);
             summary.put("decode_by_knowledge", byKnowledge);
             headline.put("decode_by_knowledge", byKnowledge.get("headline"));
-            Map<String, Object> coupled = decodeSuite.coupled(parallel, report, DecodeSuite.COUPLED_SECONDS);
+            Map<String, Object> coupled = decodeSuite.coupled(parallel, report);
             summary.put("coupled_pd", coupled);
             Map<String, Object> coupledHeadline = new LinkedHashMap<>();
             coupled.forEach((profile, h) -> {
