@@ -15,9 +15,9 @@ import io.sbs.sim.PrefillResult;
 import io.sbs.sim.PrefillSimulation;
 import io.sbs.sim.Signals;
 import io.sbs.sim.WorkloadRequest;
+import io.sbs.sim.workload.PaperWorkloads;
 import io.sbs.sim.workload.PoissonArrivals;
 import io.sbs.sim.workload.WorkloadGenerator;
-import io.sbs.sim.workload.PaperWorkloads;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,8 +31,8 @@ import java.util.function.ToDoubleFunction;
  * The decode experiment (issue 16): the closed loop of the paper's figure 7 on profiles {@code paper} and
  * {@code divided}, three seeds, under each output-length knowledge ({@code oracle}, {@code max-tokens},
  * {@code predicted}), every decode baseline (round robin, least batch, least KV tokens, KV and batch
- * balanced) against SBS, and SBS's placement read four ways (balanced or the paper's lexicographic key, the
- * look-ahead or the literal mask). The KV-blind baselines do not read output lengths, so they run once per
+ * balanced) against SBS, and SBS's placement read five ways (the balanced, the paper's lexicographic or a
+ * KV-first key; the look-ahead or the literal mask); then the coupled P/D run ({@link #coupled}). The KV-blind baselines do not read output lengths, so they run once per
  * profile and seed and serve every knowledge. Figures are means over the seeds.
  */
 final class DecodeSuite {
@@ -40,6 +40,7 @@ final class DecodeSuite {
     static final List<String> PROFILES = List.of("paper", "divided");
     static final List<OutputLengthKnowledge> MODES = List.of(OutputLengthKnowledge.ORACLE,
             OutputLengthKnowledge.MAX_TOKENS, OutputLengthKnowledge.PREDICTED);
+
     /** SBS's placement variants: (name in reports, mask reading, key). The first is SBS itself. */
     record Variant(String name, MaskReading reading, Selection selection) {
     }

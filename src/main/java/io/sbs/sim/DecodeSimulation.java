@@ -13,12 +13,11 @@ import io.sbs.core.PhaseDispatch;
 import io.sbs.core.PolicyRegistry;
 import io.sbs.core.SchedulingPolicy;
 import io.sbs.core.StaggeredDecodeDispatch;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 import java.util.function.ToIntFunction;
 import java.util.random.RandomGenerator;
@@ -50,7 +49,10 @@ public final class DecodeSimulation {
             ToIntFunction<RandomGenerator> outputTokens, OutputLengthKnowledge knowledge,
             IqrLexicographicDecodeAllocator.MaskReading maskReading, IqrLexicographicDecodeAllocator.Selection selection) {
 
-        /** The oracle's knowledge and SBS's own decode placement (the setting of the decode figures before issue 16). */
+        /**
+         * The oracle's knowledge (the setting of the decode figures before issue 16) and SBS's own placement;
+         * {@link #with(OutputLengthKnowledge)} gives what a live dispatcher knows.
+         */
         public Config(EngineProfile profile, SchedulingPolicy policy, int concurrency, long durationNanos,
                 long warmupNanos, long sampleNanos, long seed, ToIntFunction<RandomGenerator> promptTokens,
                 ToIntFunction<RandomGenerator> outputTokens) {
@@ -82,11 +84,12 @@ public final class DecodeSimulation {
             if (!variant()) {
                 return PolicyRegistry.standard().get(policy.name()).decodeAllocatorName();
             }
-            return "iqr-" + selection.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + (maskReading == IqrLexicographicDecodeAllocator.MaskReading.LITERAL ? "-literal" : "");
+            String reading = maskReading == IqrLexicographicDecodeAllocator.MaskReading.LITERAL ? "-literal" : "";
+            return "iqr-" + selection.name().toLowerCase(Locale.ROOT).replace('_', '-') + reading;
         }
     }
 
-    /** The model name the simulated clients ask for (the predictor keys on it). */
+    /** The model name the simulated clients ask for (the predictor keys on it); the coupled run's too. */
     static final String MODEL = "sim";
 
     private static final long MS = 1_000_000L;
@@ -207,7 +210,6 @@ public final class DecodeSimulation {
         kvSeries.add(new double[] {(events.now() - config.warmupNanos()) / 1e9, s.p10(), s.p50(), s.p90(), s.max()});
         events.schedule(events.now() + config.sampleNanos(), this::sample);
     }
-
 
     private void stepEnded(long duration, long tokens, DecodeStepEndedEvent report) {
         long now = events.now();

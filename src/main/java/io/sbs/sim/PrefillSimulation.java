@@ -102,7 +102,6 @@ public final class PrefillSimulation {
     }
 
     private static final long MS = 1_000_000L;
-    private static final String MODEL = "sim";
 
     private final Config config;
     private final EngineProfile.Prefill shape;
@@ -269,7 +268,7 @@ public final class PrefillSimulation {
         int output = wr.outputTokens();
         if (estimator != null) {
             // the simulated clients set no max_tokens: the dispatcher counts the default, or its prediction
-            output = estimator.expected(MODEL, wr.promptTokens(), InferenceRequest.DEFAULT_OUTPUT_TOKENS, false);
+            output = estimator.expected(DecodeSimulation.MODEL, wr.promptTokens(), InferenceRequest.DEFAULT_OUTPUT_TOKENS, false);
         }
         InferenceRequest r = new InferenceRequest(i, wr.promptTokens(), output, now, wr.blockHashes());
         dispatcher.arrive(r);
@@ -340,7 +339,7 @@ public final class PrefillSimulation {
         events.schedule(now + signalLatency, () -> {
             cluster.onDecodeCompleted(unit);
             if (estimator != null) {
-                estimator.finished(MODEL, truth.promptTokens(), truth.outputTokens());
+                estimator.finished(DecodeSimulation.MODEL, truth.promptTokens(), truth.outputTokens());
             }
             decodeDispatcher.signalled();
         });
