@@ -20,6 +20,9 @@ public final class BenchCommand {
                       (--prefill-instances overrides every profile's prefill instance count;
                       --signals push: engines push EndForward, the paper's setting and the default;
                       stock: no push, as stock SGLang and vLLM: first tokens and load polls only)
+              decode  [--seeds 1,2,3] [--decode-seconds 240]
+                      the decode experiment alone: output-length knowledge x profiles paper, divided x three seeds,
+                      every decode baseline against SBS, and the coupled P/D run
               replay  --trace FILE [--format azure|mooncake] [--time-scale X] [--profile NAME] [--limit N] [--seed S]
                       [--signals push|stock]
                       replays a trace through every policy
@@ -64,6 +67,13 @@ public final class BenchCommand {
                     new PaperSuite(out, seeds(o.get("seeds", "1,2")), o.getDouble("seconds", 60),
                             o.getDouble("decode-seconds", 240), (int) o.getDouble("prefill-instances", 0),
                             Signals.parse(o.get("signals", "push"))).run();
+                    System.out.println("wrote " + out.resolve("summary.json") + " and " + out.resolve("report.md"));
+                }
+                case "decode" -> {
+                    BenchOptions o = new BenchOptions(args, 1, Set.of("out", "seeds", "decode-seconds"));
+                    Path out = Path.of(o.require("out"));
+                    DecodeSuite.standalone(out, DecodeSuite.threeSeeds(seeds(o.get("seeds", "1,2,3"))),
+                            o.getDouble("decode-seconds", 240));
                     System.out.println("wrote " + out.resolve("summary.json") + " and " + out.resolve("report.md"));
                 }
                 case "replay" -> {

@@ -4,6 +4,7 @@ import io.sbs.bench.io.MarkdownTable;
 import io.sbs.bench.io.Plots;
 import io.sbs.bench.io.ProfileLoader;
 import io.sbs.bench.io.ReportWriter;
+import io.sbs.core.OutputLengthKnowledge;
 import io.sbs.core.PolicyRegistry;
 import io.sbs.core.SchedulingPolicy;
 import io.sbs.sim.DecodeResult;
@@ -33,7 +34,9 @@ import java.util.function.Supplier;
  *   <li>Prefill capacity on {@code paper} with chunks 3072 and 5120: the highest QPS under a sweep of
  *       mean-TTFT SLOs, with chunk utilization, baseline vs SBS (and earliest finish time).</li>
  *   <li>Decode: DP32, batch about 35, prompt + output about 2.5K, closed loop: throughput and the KV load
- *       per unit over time, the better of round robin and least batch vs IQR-lexicographic.</li>
+ *       per unit over time, the better of round robin and least batch vs SBS, with the output lengths the
+ *       live dispatcher knows; then {@link DecodeSuite}: every decode baseline (KV-aware ones too) on
+ *       {@code paper} and {@code divided}, three seeds, by output-length knowledge, and the coupled P/D run.</li>
  * </ol>
  */
 final class PaperSuite {
@@ -87,6 +90,7 @@ final class PaperSuite {
         return prefillInstances > 0 ? p.withPrefill(p.prefill().withInstances(prefillInstances, p.prefill().dpUnits())) : p;
     }
 
+    @SuppressWarnings("unchecked")
     Map<String, Object> run() {
         long started = System.nanoTime();
         Map<String, Object> summary = new LinkedHashMap<>();
@@ -120,6 +124,20 @@ final class PaperSuite {
             Map<String, Object> decode = decode(parallel, report);
             summary.put("decode", decode);
             headline.put("decode", decode.get("headline"));
+
+            DecodeSuite decodeSuite = new DecodeSuite(DecodeSuite.threeSeeds(seeds), decodeSeconds);
+            Map<String, Object> byKnowledge = decodeSuite.run(parallel, report);
+            summary.put("decode_by_knowledge", byKnowledge);
+            headline.put("decode_by_knowledge", byKnowledge.get("headline"));
+            Map<String, Object> coupled = decodeSuite.coupled(parallel, report);
+            summary.put("coupled_pd", coupled);
+            Map<String, Object> coupledHeadline = new LinkedHashMap<>();
+            coupled.forEach((profile, h) -> {
+                Map<String, Object> brief = new LinkedHashMap<>((Map<String, Object>) h);
+                brief.remove("policies");
+                coupledHeadline.put(profile, brief);
+            });
+            headline.put("coupled_pd", coupledHeadline);
         }
         double wall = (System.nanoTime() - started) / 1e9;
         headline.put("signals", signals.tag());
@@ -334,9 +352,9 @@ final class PaperSuite {
                 PolicyRegistry.SBS);
         List<Supplier<DecodeResult>> tasks = new ArrayList<>();
         for (String policy : policies) {
-            tasks.add(() -> DecodeSimulation.run(new DecodeSimulation.Config(profile, SchedulingPolicy.defaults(policy),
-                    concurrency, (long) ((decodeSeconds + 60) * 1e9), 60_000_000_000L, 1_000_000_000L, seeds.get(0),
-                    PaperWorkloads.DECODE_PROMPTS::sample, PaperWorkloads.DECODE_OUTPUTS::sample)));
+            // what the live dispatcher knows of output lengths (issue 16); decode_by_knowledge has the oracle's figures
+            tasks.add(() -> DecodeSimulation.run(DecodeSuite.config(profile, policy, seeds.get(0), decodeSeconds)
+                    .with(OutputLengthKnowledge.MAX_TOKENS)));
         }
         List<DecodeResult> results = parallel.all(tasks);
         DecodeResult baseline = results.get(0).throughputTps() >= results.get(1).throughputTps() ? results.get(0) : results.get(1);
@@ -376,6 +394,7 @@ final class PaperSuite {
         Plots.bandChart(out.resolve("decode_kv_band.png"), "Decode KV load per DP unit over time (DP "
                 + profile.decode().dpUnits() + "): p10-p90 band and max", "time (s)", "KV tokens per unit", band);
         Map<String, Object> headline = new LinkedHashMap<>();
+        headline.put("knowledge", OutputLengthKnowledge.MAX_TOKENS.tag());
         headline.put("baseline_throughput_tps", round(baseline.throughputTps()));
         headline.put("sbs_throughput_tps", round(sbs.throughputTps()));
         headline.put("baseline_kv_p10", round(baseline.kvLoad().p10()));
@@ -386,10 +405,11 @@ final class PaperSuite {
         headline.put("sbs_kv_max", round(sbs.kvLoad().max()));
         report.append("## Decode, profile `paper`\n\nClosed loop of ").append(concurrency)
                 .append(" requests (batch about 35 per unit), ").append(fmt(decodeSeconds))
-                .append(" measured virtual seconds. Baseline: the better of round robin and least batch (`")
+                .append(" measured virtual seconds, output lengths as the live dispatcher counts them (`max-tokens`). ")
+                .append("Baseline: the better of round robin and least batch (`")
                 .append(baseline.allocator()).append("`). Throughput ")
                 .append(String.format(Locale.ROOT, "%+.1f%%", 100 * (sbs.throughputTps() / baseline.throughputTps() - 1)))
-                .append(" for IQR-lexicographic.\n\n").append(table.render())
+                .append(" for SBS (").append(sbs.allocator()).append(").\n\n").append(table.render())
                 .append("\n![KV band](decode_kv_band.png)\n");
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("concurrency", concurrency);

@@ -15,6 +15,12 @@ import java.util.Arrays;
  */
 public record InferenceRequest(long id, int promptTokens, int outputTokens, long arrivalNanos, long[] blockHashes) {
 
+    /**
+     * Output tokens counted for a request that sets no {@code max_tokens}, unless configured otherwise
+     * ({@code sbs.decode.default-max-tokens}); the simulated clients set none, so they count this too.
+     */
+    public static final int DEFAULT_OUTPUT_TOKENS = 256;
+
     private static final long[] NO_BLOCKS = new long[0];
 
     public InferenceRequest {

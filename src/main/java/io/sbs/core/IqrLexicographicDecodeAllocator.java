@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.PriorityQueue;
 
 /**
- * Decode placement by IQR mask, then lexicographic selection (paper sections 4.3.2 and 4.3.3).
+ * Decode placement by IQR mask, then lexicographic (or balanced) selection (paper sections 4.3.2 and 4.3.3).
  *
  * <p>Implementation notes. Model: each unit is the vector {@code (b_d, k_d)}. Mask: with {@code Q1},
  * {@code Q3} the quartiles of {@code k} over the units at the start of the window (linear interpolation
@@ -15,14 +15,21 @@ import java.util.PriorityQueue;
  * would carry the unit past {@code θ} ({@code k_d + len > θ}: the paper masks units "at risk of memory
  * exhaustion or computational saturation", and a unit is at risk from the request it is about to take,
  * not only from what it holds; testing only the current {@code k_d} lets one long request turn a
- * median unit into the straggler) or when the request's prompt plus output would not fit its KV memory. Order: requests
+ * median unit into the straggler; {@link MaskReading#LITERAL} tests {@code k_d > θ} only, for comparison)
+ * or when the request's prompt plus output would not fit its KV memory. Order: requests
  * longest total first (length-based pre-sorting, "fill the valley" while the decision space is wide).
- * Choice: the unmasked unit minimizing {@code (b_d, k_d)} lexicographically, ties to the earlier unit;
- * the unit's vector is updated before the next request. Where the paper is silent: when {@code θ} masks
- * every unit that still has memory, the mask is lifted for that request (the IQR guards against outliers,
- * it must not refuse work the cluster can hold), and the request goes to the lexicographic minimum of all
- * units with memory; a request no unit has memory for stays pending.
- * Complexity: the unmasked units sit in a heap ordered by {@code (b, k)}, so a request costs O(log U) plus
+ * Choice ({@link Selection}): the unmasked unit minimizing {@code (b_d, k_d)} lexicographically (the
+ * paper's), or {@code k_d / mean(k) + b_d / mean(b)} (means over the units at the start of the window, at
+ * least 1), ties to the earlier unit; the unit's vector is updated before the next request. The balanced
+ * key is SBS's default: with batch first, KV enters only as a tie breaker and through the mask, and an
+ * immediate least-KV balancer kept a narrower band and more throughput than the paper's order on the
+ * KV-bound profile (docs/benchmarks.md, "Decode"); a step is paced by both the straggler's KV and its
+ * batch, and the dispatcher does not know their weights, so each is measured against its mean. Where the
+ * paper is silent: when {@code θ} masks every unit that still has memory, the mask is lifted for that
+ * request (the IQR guards against outliers, it must not refuse work the cluster can hold), and the request
+ * goes to the minimum, by the same key, of all units with memory; a request no unit has memory for stays
+ * pending.
+ * Complexity: the unmasked units sit in a heap ordered by the key, so a request costs O(log U) plus
  * the units it skips for lack of memory; O(U log U + R log R + R log U) in the common case, O(R * U)
  * when memory is tight everywhere.
  */
@@ -33,13 +40,40 @@ public final class IqrLexicographicDecodeAllocator implements DecodeAllocator {
             .thenComparingLong(InferenceRequest::arrivalNanos)
             .thenComparingLong(InferenceRequest::id);
 
-    private final double kappa;
+    /** How the mask reads {@code θ}: the benchmark reports both side by side. */
+    public enum MaskReading {
+        /** Masked when taking the request would carry the unit past {@code θ}: {@code k_d + len > θ}. */
+        LOOK_AHEAD,
+        /** Masked when the unit is already past {@code θ}: {@code k_d > θ}, SPEC.md section 3.4 read literally. */
+        LITERAL
+    }
 
+    /** Which unmasked unit takes the request. */
+    public enum Selection {
+        /** The least {@code (b_d, k_d)}, batch first: paper section 4.3.3 as written. */
+        LEXICOGRAPHIC,
+        /** The least {@code k_d / mean(k) + b_d / mean(b)}: KV and batch weighed together. */
+        BALANCED,
+        /** The least {@code (k_d, b_d)}, KV first: what a least-KV balancer does, with the window and the mask. */
+        KV_FIRST
+    }
+
+    private final double kappa;
+    private final MaskReading reading;
+    private final Selection selection;
+
+    /** The paper's algorithm as written, with the look-ahead mask. */
     public IqrLexicographicDecodeAllocator(double kappa) {
+        this(kappa, MaskReading.LOOK_AHEAD, Selection.LEXICOGRAPHIC);
+    }
+
+    public IqrLexicographicDecodeAllocator(double kappa, MaskReading reading, Selection selection) {
         if (!(kappa >= 0)) {
             throw new IllegalArgumentException("kappa must be >= 0");
         }
         this.kappa = kappa;
+        this.reading = reading;
+        this.selection = selection;
     }
 
     @Override
@@ -54,9 +88,9 @@ public final class IqrLexicographicDecodeAllocator implements DecodeAllocator {
             capacity[i] = units.get(i).kvCapacity();
         }
         double theta = n == 0 ? 0 : threshold(k, kappa);
-        // unmasked units by (b, k, index): the lexicographic choice is the first one with memory
-        PriorityQueue<Integer> unmasked = new PriorityQueue<>(Math.max(1, n), (x, y) -> b[x] != b[y]
-                ? Integer.compare(b[x], b[y]) : k[x] != k[y] ? Long.compare(k[x], k[y]) : Integer.compare(x, y));
+        Comparator<Integer> key = key(b, k);
+        // unmasked units by key, then index: the choice is the first one with memory
+        PriorityQueue<Integer> unmasked = new PriorityQueue<>(Math.max(1, n), key);
         List<Integer> masked = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             if (k[i] > theta) {
@@ -76,7 +110,7 @@ public final class IqrLexicographicDecodeAllocator implements DecodeAllocator {
             skipped.clear();
             while (!unmasked.isEmpty()) {
                 int i = unmasked.poll();
-                if (k[i] + need <= Math.min(theta, capacity[i])) {
+                if (k[i] + need <= capacity[i] && (reading == MaskReading.LITERAL || k[i] + need <= theta)) {
                     best = i;
                     break;
                 }
@@ -87,8 +121,7 @@ public final class IqrLexicographicDecodeAllocator implements DecodeAllocator {
             if (best < 0) {
                 // θ masks every unit that still has memory: lift the mask for this request
                 for (int i = 0; i < n; i++) {
-                    if (k[i] + need <= capacity[i]
-                            && (best < 0 || b[i] < b[best] || (b[i] == b[best] && (k[i] < k[best] || (k[i] == k[best] && i < best))))) {
+                    if (k[i] + need <= capacity[i] && (best < 0 || key.compare(i, best) < 0)) {
                         best = i;
                     }
                 }
@@ -112,6 +145,15 @@ public final class IqrLexicographicDecodeAllocator implements DecodeAllocator {
             placed.add(new Assignment(r, units.get(best).id()));
         }
         return new Allocation(placed, pending);
+    }
+
+    /** Orders unit indexes by the selection key over the live arrays {@code b}, {@code k}, then by index. */
+    private Comparator<Integer> key(int[] b, long[] k) {
+        return switch (selection) {
+            case LEXICOGRAPHIC -> DecodeKeys.batchFirst(b, k);
+            case BALANCED -> DecodeKeys.balanced(b, k);
+            case KV_FIRST -> DecodeKeys.kvFirst(b, k);
+        };
     }
 
     /** {@code θ = Q3 + κ (Q3 - Q1)} of the values. */

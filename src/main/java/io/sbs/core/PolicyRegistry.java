@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -22,6 +23,14 @@ public final class PolicyRegistry {
     public static final String POWER_OF_TWO = "power-of-two";
     public static final String CACHE_AWARE = "cache-aware";
     public static final String EARLIEST_FINISH_TIME = "earliest-finish-time";
+    /** The decode placement of SBS, in reports. */
+    public static final String SBS_DECODE_ALLOCATOR = "iqr-balanced";
+    public static final String LEAST_KV_TOKENS = "least-kv-tokens";
+    public static final String KV_BATCH_BALANCED = "kv-batch-balanced";
+
+    /** The strategies whose decode placement is a baseline (not SBS's), one per decode placement. */
+    public static final List<String> DECODE_BASELINES = List.of(ROUND_ROBIN,
+            LEAST_OUTSTANDING_TOKENS, LEAST_KV_TOKENS, KV_BATCH_BALANCED);
 
     /**
      * One registered strategy.
@@ -39,35 +48,44 @@ public final class PolicyRegistry {
     private final Map<String, Definition> definitions = new LinkedHashMap<>();
 
     private PolicyRegistry() {
-        register(new Definition(SBS, "Staggered Batch Scheduling: PBAA water filling, IQR-lexicographic decode",
-                true, "iqr-lexicographic",
-                (c, r) -> new StaggeredPrefillDispatch(c, new WaterFillingPrefillAllocator()),
-                (c, r) -> new StaggeredDecodeDispatch(c, new IqrLexicographicDecodeAllocator(c.policy().iqrKappa()))));
+        register(new Definition(SBS, "Staggered Batch Scheduling: PBAA water filling, IQR-masked balanced decode",
+                true, SBS_DECODE_ALLOCATOR,
+                (c, r) -> new StaggeredPrefillDispatch(c, new WaterFillingPrefillAllocator()), PolicyRegistry::sbsDecode));
         register(new Definition(SBS_CACHE, "Staggered Batch Scheduling with cache-aware PBAA", true,
-                "iqr-lexicographic",
+                SBS_DECODE_ALLOCATOR,
                 (c, r) -> new StaggeredPrefillDispatch(c, new CacheAwarePrefillAllocator(
-                        c.policy().cacheBlockTokens(), c.policy().cacheImbalanceGuard())),
-                (c, r) -> new StaggeredDecodeDispatch(c, new IqrLexicographicDecodeAllocator(c.policy().iqrKappa()))));
+                        c.policy().cacheBlockTokens(), c.policy().cacheImbalanceGuard())), PolicyRegistry::sbsDecode));
         register(immediate(ROUND_ROBIN, "Immediate: round robin over DP units", "round-robin",
-                (c, r) -> new RoundRobinPolicy(), true));
+                (c, r) -> new RoundRobinPolicy(), RoundRobinDecodeAllocator::new));
         register(immediate(LEAST_OUTSTANDING_TOKENS, "Immediate: least outstanding tokens per DP unit",
-                "least-batch", (c, r) -> new LeastOutstandingTokensPolicy(), false));
+                "least-batch", (c, r) -> new LeastOutstandingTokensPolicy(), LeastBatchDecodeAllocator::new));
         register(immediate(LEAST_LOADED_INSTANCE, "Immediate: least-loaded instance, then its least-loaded unit",
-                "least-batch", (c, r) -> new LeastLoadedInstancePolicy(), false));
+                "least-batch", (c, r) -> new LeastLoadedInstancePolicy(), LeastBatchDecodeAllocator::new));
         register(immediate(POWER_OF_TWO, "Immediate: power of two choices on outstanding tokens", "least-batch",
-                (c, r) -> new PowerOfTwoChoicesPolicy(r), false));
+                (c, r) -> new PowerOfTwoChoicesPolicy(r), LeastBatchDecodeAllocator::new));
         register(immediate(CACHE_AWARE, "Immediate: SGLang-router-style cache-aware routing", "least-batch",
-                (c, r) -> new CacheAwareRoutingPolicy(), false));
+                (c, r) -> new CacheAwareRoutingPolicy(), LeastBatchDecodeAllocator::new));
         register(immediate(EARLIEST_FINISH_TIME, "Immediate: earliest predicted finish time (pass-aware)",
-                "least-batch", (c, r) -> new EarliestFinishTimePolicy(), false));
+                "least-batch", (c, r) -> new EarliestFinishTimePolicy(), LeastBatchDecodeAllocator::new));
+        // KV-aware decode balancers as production runs them; prefill by input tokens, as DeepSeek's prefill balancer
+        register(immediate(LEAST_KV_TOKENS, "Immediate: least outstanding tokens (prefill), least KV tokens (decode)",
+                "least-kv-tokens", (c, r) -> new LeastOutstandingTokensPolicy(), LeastKvTokensDecodeAllocator::new));
+        register(immediate(KV_BATCH_BALANCED,
+                "Immediate: least outstanding tokens (prefill), KV tokens and batch balanced together (decode)",
+                "kv-batch-balanced", (c, r) -> new LeastOutstandingTokensPolicy(), KvBatchBalancedDecodeAllocator::new));
+    }
+
+    /** SBS's decode: the window placed by the IQR mask (look-ahead) and the balanced key (docs/algorithms.md). */
+    private static PhaseDispatch sbsDecode(ClusterState c, RandomGenerator r) {
+        return new StaggeredDecodeDispatch(c, new IqrLexicographicDecodeAllocator(c.policy().iqrKappa(),
+                IqrLexicographicDecodeAllocator.MaskReading.LOOK_AHEAD, IqrLexicographicDecodeAllocator.Selection.BALANCED));
     }
 
     private static Definition immediate(String name, String description, String decodeName,
-            BiFunction<ClusterState, RandomGenerator, RoutingPolicy> routing, boolean roundRobinDecode) {
+            BiFunction<ClusterState, RandomGenerator, RoutingPolicy> routing, Supplier<DecodeAllocator> decode) {
         return new Definition(name, description, false, decodeName,
                 (c, r) -> ImmediateDispatch.prefill(c, routing.apply(c, r)),
-                (c, r) -> ImmediateDispatch.decode(c,
-                        roundRobinDecode ? new RoundRobinDecodeAllocator() : new LeastBatchDecodeAllocator()));
+                (c, r) -> ImmediateDispatch.decode(c, decode.get()));
     }
 
     private void register(Definition d) {

@@ -5,17 +5,23 @@ import io.sbs.core.ClusterState;
 import io.sbs.core.DecodeStepEndedEvent;
 import io.sbs.core.DpUnitId;
 import io.sbs.core.InferenceRequest;
+import io.sbs.core.IqrLexicographicDecodeAllocator;
+import io.sbs.core.OutputLengthEstimator;
+import io.sbs.core.OutputLengthKnowledge;
 import io.sbs.core.Phase;
 import io.sbs.core.PhaseDispatch;
 import io.sbs.core.PolicyRegistry;
 import io.sbs.core.SchedulingPolicy;
-import java.util.ArrayDeque;
+import io.sbs.core.StaggeredDecodeDispatch;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.PriorityQueue;
+import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.ToIntFunction;
 import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Simulates the decode side: a closed loop of clients whose requests (prefill already done) reach the
@@ -40,8 +46,51 @@ public final class DecodeSimulation {
      */
     public record Config(EngineProfile profile, SchedulingPolicy policy, int concurrency, long durationNanos,
             long warmupNanos, long sampleNanos, long seed, ToIntFunction<RandomGenerator> promptTokens,
-            ToIntFunction<RandomGenerator> outputTokens) {
+            ToIntFunction<RandomGenerator> outputTokens, OutputLengthKnowledge knowledge,
+            IqrLexicographicDecodeAllocator.MaskReading maskReading, IqrLexicographicDecodeAllocator.Selection selection) {
+
+        /**
+         * The oracle's knowledge (the setting of the decode figures before issue 16) and SBS's own placement;
+         * {@link #with(OutputLengthKnowledge)} gives what a live dispatcher knows.
+         */
+        public Config(EngineProfile profile, SchedulingPolicy policy, int concurrency, long durationNanos,
+                long warmupNanos, long sampleNanos, long seed, ToIntFunction<RandomGenerator> promptTokens,
+                ToIntFunction<RandomGenerator> outputTokens) {
+            this(profile, policy, concurrency, durationNanos, warmupNanos, sampleNanos, seed, promptTokens, outputTokens,
+                    OutputLengthKnowledge.ORACLE, IqrLexicographicDecodeAllocator.MaskReading.LOOK_AHEAD,
+                    IqrLexicographicDecodeAllocator.Selection.BALANCED);
+        }
+
+        public Config with(OutputLengthKnowledge k) {
+            return new Config(profile, policy, concurrency, durationNanos, warmupNanos, sampleNanos, seed, promptTokens,
+                    outputTokens, k, maskReading, selection);
+        }
+
+        /** SBS's decode placement read another way (a staggered policy only; the baselines have no mask). */
+        public Config with(IqrLexicographicDecodeAllocator.MaskReading reading, IqrLexicographicDecodeAllocator.Selection key) {
+            return new Config(profile, policy, concurrency, durationNanos, warmupNanos, sampleNanos, seed, promptTokens,
+                    outputTokens, knowledge, reading, key);
+        }
+
+        /** Whether this is SBS with a decode placement other than its own. */
+        boolean variant() {
+            return PolicyRegistry.standard().get(policy.name()).staggered()
+                    && (maskReading != IqrLexicographicDecodeAllocator.MaskReading.LOOK_AHEAD
+                            || selection != IqrLexicographicDecodeAllocator.Selection.BALANCED);
+        }
+
+        /** The decode placement's name in reports: {@code iqr-balanced}, {@code iqr-lexicographic-literal}, ... */
+        String allocatorName() {
+            if (!variant()) {
+                return PolicyRegistry.standard().get(policy.name()).decodeAllocatorName();
+            }
+            String reading = maskReading == IqrLexicographicDecodeAllocator.MaskReading.LITERAL ? "-literal" : "";
+            return "iqr-" + selection.name().toLowerCase(Locale.ROOT).replace('_', '-') + reading;
+        }
     }
+
+    /** The model name the simulated clients ask for (the predictor keys on it); the coupled run's too. */
+    static final String MODEL = "sim";
 
     private static final long MS = 1_000_000L;
 
@@ -52,10 +101,14 @@ public final class DecodeSimulation {
     private final SplittableRandom jitter;
     private final ClusterState cluster;
     private final SimulatedDispatcher dispatcher;
-    private final List<Instance> instances = new ArrayList<>();
+    private final List<DecodeInstance> instances = new ArrayList<>();
     private final long dispatchLatency;
     private final long signalLatency;
     private final long handover;
+    /** Null for the oracle. */
+    private final @Nullable OutputLengthEstimator estimator;
+    /** True output lengths by request id, which the engine runs and the dispatcher may not see. */
+    private final Map<Long, Integer> trueOutput = new HashMap<>();
     private long nextId;
     private long generatedTokens;
     private long completed;
@@ -73,14 +126,31 @@ public final class DecodeSimulation {
         this.dispatchLatency = Math.round(config.profile().network().dispatchLatencyMs() * MS);
         this.signalLatency = Math.round(config.profile().network().signalLatencyMs() * MS);
         this.handover = Math.round(config.profile().network().kvTransferMs() * MS);
-        for (int i = 0; i < shape.instances(); i++) {
-            String id = "decode-" + i;
-            cluster.addInstance(id, Phase.DECODE, shape.dpUnits(), 1, shape.kvCapacityTokens(), 0);
-            instances.add(new Instance(id));
-        }
-        PhaseDispatch dispatch = PolicyRegistry.standard().decode(config.policy().name(), cluster,
-                new SplittableRandom(config.seed() * 31 + 7));
+        instances.addAll(DecodeInstance.start(cluster, shape, shape.instances(), events, jitter, new DecodeInstance.Listener() {
+            @Override
+            public void stepEnded(long durationNanos, long tokens, DecodeStepEndedEvent report) {
+                DecodeSimulation.this.stepEnded(durationNanos, tokens, report);
+            }
+
+            @Override
+            public void finished(InferenceRequest request, DpUnitId unit, long startedAt) {
+                DecodeSimulation.this.finished(request, unit, startedAt);
+            }
+        }));
+        PhaseDispatch dispatch = decodeDispatch(config, cluster);
+        this.estimator = config.knowledge() == OutputLengthKnowledge.ORACLE ? null
+                : new OutputLengthEstimator(config.knowledge());
         this.dispatcher = new SimulatedDispatcher(events, dispatch, this::send);
+    }
+
+    /** The policy's decode strategy, or SBS with the placement variant the config asks for. */
+    static PhaseDispatch decodeDispatch(Config config, ClusterState cluster) {
+        if (config.variant()) {
+            return new StaggeredDecodeDispatch(cluster, new IqrLexicographicDecodeAllocator(config.policy().iqrKappa(),
+                    config.maskReading(), config.selection()));
+        }
+        return PolicyRegistry.standard().decode(config.policy().name(), cluster,
+                new SplittableRandom(config.seed() * 31 + 7));
     }
 
     public static DecodeResult run(Config config) {
@@ -96,7 +166,7 @@ public final class DecodeSimulation {
         events.runUntil(config.durationNanos());
         double seconds = (config.durationNanos() - config.warmupNanos()) / 1e9;
         return new DecodeResult(config.policy().name(),
-                PolicyRegistry.standard().get(config.policy().name()).decodeAllocatorName(),
+                config.allocatorName(),
                 generatedTokens / seconds, completed, tpotMs.stats(), kvSamples.stats(), stepMs.stats(), kvSeries);
     }
 
@@ -105,28 +175,35 @@ public final class DecodeSimulation {
         long now = events.now();
         int prompt = Math.max(1, config.promptTokens().applyAsInt(lengths));
         int output = Math.max(1, config.outputTokens().applyAsInt(lengths));
-        InferenceRequest r = new InferenceRequest(nextId++, prompt, output, now);
-        dispatcher.arrive(r);
+        long id = nextId++;
+        trueOutput.put(id, output);
+        // the simulated clients set no max_tokens: the dispatcher counts the live default for them
+        int expected = estimator == null ? output
+                : estimator.expected(MODEL, prompt, InferenceRequest.DEFAULT_OUTPUT_TOKENS, false);
+        dispatcher.arrive(new InferenceRequest(id, prompt, expected, now));
     }
 
     private void send(List<Assignment> assignments) {
         long now = events.now();
         for (Assignment a : assignments) {
             cluster.recordDispatchLatency(Phase.DECODE, dispatchLatency);
-            Instance inst = instances.get(Integer.parseInt(a.unit().instanceId().substring("decode-".length())));
+            DecodeInstance inst = instances.get(DecodeInstance.indexOf(a.unit().instanceId()));
             int rank = a.unit().dpRank();
             InferenceRequest r = a.request();
-            events.schedule(now + dispatchLatency + handover, () -> inst.receive(r, rank));
+            InferenceRequest truth = new InferenceRequest(r.id(), r.promptTokens(), trueOutput.remove(r.id()),
+                    r.arrivalNanos());
+            // the engine runs the true length; its report counts what the dispatcher expected it to hold
+            events.schedule(now + dispatchLatency + handover, () -> inst.receive(truth, rank, r.totalTokens()));
         }
     }
 
     private void sample() {
         double[] ks = new double[instances.size() * shape.dpUnits()];
         int n = 0;
-        for (Instance inst : instances) {
-            for (Unit u : inst.units) {
-                ks[n++] = u.kv;
-                kvSamples.add(u.kv);
+        for (DecodeInstance inst : instances) {
+            for (long kv : inst.kv()) {
+                ks[n++] = kv;
+                kvSamples.add(kv);
             }
         }
         Stats s = Stats.of(ks, n);
@@ -134,124 +211,30 @@ public final class DecodeSimulation {
         events.schedule(events.now() + config.sampleNanos(), this::sample);
     }
 
-    private record Running(InferenceRequest request, long finishStep, long startedAt) {
+    private void stepEnded(long duration, long tokens, DecodeStepEndedEvent report) {
+        long now = events.now();
+        if (now > config.warmupNanos()) {
+            stepMs.add(duration / (double) MS);
+            generatedTokens += tokens;
+        }
+        events.schedule(now + signalLatency, () -> {
+            cluster.onDecodeStepEnded(report, events.now());
+            dispatcher.signalled();
+        });
     }
 
-    private static final class Unit {
-        final PriorityQueue<Running> running = new PriorityQueue<>(
-                (a, b) -> a.finishStep != b.finishStep ? Long.compare(a.finishStep, b.finishStep)
-                        : Long.compare(a.request.id(), b.request.id()));
-        final ArrayDeque<InferenceRequest> waiting = new ArrayDeque<>();
-        long kv;
-        long reserved;
-        int receivedRequests;
-        long receivedKv;
-    }
-
-    private final class Instance {
-        final String id;
-        final List<Unit> units = new ArrayList<>();
-        long step;
-        boolean stepping;
-
-        Instance(String id) {
-            this.id = id;
-            for (int d = 0; d < shape.dpUnits(); d++) {
-                units.add(new Unit());
-            }
+    private void finished(InferenceRequest r, DpUnitId unit, long startedAt) {
+        long now = events.now();
+        if (now > config.warmupNanos()) {
+            completed++;
+            tpotMs.add((now - startedAt) / (double) MS / r.outputTokens());
         }
-
-        void receive(InferenceRequest r, int rank) {
-            Unit u = units.get(rank);
-            u.waiting.add(r);
-            u.receivedRequests++;
-            u.receivedKv += r.totalTokens();
-            if (!stepping) {
-                startStep();
+        events.schedule(now + signalLatency, () -> {
+            cluster.onDecodeCompleted(unit);
+            if (estimator != null) {
+                estimator.finished(MODEL, r.promptTokens(), r.outputTokens());
             }
-        }
-
-        void startStep() {
-            long now = events.now();
-            double straggler = 0;
-            long batch = 0;
-            for (Unit u : units) {
-                while (!u.waiting.isEmpty()
-                        && u.reserved + u.waiting.peek().totalTokens() <= shape.kvCapacityTokens()) {
-                    InferenceRequest r = u.waiting.poll();
-                    u.reserved += r.totalTokens();
-                    u.kv += r.promptTokens();
-                    u.running.add(new Running(r, step + r.outputTokens(), now));
-                }
-                int b = u.running.size();
-                batch += b;
-                straggler = Math.max(straggler, shape.kvMsPerKToken() * u.kv / 1000.0 + shape.batchMsPerRequest() * b);
-            }
-            if (batch == 0) {
-                stepping = false;
-                return;
-            }
-            stepping = true;
-            double ms = shape.t0Ms() + straggler + shape.sharedMsPerRequest() * batch;
-            ms *= 1 + shape.jitterFraction() * (2 * jitter.nextDouble() - 1);
-            long duration = Math.max(1, Math.round(ms * MS));
-            events.schedule(now + duration, () -> endStep(duration));
-        }
-
-        void endStep(long duration) {
-            long now = events.now();
-            step++;
-            boolean measured = now > config.warmupNanos();
-            if (measured) {
-                stepMs.add(duration / (double) MS);
-            }
-            int[] batch = new int[units.size()];
-            long[] kv = new long[units.size()];
-            int[] received = new int[units.size()];
-            long[] receivedKv = new long[units.size()];
-            for (int d = 0; d < units.size(); d++) {
-                Unit u = units.get(d);
-                int b = u.running.size();
-                u.kv += b;
-                if (measured) {
-                    generatedTokens += b;
-                }
-                while (!u.running.isEmpty() && u.running.peek().finishStep <= step) {
-                    Running done = u.running.poll();
-                    InferenceRequest r = done.request;
-                    u.kv -= r.totalTokens();
-                    u.reserved -= r.totalTokens();
-                    finish(done, new DpUnitId(id, d));
-                }
-                batch[d] = u.running.size() + u.waiting.size();
-                long waitingKv = 0;
-                for (InferenceRequest w : u.waiting) {
-                    waitingKv += w.promptTokens();
-                }
-                kv[d] = u.kv + waitingKv;
-                received[d] = u.receivedRequests;
-                receivedKv[d] = u.receivedKv;
-                u.receivedRequests = 0;
-                u.receivedKv = 0;
-            }
-            DecodeStepEndedEvent e = new DecodeStepEndedEvent(id, now, duration, batch, kv, received, receivedKv);
-            events.schedule(now + signalLatency, () -> {
-                cluster.onDecodeStepEnded(e, events.now());
-                dispatcher.signalled();
-            });
-            startStep();
-        }
-
-        void finish(Running done, DpUnitId unit) {
-            long now = events.now();
-            if (now > config.warmupNanos()) {
-                completed++;
-                tpotMs.add((now - done.startedAt) / (double) MS / done.request.outputTokens());
-            }
-            events.schedule(now + signalLatency, () -> {
-                cluster.onDecodeCompleted(unit);
-                issue();
-            });
-        }
+            issue();
+        });
     }
 }

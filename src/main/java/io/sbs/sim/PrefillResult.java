@@ -17,11 +17,14 @@ import java.util.Map;
  * @param completedPromptTokens prompt tokens of the completed requests
  * @param lastFirstTokenNanos   virtual time of the last completed request's first token (0 when none)
  * @param readiness     pass boundaries each signal established, over every instance ({@link ReadinessSource})
+ * @param tpotMs        coupled P/D only ({@link Stats#EMPTY} otherwise): time per output token in milliseconds,
+ *                      from joining a decode batch to the last token
+ * @param decodeQueueMs coupled P/D only: milliseconds from the KV's arrival on the decode unit to joining its batch
  */
 public record PrefillResult(String policy, boolean saturated, int completed, int unfinished, int lost, Stats ttft, Stats schedulerQueue,
         Stats deviceQueue, double chunkUtilization, Stats passMillis, long watchdogFires, long overloadedTicks,
         int maxBuffered, long events, long completedPromptTokens, long lastFirstTokenNanos,
-        Map<ReadinessSource, Long> readiness) {
+        Map<ReadinessSource, Long> readiness, Stats tpotMs, Stats decodeQueueMs) {
 
     public PrefillResult {
         readiness = Map.copyOf(readiness);

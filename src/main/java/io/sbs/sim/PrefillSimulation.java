@@ -2,10 +2,13 @@ package io.sbs.sim;
 
 import io.sbs.core.Assignment;
 import io.sbs.core.ClusterState;
+import io.sbs.core.DecodeStepEndedEvent;
 import io.sbs.core.DpUnitId;
 import io.sbs.core.ForwardEndedEvent;
 import io.sbs.core.InferenceRequest;
 import io.sbs.core.LoadPolledEvent;
+import io.sbs.core.OutputLengthEstimator;
+import io.sbs.core.OutputLengthKnowledge;
 import io.sbs.core.Phase;
 import io.sbs.core.PhaseDispatch;
 import io.sbs.core.PolicyRegistry;
@@ -20,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Simulates the prefill side of the cluster: clients, the dispatcher (the core's {@link PhaseDispatch}
@@ -50,14 +54,28 @@ public final class PrefillSimulation {
      *                         no more than that)
      * @param signals          whether the engines push EndForward ({@link Signals#PUSH}) or behave as stock
      *                         engines do ({@link Signals#STOCK})
+     * @param coupling         with a decode side, each request is decoded after its prefill (coupled P/D);
+     *                         null for prefill alone
      */
     public record Config(EngineProfile profile, SchedulingPolicy policy, List<WorkloadRequest> workload, long seed,
             long warmupNanos, long pollIntervalNanos, long drainNanos, long giveUpNanos, List<Fault> faults,
-            Signals signals) {
+            Signals signals, @Nullable Coupling coupling) {
 
         public Config {
             workload = List.copyOf(workload);
             faults = List.copyOf(faults);
+        }
+
+        public Config(EngineProfile profile, SchedulingPolicy policy, List<WorkloadRequest> workload, long seed,
+                long warmupNanos, long pollIntervalNanos, long drainNanos, long giveUpNanos, List<Fault> faults,
+                Signals signals) {
+            this(profile, policy, workload, seed, warmupNanos, pollIntervalNanos, drainNanos, giveUpNanos, faults,
+                    signals, null);
+        }
+
+        public Config with(Coupling c) {
+            return new Config(profile, policy, workload, seed, warmupNanos, pollIntervalNanos, drainNanos, giveUpNanos,
+                    faults, signals, c);
         }
 
         public Config(EngineProfile profile, SchedulingPolicy policy, List<WorkloadRequest> workload, long seed,
@@ -69,6 +87,18 @@ public final class PrefillSimulation {
         public Config(EngineProfile profile, SchedulingPolicy policy, List<WorkloadRequest> workload, long seed) {
             this(profile, policy, workload, seed, 0, 100_000_000L, 60_000_000_000L, Long.MAX_VALUE, List.of());
         }
+    }
+
+    /**
+     * The decode side of a coupled P/D run: the profile's decode instances (as many as {@code decodeInstances}),
+     * the policy's decode strategy choosing each request's decode unit in the window that chose its prefill
+     * unit (as the live dispatch loop pairs them), the KV handed over after the prefill, then decoded to its
+     * true length.
+     *
+     * @param knowledge what the dispatcher counts for output lengths (never the oracle unless a benchmark
+     *                  says it measures one)
+     */
+    public record Coupling(int decodeInstances, OutputLengthKnowledge knowledge) {
     }
 
     private static final long MS = 1_000_000L;
@@ -94,6 +124,20 @@ public final class PrefillSimulation {
     private final int[] unitRank;
     private final Stats.Sample chunkUtil = new Stats.Sample();
     private final Stats.Sample passMillis = new Stats.Sample();
+    // coupled P/D only
+    private final @Nullable SimulatedDispatcher decodeDispatcher;
+    private final List<DecodeInstance> decodeInstances = new ArrayList<>();
+    private final @Nullable OutputLengthEstimator estimator;
+    private final long[] prefillEndAt;
+    private final long[] decodeDecidedAt;
+    private final int[] decodeInstance;
+    private final int[] decodeRank;
+    private final long[] expectedKv;
+    private final Stats.Sample tpotMs = new Stats.Sample();
+    private final Stats.Sample decodeQueueMs = new Stats.Sample();
+    private final long kvTransfer;
+    private int decoded;
+    private int prefilled;
 
     private PrefillSimulation(Config config) {
         this.config = config;
@@ -115,6 +159,41 @@ public final class PrefillSimulation {
                 new SplittableRandom(config.seed() * 31 + 7));
         this.dispatcher = new SimulatedDispatcher(events, dispatch, this::send);
         int n = config.workload().size();
+        Coupling coupling = config.coupling();
+        this.kvTransfer = Math.round(config.profile().network().kvTransferMs() * MS);
+        this.prefillEndAt = new long[coupling == null ? 0 : n];
+        this.decodeDecidedAt = new long[coupling == null ? 0 : n];
+        this.decodeInstance = new int[coupling == null ? 0 : n];
+        this.decodeRank = new int[coupling == null ? 0 : n];
+        this.expectedKv = new long[coupling == null ? 0 : n];
+        Arrays.fill(prefillEndAt, -1);
+        Arrays.fill(decodeDecidedAt, -1);
+        if (coupling == null) {
+            this.decodeDispatcher = null;
+            this.estimator = null;
+        } else {
+            EngineProfile.Decode d = config.profile().decode();
+            SplittableRandom decodeJitter = new SplittableRandom(config.seed() * 17 + 3);
+            decodeInstances.addAll(DecodeInstance.start(cluster, d, coupling.decodeInstances(), events, decodeJitter,
+                    new DecodeInstance.Listener() {
+                        @Override
+                        public void stepEnded(long durationNanos, long tokens, DecodeStepEndedEvent report) {
+                            events.schedule(events.now() + signalLatency, () -> {
+                                cluster.onDecodeStepEnded(report, events.now());
+                                decodeDispatcher.signalled();
+                            });
+                        }
+
+                        @Override
+                        public void finished(InferenceRequest request, DpUnitId unit, long startedAt) {
+                            decodeFinished(request, unit, startedAt);
+                        }
+                    }));
+            this.decodeDispatcher = new SimulatedDispatcher(events, PolicyRegistry.standard().decode(
+                    config.policy().name(), cluster, new SplittableRandom(config.seed() * 37 + 11)), this::sendDecode);
+            this.estimator = coupling.knowledge() == OutputLengthKnowledge.ORACLE ? null
+                    : new OutputLengthEstimator(coupling.knowledge());
+        }
         arrivalAt = new long[n];
         dispatchedAt = new long[n];
         reachedAt = new long[n];
@@ -152,7 +231,7 @@ public final class PrefillSimulation {
         long stopAt = lastArrival + config.drainNanos();
         done = 0;
         int oldest = 0;
-        while (!events.isEmpty() && events.now() <= stopAt && done < w.size()) {
+        while (!events.isEmpty() && events.now() <= stopAt && (done < w.size() || decodesLeft())) {
             if (!events.runUntil(Math.min(stopAt, events.now() + 1_000 * MS), abandon)) {
                 break;
             }
@@ -174,6 +253,11 @@ public final class PrefillSimulation {
         return measure(stopAt);
     }
 
+    /** Coupled P/D: requests whose first token came and whose decode has not finished. */
+    private boolean decodesLeft() {
+        return decodeDispatcher != null && decoded < prefilled;
+    }
+
     private int done;
     private boolean saturated;
 
@@ -181,7 +265,12 @@ public final class PrefillSimulation {
         long now = events.now();
         WorkloadRequest wr = config.workload().get(i);
         arrivalAt[i] = now;
-        InferenceRequest r = new InferenceRequest(i, wr.promptTokens(), wr.outputTokens(), now, wr.blockHashes());
+        int output = wr.outputTokens();
+        if (estimator != null) {
+            // the simulated clients set no max_tokens: the dispatcher counts the default, or its prediction
+            output = estimator.expected(DecodeSimulation.MODEL, wr.promptTokens(), InferenceRequest.DEFAULT_OUTPUT_TOKENS, false);
+        }
+        InferenceRequest r = new InferenceRequest(i, wr.promptTokens(), output, now, wr.blockHashes());
         dispatcher.arrive(r);
         if (i + 1 < config.workload().size()) {
             events.schedule(config.workload().get(i + 1).arrivalNanos(), () -> arrive(i + 1));
@@ -199,6 +288,61 @@ public final class PrefillSimulation {
             unitRank[i] = rank;
             events.schedule(now + dispatchLatency, () -> inst.receive(i, rank));
         }
+        if (decodeDispatcher != null && !assignments.isEmpty()) {
+            // as the live dispatch loop: a cycle's prefill decisions enter the decode strategy together
+            for (Assignment a : assignments) {
+                decodeDispatcher.arrive(a.request());
+            }
+            decodeDispatcher.signalled();
+        }
+    }
+
+    private void sendDecode(List<Assignment> assignments) {
+        long now = events.now();
+        for (Assignment a : assignments) {
+            int i = (int) a.request().id();
+            cluster.recordDispatchLatency(Phase.DECODE, dispatchLatency);
+            decodeDecidedAt[i] = now;
+            decodeInstance[i] = DecodeInstance.indexOf(a.unit().instanceId());
+            decodeRank[i] = a.unit().dpRank();
+            expectedKv[i] = a.request().totalTokens();
+            handOver(i);
+        }
+    }
+
+    /**
+     * Once request {@code i} has both its prefill done and its decode unit chosen, its KV moves: the decode
+     * server got the request {@code dispatchLatency} after the decision and pulls the KV when the prefill
+     * ends, which takes {@code kvTransfer}.
+     */
+    private void handOver(int i) {
+        if (prefillEndAt[i] < 0 || decodeDecidedAt[i] < 0) {
+            return;
+        }
+        long at = Math.max(prefillEndAt[i], decodeDecidedAt[i] + dispatchLatency) + kvTransfer;
+        WorkloadRequest wr = config.workload().get(i);
+        InferenceRequest truth = new InferenceRequest(i, wr.promptTokens(), wr.outputTokens(), at);
+        DecodeInstance inst = decodeInstances.get(decodeInstance[i]);
+        int rank = decodeRank[i];
+        long expected = expectedKv[i];
+        events.schedule(at, () -> inst.receive(truth, rank, expected));
+    }
+
+    private void decodeFinished(InferenceRequest truth, DpUnitId unit, long startedAt) {
+        long now = events.now();
+        int i = (int) truth.id();
+        decoded++;
+        if (config.workload().get(i).arrivalNanos() >= config.warmupNanos()) {
+            tpotMs.add((now - startedAt) / (double) MS / truth.outputTokens());
+            decodeQueueMs.add((startedAt - truth.arrivalNanos()) / (double) MS);
+        }
+        events.schedule(now + signalLatency, () -> {
+            cluster.onDecodeCompleted(unit);
+            if (estimator != null) {
+                estimator.finished(DecodeSimulation.MODEL, truth.promptTokens(), truth.outputTokens());
+            }
+            decodeDispatcher.signalled();
+        });
     }
 
     private void poll(Instance inst) {
@@ -317,6 +461,11 @@ public final class PrefillSimulation {
                 int i = (int) r;
                 firstTokenAt[i] = now + signalLatency;
                 done++;
+                if (decodeDispatcher != null) {
+                    prefilled++;
+                    prefillEndAt[i] = now;
+                    handOver(i);
+                }
                 DpUnitId unit = new DpUnitId(id, unitRank[i]);
                 int prompt = config.workload().get(i).promptTokens();
                 events.schedule(now + signalLatency, () -> {
@@ -381,6 +530,6 @@ public final class PrefillSimulation {
         return new PrefillResult(config.policy().name(), saturated, completed, unfinished, lostCount, ttft.stats(),
                 schedQueue.stats(), deviceQueue.stats(), chunkUtil.mean(), passMillis.stats(), watchdogFires,
                 dispatcher.overloadedTicks(), dispatcher.maxBuffered(), events.processed(), completedTokens,
-                lastFirstToken, readiness);
+                lastFirstToken, readiness, tpotMs.stats(), decodeQueueMs.stats());
     }
 }

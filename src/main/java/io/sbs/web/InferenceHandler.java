@@ -58,8 +58,6 @@ final class InferenceHandler {
     // a repeated key would let one body say two things (last wins); refused as malformed JSON
     private static final JsonMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
-    /** Output tokens counted for a request without {@code max_tokens}. */
-    private static final int DEFAULT_OUTPUT_TOKENS = 256;
 
     private final DispatchLoop loop;
     private final Admission admission;
@@ -70,6 +68,7 @@ final class InferenceHandler {
     private final PromptTokens promptTokens;
     private final DispatcherMetrics metrics;
     private final AtomicLong ids = new AtomicLong();
+    private final OutputLengths outputLengths;
 
     InferenceHandler(DispatchLoop loop, Admission admission, EngineCluster cluster, SbsProperties properties,
             PromptTokens promptTokens, DispatcherMetrics metrics) {
@@ -81,6 +80,7 @@ final class InferenceHandler {
         this.properties = properties;
         this.promptTokens = promptTokens;
         this.metrics = metrics;
+        this.outputLengths = new OutputLengths(properties.decode());
     }
 
     Mono<ServerResponse> chat(ServerRequest request) {
@@ -138,7 +138,8 @@ final class InferenceHandler {
                     return invalid("the prompt has " + about + prompt + " tokens, more than the "
                             + properties.maxPromptTokens() + " this service accepts");
                 }
-                int output = maxTokens == null || maxTokens.isNull() ? DEFAULT_OUTPUT_TOKENS : maxTokens.intValue();
+                Integer asked = maxTokens == null || maxTokens.isNull() ? null : maxTokens.intValue();
+                int output = outputLengths.requested(asked);
                 // as OpenAI answers: the prompt and the completion asked for must fit the model's context
                 if ((long) prompt + output > properties.maxContextTokens()) {
                     return invalid("this service's maximum context length is " + properties.maxContextTokens()
@@ -151,10 +152,14 @@ final class InferenceHandler {
                 }
                 long id = ids.incrementAndGet();
                 String rid = requestId != null && !requestId.isBlank() ? requestId : "req-" + id;
-                InferenceRequest inference = new InferenceRequest(id, prompt, output, loop.now());
+                String model = body.path("model").asString("");
+                // the decode placement counts the expected output; the context check above and the shared
+                // record below keep what the client asked for
+                InferenceRequest inference = new InferenceRequest(id, prompt,
+                        outputLengths.expected(model, prompt, asked), loop.now());
                 Admission.Ticket ticket = admission.admit(inference, () -> new AcceptedRequest(rid, nodeId, path,
                         body.toString(), prompt, output, System.currentTimeMillis()));
-                Call call = new Call(inference, ticket, rid, path, body);
+                Call call = new Call(inference, ticket, rid, path, body, model);
                 return body.path("stream").asBoolean(false) ? stream(call) : whole(call);
             });
         });
@@ -177,17 +182,51 @@ final class InferenceHandler {
         final String rid;
         final String path;
         final ObjectNode body;
+        final String model;
         final String policy = loop.snapshot().policy();
+        /** Chunks of a stream that carried choices, and the output tokens an answer's usage reported (-1: none). */
+        final AtomicLong streamedChunks = new AtomicLong();
+        final AtomicLong reportedOutput = new AtomicLong(-1);
         final AtomicBoolean firstTokenSeen = new AtomicBoolean();
         final AtomicLong sentAt = new AtomicLong(Long.MIN_VALUE);
         volatile DispatchLoop.Dispatched dispatched;
 
-        Call(InferenceRequest request, Admission.Ticket ticket, String rid, String path, ObjectNode body) {
+        Call(InferenceRequest request, Admission.Ticket ticket, String rid, String path, ObjectNode body, String model) {
             this.request = request;
             this.ticket = ticket;
             this.rid = rid;
             this.path = path;
             this.body = body;
+            this.model = model;
+        }
+
+        /** Reads what an engine's answer (or one chunk of a stream) says of the output produced. */
+        void saw(String data) {
+            // a stream's chunks are counted, not parsed: only the one with usage (the last, or a whole answer) is read
+            if (data.contains("\"usage\"")) {
+                try {
+                    JsonNode tokens = JSON.readTree(data).path("usage").path("completion_tokens");
+                    if (tokens.isIntegralNumber()) {
+                        reportedOutput.set(tokens.asLong());
+                    }
+                } catch (JacksonException e) {
+                    // not JSON (an engine's own error text): nothing to learn from it
+                }
+            } else if (data.contains("\"choices\"")) {
+                streamedChunks.incrementAndGet();
+            }
+        }
+
+        /**
+         * The request ended with its answer complete: the output it produced teaches the predictor. The usage
+         * an engine reports counts; a stream without usage counts its chunks, one token each as SGLang and vLLM
+         * stream by default. Failed or cancelled requests teach nothing: their length says nothing of the model's.
+         */
+        void completed() {
+            long output = reportedOutput.get() >= 0 ? reportedOutput.get() : streamedChunks.get();
+            if (output > 0) {
+                outputLengths.finished(model, request.promptTokens(), (int) Math.min(Integer.MAX_VALUE, output));
+            }
         }
 
         void decided(DispatchLoop.Dispatched d) {
@@ -272,7 +311,10 @@ final class InferenceHandler {
         Flux<ServerSentEvent<String>> events = call.ticket.decided()
                 .flatMapMany(d -> {
                     call.decided(d);
-                    return call.events().doOnNext(data -> call.firstToken());
+                    return call.events().doOnNext(data -> {
+                        call.firstToken();
+                        call.saw(data);
+                    }).doOnComplete(call::completed);
                 })
                 // before the answer goes out, not after (doFinally): the client may send its next request at once
                 .doOnTerminate(call::finished).doOnCancel(call::finished)
@@ -290,7 +332,11 @@ final class InferenceHandler {
         return call.ticket.decided()
                 .flatMap(d -> {
                     call.decided(d);
-                    return call.answer().doOnNext(answer -> call.firstToken());
+                    return call.answer().doOnNext(answer -> {
+                        call.firstToken();
+                        call.saw(answer);
+                        call.completed();
+                    });
                 })
                 // before the answer goes out, not after (doFinally): the client may send its next request at once
                 .doOnTerminate(call::finished).doOnCancel(call::finished)

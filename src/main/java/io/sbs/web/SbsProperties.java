@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import io.sbs.core.InferenceRequest;
+import io.sbs.core.OutputLengthKnowledge;
 import io.sbs.state.LeaseTimings;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -36,6 +38,7 @@ import org.springframework.validation.annotation.Validated;
  * @param requestReadTimeout a request's body must arrive without a pause this long, and whole within three
  *                          times it; a slower client gets 408 and its connection is closed (default 10 s); the
  *                          headers are bounded by {@code server.netty.idle-timeout}
+ * @param decode            what the decode placement counts for a request's output length
  */
 @Validated
 @ConfigurationProperties(prefix = SbsProperties.PREFIX)
@@ -43,7 +46,7 @@ public record SbsProperties(String policy, int maxPromptTokens, Duration engineT
         @Nullable String engineToken, int maxBuffered, Duration maxQueueTime, Map<String, Path> tokenizers,
         @Nullable Path defaultTokenizer,
         List<Instance> instances, Embedded embedded, State state, Preview preview, int maxContextTokens,
-        EnginePush enginePush, InstanceNetworks instanceNetworks, Duration requestReadTimeout) {
+        EnginePush enginePush, InstanceNetworks instanceNetworks, Duration requestReadTimeout, Decode decode) {
 
     public static final String PREFIX = "sbs";
 
@@ -67,6 +70,44 @@ public record SbsProperties(String policy, int maxPromptTokens, Duration engineT
         enginePush = enginePush == null ? new EnginePush(false) : enginePush;
         instanceNetworks = instanceNetworks == null ? new InstanceNetworks(null, null) : instanceNetworks;
         requestReadTimeout = requestReadTimeout == null ? Duration.ofSeconds(10) : requestReadTimeout;
+        decode = decode == null ? new Decode(null, 0) : decode;
+    }
+
+    /**
+     * Output lengths for the decode placement ({@code sbs.decode.*}): a request's KV footprint on its decode
+     * unit is its prompt plus the output the dispatcher expects.
+     *
+     * @param outputLength     {@code max-tokens} (the default): the request's {@code max_tokens}, or
+     *                         {@code defaultMaxTokens} when it sets none; {@code predicted}: the mean output of
+     *                         recent finished requests of the same model and prompt-length bucket (learned from
+     *                         the engines' usage), capped by the request's {@code max_tokens} (docs/operations.md)
+     * @param defaultMaxTokens output tokens counted for a request without {@code max_tokens}, and before the
+     *                         predictor has learned (default 256)
+     */
+    public record Decode(@Nullable String outputLength, int defaultMaxTokens) {
+
+        public Decode {
+            outputLength = outputLength == null ? OutputLengthKnowledge.MAX_TOKENS.tag() : outputLength;
+            OutputLengthKnowledge k;
+            try {
+                k = OutputLengthKnowledge.parse(outputLength);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("sbs.decode.output-length must be max-tokens or predicted, was '"
+                        + outputLength + "'", e);
+            }
+            if (k == OutputLengthKnowledge.ORACLE) {
+                throw new IllegalArgumentException("sbs.decode.output-length must be max-tokens or predicted: no "
+                        + "dispatcher knows the true output length");
+            }
+            if (defaultMaxTokens < 0) {
+                throw new IllegalArgumentException("sbs.decode.default-max-tokens must be >= 0, was " + defaultMaxTokens);
+            }
+            defaultMaxTokens = defaultMaxTokens == 0 ? InferenceRequest.DEFAULT_OUTPUT_TOKENS : defaultMaxTokens;
+        }
+
+        public OutputLengthKnowledge knowledge() {
+            return OutputLengthKnowledge.parse(outputLength);
+        }
     }
 
     /**

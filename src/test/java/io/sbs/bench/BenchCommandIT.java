@@ -27,8 +27,8 @@ class BenchCommandIT {
             "--decode-seconds", "10"});
         assertThat(code).isZero();
         JsonNode h = JSON.readTree(out.resolve("summary.json").toFile()).get("headline");
-        assertThat(fields(h)).containsExactlyInAnyOrder("paper", "divided", "long", "decode", "signals",
-                "wall_seconds");
+        assertThat(fields(h)).containsExactlyInAnyOrder("paper", "divided", "long", "decode", "decode_by_knowledge",
+                "coupled_pd", "signals", "wall_seconds");
         assertThat(h.get("signals").asString()).isEqualTo("push");
         for (String profile : new String[] {"paper", "divided", "long"}) {
             for (String map : new String[] {"ttft_reduction_by_load", "ttft_reduction_vs_eft_by_load"}) {
@@ -47,7 +47,25 @@ class BenchCommandIT {
             assertThat(chunk.get("sbs_chunk_util").asDouble()).isBetween(0.0, 1.0);
         }
         assertThat(fields(h.get("decode"))).containsExactlyInAnyOrder("baseline_throughput_tps", "sbs_throughput_tps",
-                "baseline_kv_p10", "baseline_kv_p90", "baseline_kv_max", "sbs_kv_p10", "sbs_kv_p90", "sbs_kv_max");
+                "baseline_kv_p10", "baseline_kv_p90", "baseline_kv_max", "sbs_kv_p10", "sbs_kv_p90", "sbs_kv_max",
+                "knowledge");
+        JsonNode byKnowledge = h.get("decode_by_knowledge");
+        assertThat(fields(byKnowledge)).containsExactlyInAnyOrder("oracle", "max-tokens", "predicted");
+        for (JsonNode mode : byKnowledge.values()) {
+            assertThat(fields(mode)).containsExactlyInAnyOrder("paper", "divided");
+            for (JsonNode p : mode.values()) {
+                assertThat(fields(p)).contains("sbs_throughput_tps", "best_baseline", "best_baseline_throughput_tps",
+                        "sbs_kv_p10", "sbs_kv_p90", "sbs_kv_max", "baseline_kv_p10", "baseline_kv_p90", "baseline_kv_max",
+                        "sbs_tpot_p99_ms", "baseline_tpot_p99_ms", "seeds", "throughput_spread");
+                assertThat(p.get("seeds").size()).isEqualTo(3);
+                assertThat(p.get("best_baseline").asString()).isIn("round-robin", "least-outstanding-tokens",
+                        "least-kv-tokens", "kv-batch-balanced");
+                assertThat(p.get("sbs_throughput_tps").asDouble()).isPositive();
+            }
+        }
+        JsonNode coupled = h.get("coupled_pd");
+        assertThat(fields(coupled)).containsExactlyInAnyOrder("paper", "divided");
+        coupled.values().forEach(c -> assertThat(c.get("sbs_tpot_p99_ms").asDouble()).isPositive());
         assertThat(h.get("wall_seconds").asDouble()).isPositive();
         assertThat(Files.readString(out.resolve("report.md"))).contains("TTFT vs load", "Prefill capacity", "Decode");
         for (String png : new String[] {"ttft_vs_load_paper.png", "ttft_vs_load_divided.png", "ttft_vs_load_long.png",

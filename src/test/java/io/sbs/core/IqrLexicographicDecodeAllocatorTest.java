@@ -167,4 +167,49 @@ class IqrLexicographicDecodeAllocatorTest {
         assertThat(a.placed()).extracting(x -> x.request().id(), x -> x.unit().dpRank())
                 .containsExactly(tuple(1L, 1), tuple(2L, 0), tuple(3L, 2), tuple(4L, 3));
     }
+
+    @Test
+    void allocate_literalReading_masksOnlyUnitsAlreadyPastTheta() {
+        List<DpUnitState> units = Fixtures.decodeUnits(new long[][] {
+                {5, 100, 1_000_000}, {5, 110, 1_000_000}, {4, 120, 1_000_000}, {5, 130, 1_000_000}});
+        // θ = 145: unit 2 (the smallest batch) is under it now, so the literal reading lets it take the
+        // request that carries it to 150; the look-ahead reading does not (the test above)
+        IqrLexicographicDecodeAllocator literal = new IqrLexicographicDecodeAllocator(1.5,
+                IqrLexicographicDecodeAllocator.MaskReading.LITERAL, IqrLexicographicDecodeAllocator.Selection.LEXICOGRAPHIC);
+        assertThat(literal.allocate(List.of(request(1, 30, 0)), units).placed())
+                .extracting(x -> x.unit().dpRank()).containsExactly(2);
+    }
+
+    @Test
+    void allocate_balancedSelection_weighsKvAndBatchAgainstTheirMeans() {
+        // means: batch 10, kv 1,000 (θ far above). Lexicographic takes the smallest batch (rank 1, KV 1,500);
+        // balanced: rank 0 = 0.8 + 1.2 = 2.0, rank 1 = 1.5 + 0.6 = 2.1, rank 2 = 0.7 + 1.2 = 1.9
+        List<DpUnitState> units = Fixtures.decodeUnits(new long[][] {
+                {12, 800, 1_000_000}, {6, 1_500, 1_000_000}, {12, 700, 1_000_000}});
+        IqrLexicographicDecodeAllocator balanced = new IqrLexicographicDecodeAllocator(100,
+                IqrLexicographicDecodeAllocator.MaskReading.LOOK_AHEAD, IqrLexicographicDecodeAllocator.Selection.BALANCED);
+        IqrLexicographicDecodeAllocator kvFirst = new IqrLexicographicDecodeAllocator(100,
+                IqrLexicographicDecodeAllocator.MaskReading.LOOK_AHEAD, IqrLexicographicDecodeAllocator.Selection.KV_FIRST);
+        assertThat(balanced.allocate(List.of(request(1, 10, 0)), units).placed())
+                .extracting(x -> x.unit().dpRank()).containsExactly(2);
+        assertThat(new IqrLexicographicDecodeAllocator(100).allocate(List.of(request(1, 10, 0)), units).placed())
+                .extracting(x -> x.unit().dpRank()).containsExactly(1);
+        assertThat(kvFirst.allocate(List.of(request(1, 10, 0)), units).placed())
+                .extracting(x -> x.unit().dpRank()).containsExactly(2);
+    }
+
+    @Test
+    void allocate_balancedSelection_maskLifted_choosesByTheSameKey() {
+        // θ = 1,150 + 1.5 x 100 = 1,300 masks everyone for a 2,000-token request; lifted, the balanced key
+        // (means: batch 5, kv 1,100) picks rank 0 (0.4 + 0.91 = 1.31) over rank 1, the smallest batch
+        // (0.2 + 1.18 = 1.38) the lexicographic order would take
+        List<DpUnitState> units = Fixtures.decodeUnits(new long[][] {
+                {2, 1_000, 1_000_000}, {1, 1_300, 1_000_000}, {12, 1_000, 1_000_000}});
+        IqrLexicographicDecodeAllocator balanced = new IqrLexicographicDecodeAllocator(1.5,
+                IqrLexicographicDecodeAllocator.MaskReading.LOOK_AHEAD, IqrLexicographicDecodeAllocator.Selection.BALANCED);
+        assertThat(balanced.allocate(List.of(request(1, 1_990, 10)), units).placed())
+                .extracting(x -> x.unit().dpRank()).containsExactly(0);
+        assertThat(allocator.allocate(List.of(request(1, 1_990, 10)), units).placed())
+                .extracting(x -> x.unit().dpRank()).containsExactly(1);
+    }
 }

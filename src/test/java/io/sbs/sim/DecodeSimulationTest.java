@@ -2,10 +2,15 @@ package io.sbs.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sbs.core.IqrLexicographicDecodeAllocator;
+import io.sbs.core.OutputLengthKnowledge;
 import io.sbs.core.PolicyRegistry;
 import io.sbs.core.SchedulingPolicy;
 import io.sbs.sim.workload.PaperWorkloads;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class DecodeSimulationTest {
 
@@ -29,7 +34,7 @@ class DecodeSimulationTest {
     void iqrLexicographic_narrowsTheKvBandAgainstRoundRobin() {
         DecodeResult sbs = run(PolicyRegistry.SBS, 2);
         DecodeResult rr = run(PolicyRegistry.ROUND_ROBIN, 2);
-        assertThat(sbs.allocator()).isEqualTo("iqr-lexicographic");
+        assertThat(sbs.allocator()).isEqualTo("iqr-balanced");
         assertThat(rr.allocator()).isEqualTo("round-robin");
         double sbsBand = sbs.kvLoad().p90() - sbs.kvLoad().p10();
         double rrBand = rr.kvLoad().p90() - rr.kvLoad().p10();
@@ -41,5 +46,42 @@ class DecodeSimulationTest {
     void kvLoad_neverExceedsUnitMemory() {
         DecodeResult rr = run(PolicyRegistry.ROUND_ROBIN, 3);
         assertThat(rr.kvLoad().max()).isLessThanOrEqualTo(160_000);
+    }
+
+    private static DecodeResult run(String policy, long seed, OutputLengthKnowledge knowledge) {
+        return DecodeSimulation.run(new DecodeSimulation.Config(SimProfiles.small(), SchedulingPolicy.defaults(policy),
+                35 * 8, 120_000_000_000L, 30_000_000_000L, 1_000_000_000L, seed, PaperWorkloads.DECODE_PROMPTS::sample,
+                PaperWorkloads.DECODE_OUTPUTS::sample).with(knowledge));
+    }
+
+    @ParameterizedTest
+    @EnumSource(OutputLengthKnowledge.class)
+    void knowledge_blindBaselines_doNotDependOnIt_andRunsAreDeterministic(OutputLengthKnowledge knowledge) {
+        DecodeResult oracle = run(PolicyRegistry.LEAST_OUTSTANDING_TOKENS, 5, OutputLengthKnowledge.ORACLE);
+        assertThat(run(PolicyRegistry.LEAST_OUTSTANDING_TOKENS, 5, knowledge).throughputTps())
+                .isEqualTo(oracle.throughputTps());
+        DecodeResult sbs = run(PolicyRegistry.SBS, 5, knowledge);
+        assertThat(run(PolicyRegistry.SBS, 5, knowledge).kvLoad()).isEqualTo(sbs.kvLoad());
+        assertThat(sbs.completed()).isPositive();
+    }
+
+    @Test
+    void maxTokens_kvAwareBaselines_narrowTheBandAgainstLeastBatch() {
+        DecodeResult lb = run(PolicyRegistry.LEAST_OUTSTANDING_TOKENS, 6, OutputLengthKnowledge.MAX_TOKENS);
+        double band = lb.kvLoad().p90() - lb.kvLoad().p10();
+        for (String policy : List.of(PolicyRegistry.LEAST_KV_TOKENS, PolicyRegistry.KV_BATCH_BALANCED, PolicyRegistry.SBS)) {
+            DecodeResult r = run(policy, 6, OutputLengthKnowledge.MAX_TOKENS);
+            assertThat((r.kvLoad().p90() - r.kvLoad().p10()) / band).as(policy).isLessThan(0.9);
+            assertThat(r.throughputTps() / lb.throughputTps()).as(policy).isGreaterThan(1.0);
+        }
+    }
+
+    @Test
+    void variant_literalMask_isReportedUnderItsOwnName() {
+        DecodeResult literal = DecodeSimulation.run(new DecodeSimulation.Config(SimProfiles.small(),
+                SchedulingPolicy.defaults(PolicyRegistry.SBS), 35 * 8, 60_000_000_000L, 30_000_000_000L,
+                1_000_000_000L, 7, PaperWorkloads.DECODE_PROMPTS::sample, PaperWorkloads.DECODE_OUTPUTS::sample)
+                .with(IqrLexicographicDecodeAllocator.MaskReading.LITERAL, IqrLexicographicDecodeAllocator.Selection.LEXICOGRAPHIC));
+        assertThat(literal.allocator()).isEqualTo("iqr-lexicographic-literal");
     }
 }

@@ -43,7 +43,7 @@ class EnginesHealthIndicatorTest {
 
     private Health health(SbsProperties.Instance... instances) {
         SbsProperties properties = new SbsProperties(null, 0, null, null, null, 0, null, null, null, List.of(instances),
-                null, null, null, 0, null, null, null);
+                null, null, null, 0, null, null, null, null);
         cluster = new EngineCluster(properties);
         return new EnginesHealthIndicator(cluster).health().block(Duration.ofSeconds(10));
     }
