@@ -7,25 +7,28 @@ import io.sbs.core.InferenceRequest;
 import io.sbs.engine.EndForwardPayload;
 import io.sbs.engine.EngineAnswerException;
 import io.sbs.engine.EngineClient;
+import io.sbs.engine.EventFrames;
 import io.sbs.engine.PromptTokens;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.state.AcceptedRequest;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
-import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Flux;
@@ -42,13 +45,15 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * The OpenAI-compatible ingress and the EndForward push endpoint.
  *
- * <p>A completion request is validated (400 problem details for malformed JSON or a repeated key, missing
+ * <p>A completion request is validated (400 for malformed JSON or a repeated key, missing
  * {@code messages} or {@code prompt}, a {@code max_tokens} that is not an integer from 0 up, prompts above
  * {@code sbs.max-prompt-tokens}, prompt plus {@code max_tokens} above {@code sbs.max-context-tokens}; 429
  * with {@code Retry-After} while flow control is on or the buffer is full), measured in tokens, offered to the dispatch loop, and sent to the engine and DP rank the loop
  * chose. With a decode unit chosen too (P/D), the request goes to both servers with the same
  * {@code bootstrap_room} and the client's answer comes from the decode server. The answer streams back
- * as server-sent events ending in {@code data: [DONE]}, or as one JSON body. A client that goes away
+ * as the engine's server-sent events, relayed byte for byte and ending in {@code data: [DONE]}, or as one
+ * JSON body. Every error is an OpenAI error object ({@link OpenAiErrors}); the EndForward push's are
+ * problem details, as the rest of the service's. A client that goes away
  * cancels the engine calls and frees what the dispatcher counted for them. Engine failures map to 502
  * (engine error), 503 (unreachable) and 504 (timeout).
  */
@@ -58,6 +63,9 @@ final class InferenceHandler {
     // a repeated key would let one body say two things (last wins); refused as malformed JSON
     private static final JsonMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
+    /** OpenAI's {@code code} for a prompt or completion that does not fit. */
+    private static final String CONTEXT_LENGTH_EXCEEDED = "context_length_exceeded";
+    private static final String DONE_EVENT = "data: [DONE]\n\n";
     /** Output tokens counted for a request without {@code max_tokens}. */
     private static final int DEFAULT_OUTPUT_TOKENS = 256;
 
@@ -70,6 +78,7 @@ final class InferenceHandler {
     private final PromptTokens promptTokens;
     private final DispatcherMetrics metrics;
     private final AtomicLong ids = new AtomicLong();
+    private final String models;
 
     InferenceHandler(DispatchLoop loop, Admission admission, EngineCluster cluster, SbsProperties properties,
             PromptTokens promptTokens, DispatcherMetrics metrics) {
@@ -81,6 +90,10 @@ final class InferenceHandler {
         this.properties = properties;
         this.promptTokens = promptTokens;
         this.metrics = metrics;
+        ObjectNode list = JSON.createObjectNode().put("object", "list");
+        list.putArray("data").addObject().put("id", "sbs").put("object", "model")
+                .put("created", System.currentTimeMillis() / 1_000).put("owned_by", "sbs");
+        this.models = list.toString();
     }
 
     Mono<ServerResponse> chat(ServerRequest request) {
@@ -91,10 +104,13 @@ final class InferenceHandler {
         return complete(request, "/v1/completions", false);
     }
 
+    /**
+     * {@code GET /v1/models} as OpenAI lists models: one model, {@code sbs}, which the dispatcher passes on to
+     * the engines with whatever {@code model} a client names. {@code created} is when this dispatcher started
+     * (Unix seconds), as OpenAI's is when the model was made.
+     */
     Mono<ServerResponse> models(ServerRequest request) {
-        ObjectNode o = JSON.createObjectNode().put("object", "list");
-        o.putArray("data").addObject().put("id", "sbs").put("object", "model").put("owned_by", "sbs");
-        return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(o.toString());
+        return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(models);
     }
 
     private Mono<ServerResponse> complete(ServerRequest request, String path, boolean chat) {
@@ -108,23 +124,24 @@ final class InferenceHandler {
             try {
                 json = JSON.readTree(text);
             } catch (JacksonException e) {
-                return invalid("malformed JSON: " + e.getOriginalMessage());
+                return invalid("malformed JSON: " + e.getOriginalMessage(), null, null);
             }
             if (!(json instanceof ObjectNode body)) {
-                return invalid("the request body must be a JSON object");
+                return invalid("the request body must be a JSON object", null, null);
             }
             if (chat && (!body.path("messages").isArray() || body.get("messages").isEmpty())) {
-                return invalid("'messages' must be a non-empty array");
+                return invalid("'messages' must be a non-empty array", "messages", null);
             }
             if (!chat && !body.has("prompt")) {
-                return invalid("'prompt' is required");
+                return invalid("'prompt' is required", "prompt", null);
             }
             String maxField = body.has("max_tokens") ? "max_tokens" : "max_completion_tokens";
             JsonNode maxTokens = body.get(maxField);
             // a number beyond 32 bits cannot fit any context; canConvertToInt also keeps BigIntegers out
             if (maxTokens != null && !maxTokens.isNull()
                     && (!maxTokens.isIntegralNumber() || !maxTokens.canConvertToInt() || maxTokens.intValue() < 0)) {
-                return invalid("'" + maxField + "' must be an integer from 0 to " + properties.maxContextTokens());
+                return invalid("'" + maxField + "' must be an integer from 0 to " + properties.maxContextTokens(),
+                        maxField, null);
             }
             // a tokenizer may take tens of milliseconds on a long prompt: never on the event loop
             Mono<PromptTokens.Measurement> measuring = promptTokens.tokenizes(body)
@@ -136,18 +153,21 @@ final class InferenceHandler {
                 String about = measured.source() == PromptTokens.Source.ESTIMATE ? "about " : "";
                 if (prompt > properties.maxPromptTokens()) {
                     return invalid("the prompt has " + about + prompt + " tokens, more than the "
-                            + properties.maxPromptTokens() + " this service accepts");
+                            + properties.maxPromptTokens() + " this service accepts", chat ? "messages" : "prompt",
+                            CONTEXT_LENGTH_EXCEEDED);
                 }
                 int output = maxTokens == null || maxTokens.isNull() ? DEFAULT_OUTPUT_TOKENS : maxTokens.intValue();
                 // as OpenAI answers: the prompt and the completion asked for must fit the model's context
                 if ((long) prompt + output > properties.maxContextTokens()) {
                     return invalid("this service's maximum context length is " + properties.maxContextTokens()
                             + " tokens; the request asks for " + about + ((long) prompt + output) + " (" + about + prompt
-                            + " in the prompt, " + output + " in the completion): lower '" + maxField + "'");
+                            + " in the prompt, " + output + " in the completion): lower '" + maxField + "'", maxField,
+                            CONTEXT_LENGTH_EXCEEDED);
                 }
                 if (admission.overloaded()) {
                     metrics.rejected("overload");
-                    return retryLater(HttpStatus.TOO_MANY_REQUESTS, "the dispatcher is overloaded, retry later");
+                    return OpenAiErrors.retryLater(HttpStatus.TOO_MANY_REQUESTS, "the dispatcher is overloaded, retry later",
+                            "overloaded");
                 }
                 long id = ids.incrementAndGet();
                 String rid = requestId != null && !requestId.isBlank() ? requestId : "req-" + id;
@@ -160,11 +180,20 @@ final class InferenceHandler {
         });
     }
 
-    /** 400, through the one error path of client mistakes ({@link ClientErrors}). */
-    private <T> Mono<T> invalid(String detail) {
+    /**
+     * 400, through the one error path of client mistakes ({@link ClientErrors}), which writes it as an OpenAI
+     * error object naming {@code param} and {@code code}.
+     */
+    private <T> Mono<T> invalid(String detail, @Nullable String param, @Nullable String code) {
         metrics.rejected("invalid");
-        return Mono.error(new ErrorResponseException(HttpStatus.BAD_REQUEST,
-                ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail), null));
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail);
+        if (param != null) {
+            problem.setProperty(OpenAiErrors.PARAM, param);
+        }
+        if (code != null) {
+            problem.setProperty(OpenAiErrors.CODE, code);
+        }
+        return Mono.error(new ErrorResponseException(HttpStatus.BAD_REQUEST, problem, null));
     }
 
     /**
@@ -179,6 +208,8 @@ final class InferenceHandler {
         final ObjectNode body;
         final String policy = loop.snapshot().policy();
         final AtomicBoolean firstTokenSeen = new AtomicBoolean();
+        /** Whether the last event relayed was {@code data: [DONE]}; written on the engine call's thread only. */
+        boolean doneSeen;
         final AtomicLong sentAt = new AtomicLong(Long.MIN_VALUE);
         volatile DispatchLoop.Dispatched dispatched;
 
@@ -228,14 +259,22 @@ final class InferenceHandler {
             }
         }
 
+        /** One whole event or more, relayed as the engine sent them. */
+        void relayed(DataBuffer events) {
+            if (!firstTokenSeen.get() && EventFrames.startsWithData(events)) {
+                firstToken();
+            }
+            doneSeen = EventFrames.endsWithDone(events);
+        }
+
         /** The engine answer the client gets: the prefill server's, or with P/D the decode server's. */
-        Flux<String> events() {
+        Flux<DataBuffer> events() {
             DispatchLoop.Dispatched d = dispatched;
             if (d.decodeUnit() == null) {
                 return engines.get(d.unit().instanceId()).stream(path, body, d.unit().dpRank(), rid).contextWrite(timed());
             }
             Mono<String> prefill = prefillOfPair(d);
-            Flux<String> decode = engines.get(d.decodeUnit().instanceId()).stream(path, body, d.decodeUnit().dpRank(), rid);
+            Flux<DataBuffer> decode = engines.get(d.decodeUnit().instanceId()).stream(path, body, d.decodeUnit().dpRank(), rid);
             return Flux.merge(decode, prefill.then(Mono.empty()));
         }
 
@@ -268,22 +307,40 @@ final class InferenceHandler {
         }
     }
 
+    /**
+     * A streamed answer. Its status waits for the engine's first event (or its refusal), so an error before
+     * the first byte has its own status and an OpenAI error object; after it, the engine's events go to the
+     * client as the engine framed them, and an error ends the stream as OpenAI, SGLang and vLLM end one: an
+     * error event, then {@code data: [DONE]}.
+     */
     private Mono<ServerResponse> stream(Call call) {
-        Flux<ServerSentEvent<String>> events = call.ticket.decided()
+        Flux<DataBuffer> relayed = call.ticket.decided()
                 .flatMapMany(d -> {
                     call.decided(d);
-                    return call.events().doOnNext(data -> call.firstToken());
+                    return call.events();
                 })
+                .doOnNext(call::relayed)
                 // before the answer goes out, not after (doFinally): the client may send its next request at once
-                .doOnTerminate(call::finished).doOnCancel(call::finished)
-                .map(data -> ServerSentEvent.builder(data).build())
-                .concatWith(Mono.just(ServerSentEvent.builder("[DONE]").build()))
-                .onErrorResume(e -> {
-                    log.warn("request {} failed: {}", call.rid, detailOf(e));
-                    return Mono.just(ServerSentEvent.builder(errorJson(e)).build());
-                });
+                .doOnTerminate(call::finished).doOnCancel(call::finished);
+        // the source is not cancelled when the response is ready: the response's writer goes on reading it
+        return relayed.switchOnFirst((first, events) -> first.hasValue()
+                        ? relay(call, events)
+                        : failed(call, first.isOnError() ? first.getThrowable() : new TruncatedStreamException()), false)
+                .single();
+    }
+
+    private Mono<ServerResponse> relay(Call call, Flux<DataBuffer> events) {
         return ServerResponse.ok().header("X-Request-Id", call.rid).contentType(MediaType.TEXT_EVENT_STREAM)
-                .body(events, ServerSentEvent.class);
+                .body((message, context) -> message.writeAndFlushWith(events
+                        .concatWith(Flux.defer(() -> call.doneSeen ? Flux.empty() : Flux.error(new TruncatedStreamException())))
+                        .onErrorResume(e -> {
+                            log.warn("request {} failed mid-stream: {}", call.rid, detailOf(e));
+                            HttpStatusCode status = statusOf(e);
+                            String event = "data: " + OpenAiErrors.json(status, detailOf(e), null, codeOf(e)) + "\n\n"
+                                    + DONE_EVENT;
+                            return Mono.just(message.bufferFactory().wrap(event.getBytes(StandardCharsets.UTF_8)));
+                        })
+                        .map(Mono::just)));
     }
 
     private Mono<ServerResponse> whole(Call call) {
@@ -296,14 +353,17 @@ final class InferenceHandler {
                 .doOnTerminate(call::finished).doOnCancel(call::finished)
                 .flatMap(answer -> ServerResponse.ok().header("X-Request-Id", call.rid)
                         .contentType(MediaType.APPLICATION_JSON).bodyValue(answer))
-                .onErrorResume(e -> {
-                    log.warn("request {} failed: {}", call.rid, detailOf(e));
-                    if (sharedStateDown(e)) {
-                        // nothing was started: the client may simply try again, here or on another replica
-                        return retryLater(HttpStatus.SERVICE_UNAVAILABLE, detailOf(e));
-                    }
-                    return problem(statusOf(e), detailOf(e));
-                });
+                .onErrorResume(e -> failed(call, e));
+    }
+
+    /** The answer to a request that failed before its first byte: its status and an OpenAI error object. */
+    private static Mono<ServerResponse> failed(Call call, Throwable e) {
+        log.warn("request {} failed: {}", call.rid, detailOf(e));
+        if (sharedStateDown(e)) {
+            // nothing was started: the client may simply try again, here or on another replica
+            return OpenAiErrors.retryLater(HttpStatus.SERVICE_UNAVAILABLE, detailOf(e), "shared_state_unavailable");
+        }
+        return OpenAiErrors.response(statusOf(e), detailOf(e), null, codeOf(e));
     }
 
     /**
@@ -342,7 +402,7 @@ final class InferenceHandler {
         if (sharedStateDown(e)) {
             return HttpStatus.SERVICE_UNAVAILABLE;
         }
-        if (e instanceof EngineAnswerException) {
+        if (e instanceof EngineAnswerException || e instanceof TruncatedStreamException) {
             return HttpStatus.BAD_GATEWAY;
         }
         if (e instanceof TimeoutException) {
@@ -371,21 +431,20 @@ final class InferenceHandler {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
-    private static String errorJson(Throwable e) {
-        ObjectNode o = JSON.createObjectNode();
-        o.putObject("error").put("message", detailOf(e)).put("code", statusOf(e).value());
-        return o.toString();
+    /** The error object's {@code code} for an engine's failure, which the client may retry. */
+    private static @Nullable String codeOf(Throwable e) {
+        return switch (statusOf(e).value()) {
+            case 502 -> "engine_error";
+            case 503 -> sharedStateDown(e) ? "shared_state_unavailable" : "engine_unavailable";
+            case 504 -> "engine_timeout";
+            default -> null;
+        };
     }
 
-    /** An RFC 9457 problem-details answer, rendered by Spring's codecs. */
-    static Mono<ServerResponse> problem(HttpStatusCode status, String detail) {
-        return ServerResponse.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .bodyValue(ProblemDetail.forStatusAndDetail(status, detail));
-    }
-
-    /** A problem-details answer the client may retry in a second: nothing of the request was started. */
-    private static Mono<ServerResponse> retryLater(HttpStatus status, String detail) {
-        return ServerResponse.status(status).header("Retry-After", "1").contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .bodyValue(ProblemDetail.forStatusAndDetail(status, detail));
+    /** An engine's stream that ended (or began) without {@code data: [DONE]}: the answer was cut short. */
+    private static final class TruncatedStreamException extends RuntimeException {
+        TruncatedStreamException() {
+            super("the engine's stream ended before data: [DONE]", null, false, false);
+        }
     }
 }
