@@ -28,8 +28,11 @@ public interface EngineClient {
      */
     Flux<DataBuffer> stream(String path, ObjectNode body, int dpRank, String requestId);
 
-    /** As {@link #stream}, for a non-streaming request: the engine's JSON answer. */
-    Mono<String> call(String path, ObjectNode body, int dpRank, String requestId);
+    /**
+     * As {@link #stream}, for a non-streaming request: the engine's JSON answer, as its bytes, for the
+     * dispatcher to relay unchanged; the caller owns (releases or writes) the buffer.
+     */
+    Mono<DataBuffer> call(String path, ObjectNode body, int dpRank, String requestId);
 
     /** The engine's per-rank load (quiescence polling). */
     Mono<EngineLoad> load();

@@ -30,8 +30,8 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>Calls go straight through Reactor Netty's {@link HttpClient}, as Spring Cloud Gateway's proxy does,
  * rather than through Spring's WebClient: every request the dispatcher accepts makes one of these calls,
  * and WebClient's layers (header copies, body inserters and extractors, an observation per call) cost
- * more CPU than the rest of the dispatcher's own work (docs/benchmarks.md, dispatcher overhead). Streamed
- * answers are relayed as the engine's bytes, cut at event ends ({@link EventFrames}), never decoded. An
+ * more CPU than the rest of the dispatcher's own work (docs/benchmarks.md, dispatcher overhead). Answers
+ * are relayed as the engine's bytes, streamed ones cut at event ends ({@link EventFrames}), never decoded. An
  * error status becomes an {@link EngineAnswerException} carrying the engine's answer.
  */
 public final class HttpEngineClient implements EngineClient {
@@ -137,8 +137,16 @@ public final class HttpEngineClient implements EngineClient {
     }
 
     @Override
-    public Mono<String> call(String path, ObjectNode body, int dpRank, String requestId) {
-        return text(post(path, body, dpRank, requestId, false));
+    public Mono<DataBuffer> call(String path, ObjectNode body, int dpRank, String requestId) {
+        return post(path, body, dpRank, requestId, false)
+                .responseSingle((response, content) -> failed(response)
+                        ? content.asString(StandardCharsets.UTF_8).defaultIfEmpty("")
+                                .flatMap(text -> Mono.error(new EngineAnswerException(instanceId, response.status().code(), text)))
+                        // retained past Reactor Netty's release of the aggregate, until the server has written it
+                        : content.retain().map(buffer -> (DataBuffer) BUFFERS.wrap(buffer))
+                                .switchIfEmpty(Mono.fromSupplier(() -> BUFFERS.allocateBuffer(0))))
+                .timeout(timeout)
+                .doOnDiscard(DataBuffer.class, DataBufferUtils::release);
     }
 
     @Override

@@ -24,6 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -273,25 +274,29 @@ final class InferenceHandler {
             if (d.decodeUnit() == null) {
                 return engines.get(d.unit().instanceId()).stream(path, body, d.unit().dpRank(), rid).contextWrite(timed());
             }
-            Mono<String> prefill = prefillOfPair(d);
+            Mono<Void> prefill = prefillOfPair(d);
             Flux<DataBuffer> decode = engines.get(d.decodeUnit().instanceId()).stream(path, body, d.decodeUnit().dpRank(), rid);
             return Flux.merge(decode, prefill.then(Mono.empty()));
         }
 
-        Mono<String> answer() {
+        /** The engine's whole answer as its bytes, relayed without decoding. */
+        Mono<DataBuffer> answer() {
             DispatchLoop.Dispatched d = dispatched;
             if (d.decodeUnit() == null) {
                 return engines.get(d.unit().instanceId()).call(path, body, d.unit().dpRank(), rid).contextWrite(timed());
             }
-            Mono<String> prefill = prefillOfPair(d);
-            Mono<String> decode = engines.get(d.decodeUnit().instanceId()).call(path, body, d.decodeUnit().dpRank(), rid);
-            return Mono.zip(decode, prefill).map(both -> both.getT1());
+            Mono<Void> prefill = prefillOfPair(d);
+            Mono<DataBuffer> decode = engines.get(d.decodeUnit().instanceId()).call(path, body, d.decodeUnit().dpRank(), rid);
+            return Mono.zip(decode, prefill.thenReturn(Boolean.TRUE)).map(both -> both.getT1())
+                    // a decode answer held while the prefill half fails is never written
+                    .doOnDiscard(DataBuffer.class, DataBufferUtils::release);
         }
 
         /** The prefill server's half of a P/D pair: a non-streaming call whose answer marks the prefill done. */
-        private Mono<String> prefillOfPair(DispatchLoop.Dispatched d) {
+        private Mono<Void> prefillOfPair(DispatchLoop.Dispatched d) {
             return engines.get(d.unit().instanceId()).call(path, pd(d), d.unit().dpRank(), rid)
-                    .doOnSuccess(answer -> ticket.firstToken(loop.now())).contextWrite(timed());
+                    .doOnNext(DataBufferUtils::release).then()
+                    .doOnSuccess(done -> ticket.firstToken(loop.now())).contextWrite(timed());
         }
 
         /**
@@ -353,6 +358,7 @@ final class InferenceHandler {
                 .doOnTerminate(call::finished).doOnCancel(call::finished)
                 .flatMap(answer -> ServerResponse.ok().header("X-Request-Id", call.rid)
                         .contentType(MediaType.APPLICATION_JSON).bodyValue(answer))
+                .doOnDiscard(DataBuffer.class, DataBufferUtils::release)
                 .onErrorResume(e -> failed(call, e));
     }
 
