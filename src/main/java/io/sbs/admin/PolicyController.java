@@ -65,15 +65,24 @@ class PolicyController {
 
     @PutMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
     @Operation(summary = "Replace the policy", description = "The body is a whole policy: name is required, "
-            + "every other setting takes its default when absent or null. Needs If-Match with the current ETag.",
+            + "every other setting takes its default when absent or null. Or the document GET answers, with the "
+            + "policy in its policy member: its read-only members (version, epoch, actor, changedAt) may be left "
+            + "out, and those sent must be the stored ones (412 for another version, 409 for the others). Needs "
+            + "If-Match with the current ETag.",
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
                     content = @Content(schema = @Schema(ref = "#/components/schemas/Policy"))))
     @ApiResponse(responseCode = "200", description = "applied; the new version as ETag")
+    @ApiResponse(responseCode = "409", description = "this node is a standby; the problem names the leader (leaderId, "
+            + "epoch). Or the document's epoch, actor or changedAt are not the stored version's",
+            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
+    @ApiResponse(responseCode = "412", description = "If-Match, or the document's version, names an older version",
+            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
     @ApiResponse(responseCode = "428", description = "If-Match is missing",
             content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
     Mono<ResponseEntity<PolicyVersion>> replace(@RequestHeader(name = HttpHeaders.IF_MATCH, required = false)
             @Nullable String ifMatch, @RequestBody(required = false) @Nullable String body, Principal principal) {
-        return change(ifMatch, principal, current -> PolicyFields.replacement(JsonFields.parse(body)));
+        return change(ifMatch, principal,
+                current -> PolicyFields.replacement(PolicyVersion.policyIn(JsonFields.parse(body), current)));
     }
 
     @PatchMapping(consumes = {MERGE_PATCH_JSON, MediaType.APPLICATION_JSON_VALUE})

@@ -30,13 +30,13 @@ public final class BenchCommand {
                       one hour of virtual time on 384 prefill and 320 decode DP units
               http    [--rate 2000] [--seconds 20] [--connections 64] [--closed-seconds 5] [--warmup 30]
                       [--instances 3] [--policy round-robin[,sbs,...]] [--nginx PATH]
-                      [--dispatcher-jvm "-Xms1g -Xmx1g"]
+                      [--dispatcher-jvm "-Xms1g -Xmx1g -XX:+UseG1GC"]
                       the dispatcher's added latency and throughput against nginx, over instant engines
                       (needs nginx: apt-get install -y nginx-light)
               live    [--instances 2] [--profile paper] [--loads 0.4,0.7,0.9] [--seconds 25] [--seed 1]
                       [--policies sbs,least-outstanding-tokens,earliest-finish-time,round-robin] [--push]
                       [--warmup 5] [--capacity-seconds 15] [--capacity RPS] [--poll-rate 100] [--poll-seconds 10]
-                      [--dispatcher-jvm "-Xms1g -Xmx1g"] [--dispatcher-args="--sbs.x=y ..."]
+                      [--dispatcher-jvm "-Xms1g -Xmx1g -XX:+UseG1GC"] [--dispatcher-args="--sbs.x=y ..."]
                       the policies over engine-sim processes in real time (no EndForward push unless --push),
                       the dispatcher in its own JVM; TTFT at the client at each fraction of the measured capacity
               preview [--qps 400] [--minutes 10] [--profile divided] [--seed 1]

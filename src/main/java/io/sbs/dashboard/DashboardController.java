@@ -54,6 +54,21 @@ class DashboardController {
         return "login";
     }
 
+    /**
+     * A bookmark of the dispatcher's root lands on the dashboard; someone not logged in meets the login page
+     * first (Spring Security's entry point), which leads back to the dashboard.
+     */
+    @GetMapping("/")
+    String root() {
+        return "redirect:/dashboard";
+    }
+
+    /** Browsers ask for {@code /favicon.ico} where a page names no icon (a JSON answer, say): the same icon. */
+    @GetMapping("/favicon.ico")
+    String favicon() {
+        return "redirect:/img/favicon.svg";
+    }
+
     @GetMapping({"/dashboard", "/dashboard/"})
     String overview(Model model) {
         return page(model, "overview");

@@ -1,5 +1,6 @@
 package io.sbs.engine;
 
+import org.springframework.core.io.buffer.DataBuffer;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.node.ObjectNode;
@@ -20,14 +21,18 @@ public interface EngineClient {
     String instanceId();
 
     /**
-     * Sends an OpenAI-format request to {@code path} (e.g. {@code /v1/chat/completions}) pinned to
-     * {@code dpRank}; emits the {@code data:} payloads of the engine's server-sent events, {@code [DONE]}
-     * excluded. The body is modified (pinning fields) and must not be reused.
+     * Sends an OpenAI-format streaming request to {@code path} (e.g. {@code /v1/chat/completions}) pinned to
+     * {@code dpRank}; emits the engine's server-sent events as the engine framed them, {@code data: [DONE]}
+     * included, cut at event ends ({@link EventFrames}), for the dispatcher to relay unchanged. The caller
+     * owns (releases or writes) each buffer. The body is modified (pinning fields) and must not be reused.
      */
-    Flux<String> stream(String path, ObjectNode body, int dpRank, String requestId);
+    Flux<DataBuffer> stream(String path, ObjectNode body, int dpRank, String requestId);
 
-    /** As {@link #stream}, for a non-streaming request: the engine's JSON answer. */
-    Mono<String> call(String path, ObjectNode body, int dpRank, String requestId);
+    /**
+     * As {@link #stream}, for a non-streaming request: the engine's JSON answer, as its bytes, for the
+     * dispatcher to relay unchanged; the caller owns (releases or writes) the buffer.
+     */
+    Mono<DataBuffer> call(String path, ObjectNode body, int dpRank, String requestId);
 
     /** The engine's per-rank load (quiescence polling). */
     Mono<EngineLoad> load();

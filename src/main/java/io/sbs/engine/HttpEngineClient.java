@@ -8,14 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Function;
-import org.springframework.core.ResolvableType;
 import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.core.io.buffer.NettyDataBufferFactory;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
-import org.springframework.http.ReactiveHttpInputMessage;
-import org.springframework.http.codec.ServerSentEvent;
-import org.springframework.http.codec.ServerSentEventHttpMessageReader;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
@@ -34,9 +30,9 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>Calls go straight through Reactor Netty's {@link HttpClient}, as Spring Cloud Gateway's proxy does,
  * rather than through Spring's WebClient: every request the dispatcher accepts makes one of these calls,
  * and WebClient's layers (header copies, body inserters and extractors, an observation per call) cost
- * more CPU than the rest of the dispatcher's own work (docs/benchmarks.md, dispatcher overhead). Spring's
- * server-sent-event reader still decodes streamed answers. An error status becomes an
- * {@link EngineAnswerException} carrying the engine's answer.
+ * more CPU than the rest of the dispatcher's own work (docs/benchmarks.md, dispatcher overhead). Answers
+ * are relayed as the engine's bytes, streamed ones cut at event ends ({@link EventFrames}), never decoded. An
+ * error status becomes an {@link EngineAnswerException} carrying the engine's answer.
  */
 public final class HttpEngineClient implements EngineClient {
 
@@ -58,10 +54,7 @@ public final class HttpEngineClient implements EngineClient {
     private static final LoopResources LOOPS = LoopResources.create("sbs-engines", Math.max(2,
             Runtime.getRuntime().availableProcessors()), true);
 
-    private static final ResolvableType SSE = ResolvableType.forClassWithGenerics(ServerSentEvent.class, String.class);
-    private static final ServerSentEventHttpMessageReader SSE_READER = new ServerSentEventHttpMessageReader();
     private static final NettyDataBufferFactory BUFFERS = new NettyDataBufferFactory(ByteBufAllocator.DEFAULT);
-    private static final HttpHeaders EVENT_STREAM_HEADERS = HttpHeaders.readOnlyHttpHeaders(eventStreamHeaders());
 
     private final String instanceId;
     private final HttpClient http;
@@ -115,21 +108,45 @@ public final class HttpEngineClient implements EngineClient {
     }
 
     @Override
-    public Flux<String> stream(String path, ObjectNode body, int dpRank, String requestId) {
+    public Flux<DataBuffer> stream(String path, ObjectNode body, int dpRank, String requestId) {
         return post(path, body, dpRank, requestId, true)
                 .response((response, content) -> failed(response)
                         ? content.aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("")
                                 .flatMapMany(text -> Flux.error(new EngineAnswerException(instanceId,
                                         response.status().code(), text)))
-                        : SSE_READER.read(SSE, events(content), Map.of())
-                                .mapNotNull(e -> e instanceof ServerSentEvent<?> s ? (String) s.data() : null))
+                        : wholeEvents(content))
                 .timeout(timeout)
-                .takeWhile(data -> !data.equals("[DONE]"));
+                // buffers in a queue when the client leaves or the stream fails were never written: give them back
+                .doOnDiscard(DataBuffer.class, DataBufferUtils::release);
+    }
+
+    /**
+     * The engine's bytes, cut at event ends ({@link EventFrames}). Reactor Netty releases each buffer once it
+     * has been handed on, so each is retained until the server has written it to the client.
+     */
+    private static Flux<DataBuffer> wholeEvents(ByteBufFlux content) {
+        return Flux.defer(() -> {
+            EventFrames frames = new EventFrames();
+            return content.<DataBuffer>handle((buffer, sink) -> {
+                ByteBuf events = frames.next(buffer.retain());
+                if (events != null) {
+                    sink.next(BUFFERS.wrap(events));
+                }
+            }).doFinally(signal -> frames.discard());
+        });
     }
 
     @Override
-    public Mono<String> call(String path, ObjectNode body, int dpRank, String requestId) {
-        return text(post(path, body, dpRank, requestId, false));
+    public Mono<DataBuffer> call(String path, ObjectNode body, int dpRank, String requestId) {
+        return post(path, body, dpRank, requestId, false)
+                .responseSingle((response, content) -> failed(response)
+                        ? content.asString(StandardCharsets.UTF_8).defaultIfEmpty("")
+                                .flatMap(text -> Mono.error(new EngineAnswerException(instanceId, response.status().code(), text)))
+                        // retained past Reactor Netty's release of the aggregate, until the server has written it
+                        : content.retain().map(buffer -> (DataBuffer) BUFFERS.wrap(buffer))
+                                .switchIfEmpty(Mono.fromSupplier(() -> BUFFERS.allocateBuffer(0))))
+                .timeout(timeout)
+                .doOnDiscard(DataBuffer.class, DataBufferUtils::release);
     }
 
     @Override
@@ -156,29 +173,4 @@ public final class HttpEngineClient implements EngineClient {
         return response.status().code() >= 400;
     }
 
-    /**
-     * A streamed answer as Spring's reader expects it. Reactor Netty releases each buffer once it has been
-     * handed on, and the reader releases what it decodes, so each buffer is retained once in between (as
-     * Spring's own Reactor Netty connector does).
-     */
-    private static ReactiveHttpInputMessage events(ByteBufFlux content) {
-        Flux<DataBuffer> body = content.map(buffer -> BUFFERS.wrap((ByteBuf) buffer.retain()));
-        return new ReactiveHttpInputMessage() {
-            @Override
-            public Flux<DataBuffer> getBody() {
-                return body;
-            }
-
-            @Override
-            public HttpHeaders getHeaders() {
-                return EVENT_STREAM_HEADERS;
-            }
-        };
-    }
-
-    private static HttpHeaders eventStreamHeaders() {
-        HttpHeaders h = new HttpHeaders();
-        h.setContentType(MediaType.TEXT_EVENT_STREAM);
-        return h;
-    }
 }

@@ -112,7 +112,7 @@ public final class DecodeSimServer implements AutoCloseable {
                         running.incrementAndGet(pinned);
                         kvTokens.addAndGet(pinned, prompt + output);
                         Mono<Void> answer = stream
-                                ? OpenAiAnswers.stream(res, OpenAiAnswers.events(api, id, output, decodeStep))
+                                ? OpenAiAnswers.stream(res, OpenAiAnswers.events(api, id, json, prompt, output, decodeStep))
                                 : Mono.delay(decodeStep.multipliedBy(output - 1L)).then(
                                         OpenAiAnswers.json(res, OpenAiAnswers.whole(api, id, prompt, output)));
                         return answer.doFinally(s -> {

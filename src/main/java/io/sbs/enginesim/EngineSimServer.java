@@ -125,7 +125,7 @@ public final class EngineSimServer implements AutoCloseable {
                             bootstrap.prefilled(room.asLong());
                         }
                     })
-                    .then(Mono.defer(() -> stream ? OpenAiAnswers.stream(res, OpenAiAnswers.events(api, id, output, decodeStep))
+                    .then(Mono.defer(() -> stream ? OpenAiAnswers.stream(res, OpenAiAnswers.events(api, id, json, prompt, output, decodeStep))
                             : OpenAiAnswers.json(res, OpenAiAnswers.whole(api, id, prompt, output))));
         });
     }

@@ -55,12 +55,31 @@ final class OpenAiAnswers {
         return Math.max(1, Math.min(n, 4096));
     }
 
-    /** One token per {@code step}, the first at once, as SSE frames ending in {@code [DONE]}. */
-    static Flux<String> events(Api api, long id, int output, Duration step) {
-        return Flux.range(0, output)
+    /**
+     * One token per {@code step}, the first at once, as SSE frames ending in {@code [DONE]}; with
+     * {@code stream_options.include_usage} in {@code request}, a last chunk with no choices and the usage, as
+     * OpenAI, SGLang and vLLM send it.
+     */
+    static Flux<String> events(Api api, long id, JsonNode request, int prompt, int output, Duration step) {
+        Flux<String> tokens = Flux.range(0, output)
                 .concatMap(i -> i == 0 ? Mono.just(i) : Mono.delay(step).thenReturn(i))
-                .map(i -> "data: " + chunk(api, id, i, i == output - 1) + "\n\n")
-                .concatWith(Mono.just("data: [DONE]\n\n"));
+                .map(i -> "data: " + chunk(api, id, i, i == output - 1) + "\n\n");
+        if (request.path("stream_options").path("include_usage").asBoolean(false)) {
+            tokens = tokens.concatWith(Mono.fromSupplier(() -> "data: " + usageChunk(api, id, prompt, output) + "\n\n"));
+        }
+        return tokens.concatWith(Mono.just("data: [DONE]\n\n"));
+    }
+
+    static String usageChunk(Api api, long id, int prompt, int output) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", "sim-" + id);
+        o.put("created", Instant.now().getEpochSecond());
+        o.put("model", "sbs-engine-sim");
+        o.put("object", api == Api.CHAT ? "chat.completion.chunk" : "text_completion");
+        o.putArray("choices");
+        o.putObject("usage").put("prompt_tokens", prompt).put("completion_tokens", output)
+                .put("total_tokens", prompt + output);
+        return o.toString();
     }
 
     static Mono<Void> stream(HttpServerResponse res, Flux<String> events) {

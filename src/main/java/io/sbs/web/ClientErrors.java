@@ -20,15 +20,17 @@ import reactor.netty.http.server.HttpServerResponse;
 
 /**
  * The one error path for client mistakes that leave a handler as exceptions: each becomes a 4xx problem
- * detail (RFC 9457) and one line in the log, without a stack trace, since a stack trace says nothing about
+ * detail (RFC 9457), or under the ingress's {@code /v1/**} an OpenAI error object ({@link OpenAiErrors}), and
+ * one line in the log, without a stack trace, since a stack trace says nothing about
  * a client's mistake and an attacker could fill the disk with them. Spring's own refusals (no such path,
  * a method or body type the path does not take, unreadable input) keep their status; a {@code Content-Type}
  * that is not a media type, or names an unknown charset, is 415; a body over the codecs' buffer is 413; a
  * body that stops arriving for {@code sbs.request-read-timeout} is 408. A
  * client that went away ends the exchange quietly, and an error after an answer began (Reactor Netty's own
  * 408 for a request not read within {@code sbs.request-read-timeout}, say) in one line: Spring would report
- * either as a 500 with a stack trace. Anything else is a fault of ours and goes on to Spring Boot's handler, which
- * logs it with its trace and answers 500.
+ * either as a 500 with a stack trace. Anything else is a fault of ours: under {@code /v1/**} logged with its trace
+ * and answered 500 as an OpenAI error object, elsewhere handed on to Spring Boot's handler, which logs it
+ * with its trace and answers 500.
  *
  * <p>The dashboard's pages ({@code /dashboard}, {@code /login}, {@code /logout}) keep Spring Boot's error
  * page, with the client's status; every other path answers problem details.
@@ -60,18 +62,27 @@ public final class ClientErrors implements WebExceptionHandler {
             return Mono.empty();
         }
         ErrorResponse refusal = refusal(ex);
-        if (refusal == null || exchange.getResponse().isCommitted()) {
+        String path = exchange.getRequest().getPath().value();
+        if (exchange.getResponse().isCommitted()) {
             return Mono.error(ex);
+        }
+        if (refusal == null) {
+            if (!OpenAiErrors.covers(path)) {
+                return Mono.error(ex);
+            }
+            // a fault of ours on the ingress: logged with its trace, answered as OpenAI clients read errors
+            log.error("request {} {} failed", exchange.getRequest().getMethod(), clean(path), ex);
+            return OpenAiErrors.write(exchange, ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
+                    "the request failed inside the dispatcher; its log has the details"));
         }
         ProblemDetail problem = refusal.getBody();
         logRefusal(exchange, problem.getStatus(), problem.getDetail());
-        String path = exchange.getRequest().getPath().value();
         if (path.equals("/login") || path.equals("/logout") || path.startsWith("/dashboard")) {
             return Mono.error(refusal instanceof ResponseStatusException ? ex
                     : new ResponseStatusException(refusal.getStatusCode(), problem.getDetail()));
         }
         refusal.getHeaders().forEach((name, values) -> exchange.getResponse().getHeaders().put(name, values));
-        return writer.write(exchange, problem);
+        return OpenAiErrors.covers(path) ? OpenAiErrors.write(exchange, problem) : writer.write(exchange, problem);
     }
 
     /** Whether {@code ex} is a client's mistake, answered 4xx here. */

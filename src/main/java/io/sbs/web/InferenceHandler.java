@@ -7,25 +7,29 @@ import io.sbs.core.InferenceRequest;
 import io.sbs.engine.EndForwardPayload;
 import io.sbs.engine.EngineAnswerException;
 import io.sbs.engine.EngineClient;
+import io.sbs.engine.EventFrames;
 import io.sbs.engine.PromptTokens;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.state.AcceptedRequest;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
-import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Flux;
@@ -42,13 +46,15 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * The OpenAI-compatible ingress and the EndForward push endpoint.
  *
- * <p>A completion request is validated (400 problem details for malformed JSON or a repeated key, missing
+ * <p>A completion request is validated (400 for malformed JSON or a repeated key, missing
  * {@code messages} or {@code prompt}, a {@code max_tokens} that is not an integer from 0 up, prompts above
  * {@code sbs.max-prompt-tokens}, prompt plus {@code max_tokens} above {@code sbs.max-context-tokens}; 429
  * with {@code Retry-After} while flow control is on or the buffer is full), measured in tokens, offered to the dispatch loop, and sent to the engine and DP rank the loop
  * chose. With a decode unit chosen too (P/D), the request goes to both servers with the same
  * {@code bootstrap_room} and the client's answer comes from the decode server. The answer streams back
- * as server-sent events ending in {@code data: [DONE]}, or as one JSON body. A client that goes away
+ * as the engine's server-sent events, relayed byte for byte and ending in {@code data: [DONE]}, or as one
+ * JSON body. Every error is an OpenAI error object ({@link OpenAiErrors}); the EndForward push's are
+ * problem details, as the rest of the service's. A client that goes away
  * cancels the engine calls and frees what the dispatcher counted for them. Engine failures map to 502
  * (engine error), 503 (unreachable) and 504 (timeout).
  */
@@ -58,6 +64,9 @@ final class InferenceHandler {
     // a repeated key would let one body say two things (last wins); refused as malformed JSON
     private static final JsonMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
+    /** OpenAI's {@code code} for a prompt or completion that does not fit. */
+    private static final String CONTEXT_LENGTH_EXCEEDED = "context_length_exceeded";
+    private static final String DONE_EVENT = "data: [DONE]\n\n";
 
     private final DispatchLoop loop;
     private final Admission admission;
@@ -69,6 +78,7 @@ final class InferenceHandler {
     private final DispatcherMetrics metrics;
     private final AtomicLong ids = new AtomicLong();
     private final OutputLengths outputLengths;
+    private final String models;
 
     InferenceHandler(DispatchLoop loop, Admission admission, EngineCluster cluster, SbsProperties properties,
             PromptTokens promptTokens, DispatcherMetrics metrics) {
@@ -81,6 +91,10 @@ final class InferenceHandler {
         this.promptTokens = promptTokens;
         this.metrics = metrics;
         this.outputLengths = new OutputLengths(properties.decode());
+        ObjectNode list = JSON.createObjectNode().put("object", "list");
+        list.putArray("data").addObject().put("id", "sbs").put("object", "model")
+                .put("created", System.currentTimeMillis() / 1_000).put("owned_by", "sbs");
+        this.models = list.toString();
     }
 
     Mono<ServerResponse> chat(ServerRequest request) {
@@ -91,10 +105,13 @@ final class InferenceHandler {
         return complete(request, "/v1/completions", false);
     }
 
+    /**
+     * {@code GET /v1/models} as OpenAI lists models: one model, {@code sbs}, which the dispatcher passes on to
+     * the engines with whatever {@code model} a client names. {@code created} is when this dispatcher started
+     * (Unix seconds), as OpenAI's is when the model was made.
+     */
     Mono<ServerResponse> models(ServerRequest request) {
-        ObjectNode o = JSON.createObjectNode().put("object", "list");
-        o.putArray("data").addObject().put("id", "sbs").put("object", "model").put("owned_by", "sbs");
-        return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(o.toString());
+        return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(models);
     }
 
     private Mono<ServerResponse> complete(ServerRequest request, String path, boolean chat) {
@@ -108,23 +125,24 @@ final class InferenceHandler {
             try {
                 json = JSON.readTree(text);
             } catch (JacksonException e) {
-                return invalid("malformed JSON: " + e.getOriginalMessage());
+                return invalid("malformed JSON: " + e.getOriginalMessage(), null, null);
             }
             if (!(json instanceof ObjectNode body)) {
-                return invalid("the request body must be a JSON object");
+                return invalid("the request body must be a JSON object", null, null);
             }
             if (chat && (!body.path("messages").isArray() || body.get("messages").isEmpty())) {
-                return invalid("'messages' must be a non-empty array");
+                return invalid("'messages' must be a non-empty array", "messages", null);
             }
             if (!chat && !body.has("prompt")) {
-                return invalid("'prompt' is required");
+                return invalid("'prompt' is required", "prompt", null);
             }
             String maxField = body.has("max_tokens") ? "max_tokens" : "max_completion_tokens";
             JsonNode maxTokens = body.get(maxField);
             // a number beyond 32 bits cannot fit any context; canConvertToInt also keeps BigIntegers out
             if (maxTokens != null && !maxTokens.isNull()
                     && (!maxTokens.isIntegralNumber() || !maxTokens.canConvertToInt() || maxTokens.intValue() < 0)) {
-                return invalid("'" + maxField + "' must be an integer from 0 to " + properties.maxContextTokens());
+                return invalid("'" + maxField + "' must be an integer from 0 to " + properties.maxContextTokens(),
+                        maxField, null);
             }
             // a tokenizer may take tens of milliseconds on a long prompt: never on the event loop
             Mono<PromptTokens.Measurement> measuring = promptTokens.tokenizes(body)
@@ -136,7 +154,8 @@ final class InferenceHandler {
                 String about = measured.source() == PromptTokens.Source.ESTIMATE ? "about " : "";
                 if (prompt > properties.maxPromptTokens()) {
                     return invalid("the prompt has " + about + prompt + " tokens, more than the "
-                            + properties.maxPromptTokens() + " this service accepts");
+                            + properties.maxPromptTokens() + " this service accepts", chat ? "messages" : "prompt",
+                            CONTEXT_LENGTH_EXCEEDED);
                 }
                 Integer asked = maxTokens == null || maxTokens.isNull() ? null : maxTokens.intValue();
                 int output = outputLengths.requested(asked);
@@ -144,11 +163,13 @@ final class InferenceHandler {
                 if ((long) prompt + output > properties.maxContextTokens()) {
                     return invalid("this service's maximum context length is " + properties.maxContextTokens()
                             + " tokens; the request asks for " + about + ((long) prompt + output) + " (" + about + prompt
-                            + " in the prompt, " + output + " in the completion): lower '" + maxField + "'");
+                            + " in the prompt, " + output + " in the completion): lower '" + maxField + "'", maxField,
+                            CONTEXT_LENGTH_EXCEEDED);
                 }
                 if (admission.overloaded()) {
                     metrics.rejected("overload");
-                    return retryLater(HttpStatus.TOO_MANY_REQUESTS, "the dispatcher is overloaded, retry later");
+                    return OpenAiErrors.retryLater(HttpStatus.TOO_MANY_REQUESTS, "the dispatcher is overloaded, retry later",
+                            "overloaded");
                 }
                 long id = ids.incrementAndGet();
                 String rid = requestId != null && !requestId.isBlank() ? requestId : "req-" + id;
@@ -165,11 +186,20 @@ final class InferenceHandler {
         });
     }
 
-    /** 400, through the one error path of client mistakes ({@link ClientErrors}). */
-    private <T> Mono<T> invalid(String detail) {
+    /**
+     * 400, through the one error path of client mistakes ({@link ClientErrors}), which writes it as an OpenAI
+     * error object naming {@code param} and {@code code}.
+     */
+    private <T> Mono<T> invalid(String detail, @Nullable String param, @Nullable String code) {
         metrics.rejected("invalid");
-        return Mono.error(new ErrorResponseException(HttpStatus.BAD_REQUEST,
-                ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail), null));
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail);
+        if (param != null) {
+            problem.setProperty(OpenAiErrors.PARAM, param);
+        }
+        if (code != null) {
+            problem.setProperty(OpenAiErrors.CODE, code);
+        }
+        return Mono.error(new ErrorResponseException(HttpStatus.BAD_REQUEST, problem, null));
     }
 
     /**
@@ -188,6 +218,8 @@ final class InferenceHandler {
         final AtomicLong streamedChunks = new AtomicLong();
         final AtomicLong reportedOutput = new AtomicLong(-1);
         final AtomicBoolean firstTokenSeen = new AtomicBoolean();
+        /** Whether the last event relayed was {@code data: [DONE]}; written on the engine call's thread only. */
+        boolean doneSeen;
         final AtomicLong sentAt = new AtomicLong(Long.MIN_VALUE);
         volatile DispatchLoop.Dispatched dispatched;
 
@@ -200,8 +232,31 @@ final class InferenceHandler {
             this.model = model;
         }
 
-        /** Reads what an engine's answer (or one chunk of a stream) says of the output produced. */
-        void saw(String data) {
+        /**
+         * Reads what relayed events say of the output produced, when the predictor learns from it: the bytes go
+         * to the client untouched, and are decoded here only then.
+         */
+        void sawEvents(DataBuffer events) {
+            if (!outputLengths.learns()) {
+                return;
+            }
+            String text = events.toString(events.readPosition(), events.readableByteCount(), StandardCharsets.UTF_8);
+            for (String event : text.split("\n\n")) {
+                if (event.startsWith("data: ")) {
+                    saw(event.substring("data: ".length()));
+                }
+            }
+        }
+
+        /** The same for a whole answer. */
+        void sawAnswer(DataBuffer answer) {
+            if (outputLengths.learns()) {
+                saw(answer.toString(answer.readPosition(), answer.readableByteCount(), StandardCharsets.UTF_8));
+            }
+        }
+
+        /** Reads what an engine's answer (or one event of a stream) says of the output produced. */
+        private void saw(String data) {
             // a stream's chunks are counted, not parsed: only the one with usage (the last, or a whole answer) is read
             if (data.contains("\"usage\"")) {
                 try {
@@ -223,6 +278,9 @@ final class InferenceHandler {
          * stream by default. Failed or cancelled requests teach nothing: their length says nothing of the model's.
          */
         void completed() {
+            if (!outputLengths.learns()) {
+                return;
+            }
             long output = reportedOutput.get() >= 0 ? reportedOutput.get() : streamedChunks.get();
             if (output > 0) {
                 outputLengths.finished(model, request.promptTokens(), (int) Math.min(Integer.MAX_VALUE, output));
@@ -267,31 +325,44 @@ final class InferenceHandler {
             }
         }
 
+        /** One whole event or more, relayed as the engine sent them. */
+        void relayed(DataBuffer events) {
+            if (!firstTokenSeen.get() && EventFrames.startsWithData(events)) {
+                firstToken();
+            }
+            sawEvents(events);
+            doneSeen = EventFrames.endsWithDone(events);
+        }
+
         /** The engine answer the client gets: the prefill server's, or with P/D the decode server's. */
-        Flux<String> events() {
+        Flux<DataBuffer> events() {
             DispatchLoop.Dispatched d = dispatched;
             if (d.decodeUnit() == null) {
                 return engines.get(d.unit().instanceId()).stream(path, body, d.unit().dpRank(), rid).contextWrite(timed());
             }
-            Mono<String> prefill = prefillOfPair(d);
-            Flux<String> decode = engines.get(d.decodeUnit().instanceId()).stream(path, body, d.decodeUnit().dpRank(), rid);
+            Mono<Void> prefill = prefillOfPair(d);
+            Flux<DataBuffer> decode = engines.get(d.decodeUnit().instanceId()).stream(path, body, d.decodeUnit().dpRank(), rid);
             return Flux.merge(decode, prefill.then(Mono.empty()));
         }
 
-        Mono<String> answer() {
+        /** The engine's whole answer as its bytes, relayed without decoding. */
+        Mono<DataBuffer> answer() {
             DispatchLoop.Dispatched d = dispatched;
             if (d.decodeUnit() == null) {
                 return engines.get(d.unit().instanceId()).call(path, body, d.unit().dpRank(), rid).contextWrite(timed());
             }
-            Mono<String> prefill = prefillOfPair(d);
-            Mono<String> decode = engines.get(d.decodeUnit().instanceId()).call(path, body, d.decodeUnit().dpRank(), rid);
-            return Mono.zip(decode, prefill).map(both -> both.getT1());
+            Mono<Void> prefill = prefillOfPair(d);
+            Mono<DataBuffer> decode = engines.get(d.decodeUnit().instanceId()).call(path, body, d.decodeUnit().dpRank(), rid);
+            return Mono.zip(decode, prefill.thenReturn(Boolean.TRUE)).map(both -> both.getT1())
+                    // a decode answer held while the prefill half fails is never written
+                    .doOnDiscard(DataBuffer.class, DataBufferUtils::release);
         }
 
         /** The prefill server's half of a P/D pair: a non-streaming call whose answer marks the prefill done. */
-        private Mono<String> prefillOfPair(DispatchLoop.Dispatched d) {
+        private Mono<Void> prefillOfPair(DispatchLoop.Dispatched d) {
             return engines.get(d.unit().instanceId()).call(path, pd(d), d.unit().dpRank(), rid)
-                    .doOnSuccess(answer -> ticket.firstToken(loop.now())).contextWrite(timed());
+                    .doOnNext(DataBufferUtils::release).then()
+                    .doOnSuccess(done -> ticket.firstToken(loop.now())).contextWrite(timed());
         }
 
         /**
@@ -307,25 +378,40 @@ final class InferenceHandler {
         }
     }
 
+    /**
+     * A streamed answer. Its status waits for the engine's first event (or its refusal), so an error before
+     * the first byte has its own status and an OpenAI error object; after it, the engine's events go to the
+     * client as the engine framed them, and an error ends the stream as OpenAI, SGLang and vLLM end one: an
+     * error event, then {@code data: [DONE]}.
+     */
     private Mono<ServerResponse> stream(Call call) {
-        Flux<ServerSentEvent<String>> events = call.ticket.decided()
+        Flux<DataBuffer> relayed = call.ticket.decided()
                 .flatMapMany(d -> {
                     call.decided(d);
-                    return call.events().doOnNext(data -> {
-                        call.firstToken();
-                        call.saw(data);
-                    }).doOnComplete(call::completed);
+                    return call.events().doOnComplete(call::completed);
                 })
+                .doOnNext(call::relayed)
                 // before the answer goes out, not after (doFinally): the client may send its next request at once
-                .doOnTerminate(call::finished).doOnCancel(call::finished)
-                .map(data -> ServerSentEvent.builder(data).build())
-                .concatWith(Mono.just(ServerSentEvent.builder("[DONE]").build()))
-                .onErrorResume(e -> {
-                    log.warn("request {} failed: {}", call.rid, detailOf(e));
-                    return Mono.just(ServerSentEvent.builder(errorJson(e)).build());
-                });
+                .doOnTerminate(call::finished).doOnCancel(call::finished);
+        // the source is not cancelled when the response is ready: the response's writer goes on reading it
+        return relayed.switchOnFirst((first, events) -> first.hasValue()
+                        ? relay(call, events)
+                        : failed(call, first.isOnError() ? first.getThrowable() : new TruncatedStreamException()), false)
+                .single();
+    }
+
+    private Mono<ServerResponse> relay(Call call, Flux<DataBuffer> events) {
         return ServerResponse.ok().header("X-Request-Id", call.rid).contentType(MediaType.TEXT_EVENT_STREAM)
-                .body(events, ServerSentEvent.class);
+                .body((message, context) -> message.writeAndFlushWith(events
+                        .concatWith(Flux.defer(() -> call.doneSeen ? Flux.empty() : Flux.error(new TruncatedStreamException())))
+                        .onErrorResume(e -> {
+                            log.warn("request {} failed mid-stream: {}", call.rid, detailOf(e));
+                            HttpStatusCode status = statusOf(e);
+                            String event = "data: " + OpenAiErrors.json(status, detailOf(e), null, codeOf(e)) + "\n\n"
+                                    + DONE_EVENT;
+                            return Mono.just(message.bufferFactory().wrap(event.getBytes(StandardCharsets.UTF_8)));
+                        })
+                        .map(Mono::just)));
     }
 
     private Mono<ServerResponse> whole(Call call) {
@@ -334,7 +420,7 @@ final class InferenceHandler {
                     call.decided(d);
                     return call.answer().doOnNext(answer -> {
                         call.firstToken();
-                        call.saw(answer);
+                        call.sawAnswer(answer);
                         call.completed();
                     });
                 })
@@ -342,14 +428,18 @@ final class InferenceHandler {
                 .doOnTerminate(call::finished).doOnCancel(call::finished)
                 .flatMap(answer -> ServerResponse.ok().header("X-Request-Id", call.rid)
                         .contentType(MediaType.APPLICATION_JSON).bodyValue(answer))
-                .onErrorResume(e -> {
-                    log.warn("request {} failed: {}", call.rid, detailOf(e));
-                    if (sharedStateDown(e)) {
-                        // nothing was started: the client may simply try again, here or on another replica
-                        return retryLater(HttpStatus.SERVICE_UNAVAILABLE, detailOf(e));
-                    }
-                    return problem(statusOf(e), detailOf(e));
-                });
+                .doOnDiscard(DataBuffer.class, DataBufferUtils::release)
+                .onErrorResume(e -> failed(call, e));
+    }
+
+    /** The answer to a request that failed before its first byte: its status and an OpenAI error object. */
+    private static Mono<ServerResponse> failed(Call call, Throwable e) {
+        log.warn("request {} failed: {}", call.rid, detailOf(e));
+        if (sharedStateDown(e)) {
+            // nothing was started: the client may simply try again, here or on another replica
+            return OpenAiErrors.retryLater(HttpStatus.SERVICE_UNAVAILABLE, detailOf(e), "shared_state_unavailable");
+        }
+        return OpenAiErrors.response(statusOf(e), detailOf(e), null, codeOf(e));
     }
 
     /**
@@ -388,7 +478,7 @@ final class InferenceHandler {
         if (sharedStateDown(e)) {
             return HttpStatus.SERVICE_UNAVAILABLE;
         }
-        if (e instanceof EngineAnswerException) {
+        if (e instanceof EngineAnswerException || e instanceof TruncatedStreamException) {
             return HttpStatus.BAD_GATEWAY;
         }
         if (e instanceof TimeoutException) {
@@ -417,21 +507,20 @@ final class InferenceHandler {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
-    private static String errorJson(Throwable e) {
-        ObjectNode o = JSON.createObjectNode();
-        o.putObject("error").put("message", detailOf(e)).put("code", statusOf(e).value());
-        return o.toString();
+    /** The error object's {@code code} for an engine's failure, which the client may retry. */
+    private static @Nullable String codeOf(Throwable e) {
+        return switch (statusOf(e).value()) {
+            case 502 -> "engine_error";
+            case 503 -> sharedStateDown(e) ? "shared_state_unavailable" : "engine_unavailable";
+            case 504 -> "engine_timeout";
+            default -> null;
+        };
     }
 
-    /** An RFC 9457 problem-details answer, rendered by Spring's codecs. */
-    static Mono<ServerResponse> problem(HttpStatusCode status, String detail) {
-        return ServerResponse.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .bodyValue(ProblemDetail.forStatusAndDetail(status, detail));
-    }
-
-    /** A problem-details answer the client may retry in a second: nothing of the request was started. */
-    private static Mono<ServerResponse> retryLater(HttpStatus status, String detail) {
-        return ServerResponse.status(status).header("Retry-After", "1").contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .bodyValue(ProblemDetail.forStatusAndDetail(status, detail));
+    /** An engine's stream that ended (or began) without {@code data: [DONE]}: the answer was cut short. */
+    private static final class TruncatedStreamException extends RuntimeException {
+        TruncatedStreamException() {
+            super("the engine's stream ended before data: [DONE]", null, false, false);
+        }
     }
 }

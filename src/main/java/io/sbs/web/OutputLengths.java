@@ -1,6 +1,7 @@
 package io.sbs.web;
 
 import io.sbs.core.OutputLengthEstimator;
+import io.sbs.core.OutputLengthKnowledge;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -12,10 +13,17 @@ final class OutputLengths {
 
     private final OutputLengthEstimator estimator;
     private final int defaultMaxTokens;
+    private final boolean learns;
 
     OutputLengths(SbsProperties.Decode settings) {
         this.estimator = new OutputLengthEstimator(settings.knowledge());
         this.defaultMaxTokens = settings.defaultMaxTokens();
+        this.learns = settings.knowledge() == OutputLengthKnowledge.PREDICTED;
+    }
+
+    /** Whether finished requests' output lengths are used: only the predictor learns from them. */
+    boolean learns() {
+        return learns;
     }
 
     /** Output tokens asked for: the request's {@code max_tokens}, or the default when it sets none. */

@@ -26,6 +26,7 @@ import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The admin API against the running embedded default over real HTTP: what it shows, how it refuses, and
@@ -246,7 +247,52 @@ class AdminApiIT {
     }
 
     @Test
+    void policies_getThenPutOfTheSameDocumentWithItsETag_is200() {
+        try {
+            EntityExchangeResult<String> read = Caller.VIEWER.as(client().get().uri("/api/v1/policies")).exchange()
+                    .expectStatus().isOk().expectBody(String.class).returnResult();
+            String tag = read.getResponseHeaders().getETag();
+            String written = put("/api/v1/policies", tag, read.getResponseBody()).expectStatus().isOk()
+                    .expectBody(String.class).returnResult().getResponseHeaders().getETag();
+            assertThat(version(written)).isEqualTo(version(tag) + 1);
+
+            // read, modify, write: the usual round trip, envelope and all
+            EntityExchangeResult<String> again = Caller.VIEWER.as(client().get().uri("/api/v1/policies")).exchange()
+                    .expectStatus().isOk().expectBody(String.class).returnResult();
+            ObjectNode document = (ObjectNode) JSON.readTree(again.getResponseBody());
+            ((ObjectNode) document.get("policy")).put("iqrKappa", 2.25);
+            put("/api/v1/policies", again.getResponseHeaders().getETag(), document.toString()).expectStatus().isOk()
+                    .expectBody().jsonPath("$.policy.iqrKappa").isEqualTo(2.25);
+            assertThat(loop.snapshot().activePolicy().iqrKappa()).isEqualTo(2.25);
+        } finally {
+            restoreDefaultPolicy();
+        }
+    }
+
+    @Test
+    void policies_putOfADocumentWhoseReadOnlyMembersAreNotTheStoredOnes_is412Or409_andUnknownMembers422() {
+        EntityExchangeResult<String> read = Caller.VIEWER.as(client().get().uri("/api/v1/policies")).exchange()
+                .expectStatus().isOk().expectBody(String.class).returnResult();
+        ObjectNode document = (ObjectNode) JSON.readTree(read.getResponseBody());
+        String tag = read.getResponseHeaders().getETag();
+        put("/api/v1/policies", "*", document.deepCopy().put("version", version(tag) - 1).toString())
+                .expectStatus().isEqualTo(412).expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().returnResult();
+        put("/api/v1/policies", tag, document.deepCopy().put("actor", "mallory").put("epoch", 99).toString())
+                .expectStatus().isEqualTo(409).expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.detail").value(String.class, d -> assertThat(d).contains("epoch, actor"));
+        put("/api/v1/policies", tag, document.deepCopy().put("colour", 1).put("changedAt", "yesterday").toString())
+                .expectStatus().isEqualTo(422).expectBody()
+                .jsonPath("$.errors.colour").isEqualTo("unknown field")
+                .jsonPath("$.errors.changedAt").value(String.class, v -> assertThat(v).contains("ISO-8601"));
+        assertThat(etag()).isEqualTo(tag);
+    }
+
+    @Test
     void unknownPathsAndMethods_areProblemDetailsToo() {
+        Caller.VIEWER.as(client().get().uri("/api/v1/nope")).exchange().expectStatus().isNotFound()
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.status").isEqualTo(404).jsonPath("$.instance").isEqualTo("/api/v1/nope");
         Caller.VIEWER.as(client().get().uri("/api/v1/nothing-here")).exchange().expectStatus().isNotFound()
                 .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
                 .expectBody().jsonPath("$.status").isEqualTo(404).jsonPath("$.instance").isEqualTo("/api/v1/nothing-here");

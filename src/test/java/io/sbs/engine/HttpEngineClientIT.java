@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sbs.enginesim.EngineSimServer;
 import io.sbs.sim.EngineProfile;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
@@ -46,14 +49,28 @@ class HttpEngineClientIT {
         return body;
     }
 
+    private static String text(DataBuffer buffer) {
+        String text = buffer.toString(StandardCharsets.UTF_8);
+        DataBufferUtils.release(buffer);
+        return text;
+    }
+
     @Test
     void sglang_streamCallAndLoad_againstTheEngineSimulator() {
         engine = new EngineSimServer("prefill-0", PROFILE, 0, 1, null, null);
         HttpEngineClient client = HttpEngineClient.sglang("prefill-0", "http://127.0.0.1:" + engine.port(), Duration.ofSeconds(5));
-        List<String> events = client.stream("/v1/chat/completions", chat(3), 2, "r-1").collectList().block(WAIT);
-        assertThat(events).hasSize(3);
-        assertThat(JSON.readTree(events.get(2)).path("choices").get(0).path("finish_reason").asString()).isEqualTo("length");
-        JsonNode whole = JSON.readTree(client.call("/v1/chat/completions", chat(2), 1, "r-2").block(WAIT));
+        List<String> frames = client.stream("/v1/chat/completions", chat(3), 2, "r-1").map(buffer -> {
+            String text = buffer.toString(StandardCharsets.UTF_8);
+            DataBufferUtils.release(buffer);
+            return text;
+        }).collectList().block(WAIT);
+        // relayed as the engine framed them: whole events only, [DONE] included
+        assertThat(frames).allSatisfy(frame -> assertThat(frame).startsWith("data: ").endsWith("\n\n"));
+        List<String> events = List.of(String.join("", frames).split("\n\n"));
+        assertThat(events).hasSize(4).last().isEqualTo("data: [DONE]");
+        assertThat(JSON.readTree(events.get(2).substring("data: ".length())).path("choices").get(0)
+                .path("finish_reason").asString()).isEqualTo("length");
+        JsonNode whole = JSON.readTree(text(client.call("/v1/chat/completions", chat(2), 1, "r-2").block(WAIT)));
         assertThat(whole.path("usage").path("completion_tokens").asInt()).isEqualTo(2);
         EngineLoad load = client.load().block(WAIT);
         assertThat(load.ranks()).hasSize(4);
@@ -88,7 +105,7 @@ class HttpEngineClientIT {
                         """))))
                 .bindNow();
         HttpEngineClient client = HttpEngineClient.vllm("decode-0", "http://127.0.0.1:" + vllm.port(), Duration.ofSeconds(5));
-        assertThat(client.call("/v1/chat/completions", chat(1), 1, "req-42").block(WAIT)).contains("ok");
+        assertThat(text(client.call("/v1/chat/completions", chat(1), 1, "req-42").block(WAIT))).contains("ok");
         assertThat(seen).containsEntry("rank", "1").containsEntry("requestId", "req-42");
         assertThat(JSON.readTree(seen.get("body")).has("data_parallel_rank")).isFalse();
         EngineLoad load = client.load().block(WAIT);

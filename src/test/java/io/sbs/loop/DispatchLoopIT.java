@@ -86,6 +86,11 @@ class DispatchLoopIT {
                 body.putArray("input_ids").addAll(java.util.stream.IntStream.range(0, prompt)
                         .mapToObj(JSON.getNodeFactory()::numberNode).toList());
                 return clients.get(d.unit().instanceId()).call("/v1/completions", body, d.unit().dpRank(), "r" + requestId)
+                        .map(answer -> {
+                            String text = answer.toString(java.nio.charset.StandardCharsets.UTF_8);
+                            org.springframework.core.io.buffer.DataBufferUtils.release(answer);
+                            return text;
+                        })
                         .doOnNext(answer -> {
                             loop.onPrefillCompleted(d.unit(), requestId, prompt, loop.now());
                             answeredBy.put(requestId, d.unit().toString());

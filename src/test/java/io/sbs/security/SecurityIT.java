@@ -136,6 +136,31 @@ class SecurityIT {
     }
 
     @Test
+    void root_anonymous_leadsToTheLoginPage_loggedIn_toTheDashboard() {
+        client().get().uri("/").exchange().expectStatus().isFound()
+                .expectHeader().valueEquals(HttpHeaders.LOCATION, "/login").expectBody().returnResult();
+        Session viewer = Session.open(client()).login(client(), "viewer", SecuredPlatform.VIEWER_PASSWORD);
+        String location = viewer.get(client(), "/").expectStatus().is3xxRedirection().expectBody().returnResult()
+                .getResponseHeaders().getLocation().toString();
+        assertThat(location).isEqualTo("/dashboard");
+        viewer.get(client(), location).expectStatus().isOk().expectBody(String.class)
+                .value(page -> assertThat(page).contains("<title>Overview · SBS dispatcher</title>"));
+    }
+
+    @Test
+    void favicon_isServedToAnyone_andEveryPageLinksIt() {
+        client().get().uri("/img/favicon.svg").exchange().expectStatus().isOk()
+                .expectHeader().contentTypeCompatibleWith("image/svg+xml").expectBody().returnResult();
+        client().get().uri("/favicon.ico").exchange().expectStatus().is3xxRedirection()
+                .expectHeader().valueEquals(HttpHeaders.LOCATION, "/img/favicon.svg").expectBody().returnResult();
+        client().get().uri("/login").exchange().expectStatus().isOk().expectBody(String.class)
+                .value(page -> assertThat(page).contains("<link rel=\"icon\" type=\"image/svg+xml\" href=\"/img/favicon.svg\">"));
+        Session viewer = Session.open(client()).login(client(), "viewer", SecuredPlatform.VIEWER_PASSWORD);
+        viewer.get(client(), "/dashboard").expectStatus().isOk().expectBody(String.class)
+                .value(page -> assertThat(page).contains("href=\"/img/favicon.svg\""));
+    }
+
+    @Test
     void dashboard_postsWithoutCsrfToken_are403() {
         client().post().uri("/logout").exchange().expectStatus().isForbidden().expectBody().returnResult();
         client().post().uri("/login").body(BodyInserters.fromFormData("username", "viewer")

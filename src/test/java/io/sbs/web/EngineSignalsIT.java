@@ -204,10 +204,10 @@ class EngineSignalsIT {
             assertThat(refused.status()).isEqualTo(429);
             assertThat(refused.retryAfter()).isEqualTo("1");
             assertThat(refused.contentType()).isNotNull();
-            assertThat(refused.contentType().isCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)).isTrue();
-            JsonNode problem = JSON.readTree(refused.body());
-            assertThat(problem.path("status").asInt()).isEqualTo(429);
-            assertThat(problem.path("detail").asString()).contains("overloaded");
+            assertThat(refused.contentType().isCompatibleWith(MediaType.APPLICATION_JSON)).isTrue();
+            JsonNode error = JSON.readTree(refused.body()).path("error");
+            assertThat(error.path("code").asString()).isEqualTo("overloaded");
+            assertThat(error.path("message").asString()).contains("overloaded");
         }
         assertThat(dispatcher.loop().overloaded()).as("still on: the queue is as deep as before").isTrue();
         assertThat(accepted).noneMatch(CompletableFuture::isDone);

@@ -74,7 +74,7 @@ class IngressIT {
     }
 
     @Test
-    void badRequests_getProblemDetails() {
+    void badRequests_getOpenAiErrors() {
         expectProblem("{not json", "malformed JSON");
         expectProblem("{\"model\":\"sbs\"}", "'messages' must be a non-empty array");
         expectProblem(chat(",\"max_tokens\":-5"), "'max_tokens' must be an integer from 0 to 131072");
@@ -98,7 +98,7 @@ class IngressIT {
     }
 
     @Test
-    void garbledContentType_is415ProblemDetails() throws Exception {
+    void garbledContentType_is415OpenAiError() throws Exception {
         // the JDK's client sends the header as given; Spring's clients would parse it first
         HttpClient http = HttpClient.newHttpClient();
         for (String type : new String[] {"///", "nosl", "application/json; charset=bogus-9"}) {
@@ -106,16 +106,18 @@ class IngressIT {
                     + "/v1/chat/completions")).header("Content-Type", type).timeout(Duration.ofSeconds(20))
                     .POST(HttpRequest.BodyPublishers.ofString(chat(""))).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(answer.statusCode()).as(type).isEqualTo(415);
-            assertThat(answer.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            assertThat(answer.headers().firstValue("Content-Type")).hasValue("application/json");
+            assertThat(JSON.readTree(answer.body()).path("error").path("type").asString()).isEqualTo("invalid_request_error");
         }
     }
 
-    private void expectProblem(String body, String detail) {
+    /** A 400 in the OpenAI error object, as the ingress answers every error (docs/api.md). */
+    private void expectProblem(String body, String message) {
         client().post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange()
                 .expectStatus().isBadRequest()
-                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
-                .expectBody().jsonPath("$.status").isEqualTo(400).jsonPath("$.detail")
-                .value(String.class, d -> assertThat(d).contains(detail));
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_JSON)
+                .expectBody().jsonPath("$.error.type").isEqualTo("invalid_request_error").jsonPath("$.error.message")
+                .value(String.class, d -> assertThat(d).contains(message));
     }
 
     @Test

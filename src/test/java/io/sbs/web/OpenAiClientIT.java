@@ -1,14 +1,17 @@
 package io.sbs.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
+import com.openai.errors.BadRequestException;
 import com.openai.models.ChatModel;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionCreateParams;
 import com.openai.models.models.Model;
@@ -21,7 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
-/** OpenAI's own Java client, unmodified, against the embedded default (P/D engine simulators). */
+/**
+ * OpenAI's own Java client, unmodified, against the embedded default (P/D engine simulators) over real HTTP:
+ * whole and streamed answers, the usage chunk, the model list, and an error as the SDK reads it.
+ */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"sbs.embedded.profile=divided", "sbs.embedded.demo-qps=0"})
 class OpenAiClientIT {
@@ -61,6 +67,32 @@ class OpenAiClientIT {
                     .map(choice -> choice.delta().content().orElse(null)).filter(Objects::nonNull).toList();
             assertThat(deltas).containsExactly("tok0 ", "tok1 ", "tok2 ", "tok3 ");
         }
+    }
+
+    @Test
+    void chatCompletion_streamingWithIncludeUsage_endsWithTheUsage() {
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(
+                ChatCompletionCreateParams.builder().model(ChatModel.of("sbs")).addUserMessage("Count for me")
+                        .maxTokens(2).streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build())
+                        .build())) {
+            List<ChatCompletionChunk> chunks = stream.stream().toList();
+            ChatCompletionChunk last = chunks.get(chunks.size() - 1);
+            assertThat(last.choices()).isEmpty();
+            assertThat(last.usage()).hasValueSatisfying(u -> assertThat(u.completionTokens()).isEqualTo(2));
+        }
+    }
+
+    @Test
+    void badRequest_surfacesAsTheSdksBadRequestException_withTypeAndParam() {
+        assertThatThrownBy(() -> client.chat().completions().create(ChatCompletionCreateParams.builder()
+                .model(ChatModel.of("sbs")).addUserMessage("too much").maxTokens(1_000_000).build()))
+                .isInstanceOfSatisfying(BadRequestException.class, e -> {
+                    assertThat(e.statusCode()).isEqualTo(400);
+                    assertThat(e.type()).hasValue("invalid_request_error");
+                    assertThat(e.param()).hasValue("max_tokens");
+                    assertThat(e.code()).hasValue("context_length_exceeded");
+                    assertThat(e.getMessage()).contains("maximum context length");
+                });
     }
 
     @Test

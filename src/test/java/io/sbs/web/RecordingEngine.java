@@ -29,7 +29,7 @@ import tools.jackson.databind.node.ObjectNode;
  * ending in {@code data: [DONE]}) or as one JSON body; SGLang's {@code GET /get_load} as a JSON array of
  * per-rank loads, vLLM's {@code GET /metrics} as Prometheus text with {@code engine="<rank>"} labels. The
  * load it reports is honest: a rank runs the requests it holds. A test can make it hold answers until
- * released, fail answers, fail or ignore polls, or claim to be busy while holding nothing.
+ * released, fail answers, break streams off, fail or ignore polls, or claim to be busy while holding nothing.
  */
 final class RecordingEngine implements AutoCloseable {
 
@@ -72,6 +72,7 @@ final class RecordingEngine implements AutoCloseable {
     private volatile boolean busy;
     private volatile int backlogRequests;
     private volatile long backlogTokens = -1;
+    private volatile boolean cutStreams;
     private final DisposableServer server;
 
     private RecordingEngine(String name, Dialect dialect, int dpUnits) {
@@ -144,6 +145,14 @@ final class RecordingEngine implements AutoCloseable {
         failStatus = status;
     }
 
+    /**
+     * Streams from now on break off inside their second event, the connection closed without the answer's
+     * end, as an engine that dies mid-answer; false streams whole again.
+     */
+    void cutStreams(boolean value) {
+        cutStreams = value;
+    }
+
     void polls(Polls mode) {
         pollMode = mode;
     }
@@ -190,6 +199,10 @@ final class RecordingEngine implements AutoCloseable {
             if (status != 0) {
                 answer = res.status(status).header("Content-Type", "application/json")
                         .sendString(released.then(Mono.just("{\"error\":{\"message\":\"" + name + " fails\"}}")));
+            } else if (body.path("stream").asBoolean(false) && cutStreams) {
+                answer = res.header("Content-Type", "text/event-stream")
+                        .sendString(released.thenMany(Flux.just("data: " + chunk(chat, "hello") + "\n\n", "data: {\"cut"))
+                                .concatWith(Mono.error(new IllegalStateException(name + " dies mid-answer"))));
             } else if (body.path("stream").asBoolean(false)) {
                 answer = res.header("Content-Type", "text/event-stream")
                         .sendString(released.thenMany(Flux.just(chunk(chat, "hello"), chunk(chat, " from " + name))

@@ -52,6 +52,16 @@ final class WireDispatcher implements AutoCloseable {
         return new WireDispatcher(new SpringApplicationBuilder(SbsApplication.class).run(args.toArray(String[]::new)));
     }
 
+    /** A dispatcher with the engines and every other setting given as {@code key=value} ({@code sbs.instances[0].url=...}). */
+    static WireDispatcher start(String... settings) {
+        List<String> args = new ArrayList<>(List.of("--server.port=0", "--sbs.embedded.demo-qps=0",
+                "--sbs.poll-interval=50ms", "--sbs.engine-timeout=10s", "--spring.main.banner-mode=off"));
+        for (String s : settings) {
+            args.add("--" + s);
+        }
+        return new WireDispatcher(new SpringApplicationBuilder(SbsApplication.class).run(args.toArray(String[]::new)));
+    }
+
     /** The instance id the {@code i}-th engine is registered under. */
     static String id(int i) {
         return "engine-" + i;

@@ -1,0 +1,103 @@
+package io.sbs.engine;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
+import org.springframework.core.io.buffer.DataBuffer;
+
+/**
+ * Cuts an engine's server-sent-event stream into whole events, byte for byte as the engine sent them, so the
+ * dispatcher relays them without decoding and re-encoding (docs/api.md, "Streams").
+ *
+ * <p>An event ends at a blank line: {@code \n\n}, {@code \r\n\r\n} (and the mixed forms) or {@code \r\r}.
+ * Each buffer received is handed on up to its last event end; the bytes after it wait for the next buffer.
+ * Engines write one event per chunk, so the usual buffer goes on whole, without a copy or a slice. A stream
+ * cut off inside an event (a dead engine, a timeout) so never leaves half an event on the client's wire:
+ * the dispatcher's error event can follow cleanly, and the half event is dropped, as the SSE specification
+ * tells clients to drop an event the stream ended in.
+ *
+ * <p>Not thread-safe: one instance per stream, fed in order (Reactor's serial delivery of {@code onNext}).
+ */
+public final class EventFrames {
+
+    /** An engine that never ends an event would otherwise grow the held bytes without bound. */
+    static final int MAX_EVENT_BYTES = 8 * 1024 * 1024;
+
+    private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
+
+    private @Nullable ByteBuf held;
+
+    /**
+     * Takes ownership of {@code received} and answers the whole events it completes (ownership passes to
+     * the caller), or null when it ends none.
+     *
+     * @throws IllegalStateException when an event grows beyond {@link #MAX_EVENT_BYTES}
+     */
+    public @Nullable ByteBuf next(ByteBuf received) {
+        ByteBuf all = held == null ? received : Unpooled.wrappedBuffer(held, received);
+        held = null;
+        int end = lastEventEnd(all);
+        if (end == all.writerIndex()) {
+            return all;
+        }
+        if (end < 0) {
+            if (all.readableBytes() > MAX_EVENT_BYTES) {
+                all.release();
+                throw new IllegalStateException("the engine sent an event of more than " + MAX_EVENT_BYTES + " bytes");
+            }
+            held = all;
+            return null;
+        }
+        ByteBuf whole = all.readRetainedSlice(end - all.readerIndex());
+        held = all;
+        return whole;
+    }
+
+    /** Releases what an unfinished event held; the stream ended or was cancelled. */
+    public void discard() {
+        if (held != null) {
+            held.release();
+            held = null;
+        }
+    }
+
+    /** Whether the last event in {@code events} is {@code data: [DONE]}, the end of an OpenAI stream. */
+    public static boolean endsWithDone(DataBuffer events) {
+        int i = events.writePosition() - 1;
+        while (i >= events.readPosition() && (events.getByte(i) == '\n' || events.getByte(i) == '\r')) {
+            i--;
+        }
+        int start = i - DONE.length + 1;
+        if (start < events.readPosition()) {
+            return false;
+        }
+        for (int k = 0; k < DONE.length; k++) {
+            if (events.getByte(start + k) != DONE[k]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code events} begins with a data line (not a comment or a keep-alive): a token came. */
+    public static boolean startsWithData(DataBuffer events) {
+        return events.readableByteCount() > 0 && events.getByte(events.readPosition()) == 'd';
+    }
+
+    /** The index just after the last blank line in {@code buf}, or -1. */
+    private static int lastEventEnd(ByteBuf buf) {
+        int from = buf.readerIndex();
+        for (int i = buf.writerIndex() - 1; i > from; i--) {
+            byte b = buf.getByte(i);
+            byte before = buf.getByte(i - 1);
+            if (b == '\n' && (before == '\n' || (before == '\r' && i - 2 >= from && buf.getByte(i - 2) == '\n'))) {
+                return i + 1;
+            }
+            if (b == '\r' && before == '\r') {
+                return i + 1;
+            }
+        }
+        return -1;
+    }
+}
