@@ -104,10 +104,13 @@ class DashboardBrowserIT {
         await().atMost(LIVE).until(() -> !live(key).isBlank() && !live(key).equals("—"));
     }
 
-    /** The decisions the readiness table shows in the cells matching {@code css}, summed. */
+    /**
+     * The decisions the readiness table shows in the cells matching {@code css}, summed in the page in one
+     * step: the table is redrawn each second, so cells found first may be gone when read.
+     */
     private long count(String css) {
-        return driver.findElements(By.cssSelector(css)).stream()
-                .mapToLong(td -> Long.parseLong(td.getDomAttribute("data-count"))).sum();
+        return ((Number) chromium.script("return Array.from(document.querySelectorAll(\"" + css
+                + "\")).reduce((sum, td) => sum + Number(td.getAttribute('data-count')), 0)")).longValue();
     }
 
     private long status() {
@@ -181,8 +184,9 @@ class DashboardBrowserIT {
         assertThat(live("prefillHealthy")).isEqualTo("3");
         assertThat(live("mode")).isEqualTo("adaptive");
         await().atMost(LIVE).until(() -> "3".equals(driver.findElement(By.tagName("body")).getDomAttribute("data-readiness-rows")));
-        assertThat(driver.findElements(By.cssSelector("#readiness tbody tr")).stream().map(r -> r.getDomAttribute("data-instance")))
-                .containsExactly("prefill-0", "prefill-1", "prefill-2");
+        List<?> rows = (List<?>) chromium.script("return Array.from(document.querySelectorAll('#readiness tbody tr'))"
+                + ".map(row => row.getAttribute('data-instance'))");
+        assertThat(rows.stream().map(String::valueOf)).containsExactly("prefill-0", "prefill-1", "prefill-2");
         // engines that push nothing: their first tokens and polls establish pass boundaries
         await().atMost(LIVE).until(() -> count("#readiness td[data-source='completion']")
                 + count("#readiness td[data-source='poll']") > 0);
@@ -334,8 +338,10 @@ class DashboardBrowserIT {
         chromium.screenshot("overview-watchdog-only");
 
         driver.get(url("/dashboard/interval"));
-        await().atMost(LIVE).until(() -> driver.findElements(By.cssSelector("#readiness tr[data-instance='wedged-0']"))
-                .stream().anyMatch(r -> r.getText().contains("watchdog only")));
+        // read in the page in one step: the table is redrawn each second
+        await().atMost(LIVE).until(() -> Boolean.TRUE.equals(chromium.script("return Array.from(document"
+                + ".querySelectorAll(\"#readiness tr[data-instance='wedged-0']\"))"
+                + ".some(row => row.innerText.includes('watchdog only'))")));
         assertThat(driver.findElements(By.cssSelector("#readiness tbody tr"))).hasSize(1);
 
         PolicyRecord seen = stored();
