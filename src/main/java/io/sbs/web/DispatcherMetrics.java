@@ -1,6 +1,7 @@
 package io.sbs.web;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -39,6 +40,7 @@ final class DispatcherMetrics implements AutoCloseable {
     private final MultiGauge unitBatch;
     private final MultiGauge unitKv;
     private final ReadinessMeters readiness;
+    private final DistributionSummary outputTokens;
     private final Disposable refresh;
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
@@ -75,6 +77,9 @@ final class DispatcherMetrics implements AutoCloseable {
         unitKv = MultiGauge.builder("sbs.unit.kv.tokens")
                 .description("KV-cache tokens held on each decode DP unit: last report plus in flight").register(registry);
         readiness = new ReadinessMeters(registry, loop::snapshot);
+        outputTokens = DistributionSummary.builder("sbs.decode.output.tokens")
+                .description("output tokens of finished requests the output-length predictor learned from")
+                .baseUnit("tokens").register(registry);
         refreshUnits(loop.snapshot());
         refresh = Flux.interval(Duration.ofSeconds(1)).subscribe(t -> refreshUnits(loop.snapshot()));
     }
@@ -116,6 +121,15 @@ final class DispatcherMetrics implements AutoCloseable {
     /** Time to first token as the client sees it, per policy. */
     void ttft(String policy, long nanos) {
         timer("sbs.ttft", "arrival to first token", policy).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Output tokens of a finished request, as the engine's usage reported them or its stream carried them:
+     * what the output-length predictor learned from ({@code sbs.decode.output-length=predicted} only). Not
+     * tagged by model: the model name comes from clients, and a meter per name would grow without bound.
+     */
+    void outputLearned(long tokens) {
+        outputTokens.record(tokens);
     }
 
     /** Scheduler-side queueing: arrival to decision. */

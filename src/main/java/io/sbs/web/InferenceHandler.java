@@ -284,6 +284,7 @@ final class InferenceHandler {
             long output = reportedOutput.get() >= 0 ? reportedOutput.get() : streamedChunks.get();
             if (output > 0) {
                 outputLengths.finished(model, request.promptTokens(), (int) Math.min(Integer.MAX_VALUE, output));
+                metrics.outputLearned(output);
             }
         }
 
