@@ -19,6 +19,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +68,7 @@ final class InferenceHandler {
     /** OpenAI's {@code code} for a prompt or completion that does not fit. */
     private static final String CONTEXT_LENGTH_EXCEEDED = "context_length_exceeded";
     private static final String DONE_EVENT = "data: [DONE]\n\n";
+    private static final Pattern EVENT_END = Pattern.compile("\r?\n\r?\n|\r\r");
 
     private final DispatchLoop loop;
     private final Admission admission;
@@ -241,9 +243,10 @@ final class InferenceHandler {
                 return;
             }
             String text = events.toString(events.readPosition(), events.readableByteCount(), StandardCharsets.UTF_8);
-            for (String event : text.split("\n\n")) {
-                if (event.startsWith("data: ")) {
-                    saw(event.substring("data: ".length()));
+            // events end at a blank line (LF, CRLF or CR, as EventFrames cuts them); "data:" may lack its space
+            for (String event : EVENT_END.split(text)) {
+                if (event.startsWith("data:")) {
+                    saw(event.substring("data:".length()).strip());
                 }
             }
         }
