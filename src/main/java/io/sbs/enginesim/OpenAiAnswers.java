@@ -71,15 +71,21 @@ final class OpenAiAnswers {
     }
 
     static String usageChunk(Api api, long id, int prompt, int output) {
+        ObjectNode o = chunkEnvelope(api, id);
+        o.putArray("choices");
+        o.putObject("usage").put("prompt_tokens", prompt).put("completion_tokens", output)
+                .put("total_tokens", prompt + output);
+        return o.toString();
+    }
+
+    /** What every chunk of a stream carries besides its choices or usage; {@code created} in wall-clock seconds, as OpenAI's. */
+    private static ObjectNode chunkEnvelope(Api api, long id) {
         ObjectNode o = JSON.createObjectNode();
         o.put("id", "sim-" + id);
         o.put("created", Instant.now().getEpochSecond());
         o.put("model", "sbs-engine-sim");
         o.put("object", api == Api.CHAT ? "chat.completion.chunk" : "text_completion");
-        o.putArray("choices");
-        o.putObject("usage").put("prompt_tokens", prompt).put("completion_tokens", output)
-                .put("total_tokens", prompt + output);
-        return o.toString();
+        return o;
     }
 
     static Mono<Void> stream(HttpServerResponse res, Flux<String> events) {
@@ -92,11 +98,7 @@ final class OpenAiAnswers {
     }
 
     static String chunk(Api api, long id, int index, boolean last) {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("id", "sim-" + id);
-        o.put("created", Instant.now().getEpochSecond());
-        o.put("model", "sbs-engine-sim");
-        o.put("object", api == Api.CHAT ? "chat.completion.chunk" : "text_completion");
+        ObjectNode o = chunkEnvelope(api, id);
         ObjectNode choice = o.putArray("choices").addObject();
         choice.put("index", 0);
         if (api == Api.CHAT) {

@@ -3,8 +3,11 @@ package io.sbs.web;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.sbs.SbsApplication;
 import io.sbs.security.SecuredPlatform;
+import io.sbs.state.ClusterStateStore;
 import io.sbs.state.LeaderLease;
 import io.sbs.state.Leadership;
 import io.sbs.state.RedisServer;
@@ -38,8 +41,11 @@ class QuietStopIT {
                 "--SBS_OPERATOR_PASSWORD=" + SecuredPlatform.OPERATOR_PASSWORD);
         Leadership leadership = node.getBean(Leadership.class);
         await().atMost(Duration.ofSeconds(15)).until(leadership::isLeader);
-        // the demo load runs, so admission and the view are busy with Redis as the stop begins
-        Thread.sleep(1_000);
+        // the stop begins while the view is published and the demo load's requests go through admission
+        ClusterStateStore store = node.getBean(ClusterStateStore.class);
+        MeterRegistry meters = node.getBean(MeterRegistry.class);
+        await().atMost(Duration.ofSeconds(15)).until(() -> store.leaderView().blockOptional(Duration.ofSeconds(2))
+                .isPresent() && meters.find("sbs.ttft").timers().stream().mapToLong(Timer::count).sum() > 0);
         int before = output.length();
 
         node.close();
