@@ -5,11 +5,12 @@ public final class ChaosCommand {
 
     static final String USAGE = """
             usage: app/chaos <drill> [--runs 1] [--seed 1] [--qps 20] [--policy sbs] [--after 3] [--timeout 30]
-                                     --out DIR [-- spring-args-for-both-dispatchers...]
+                                     [--redis standalone|cluster] --out DIR [-- spring-args-for-both-dispatchers...]
               failover  SIGKILL the leader at a random moment; takeover_ms, sent, completed, failed_with_error, lost
               fence     SIGSTOP the leader past its lease, let the standby take over, SIGCONT; stale writes
               sentinel  SIGKILL the Redis master (2 replicas, 3 Sentinels; --redis-configs DIR, default the
                         repository's redis/); pause in service and lost
+            --redis cluster runs failover or fence on a Redis Cluster of three masters (redis-cli --cluster create).
             Every run starts real processes (redis-server, engine simulators, two dispatcher JVMs) under a temporary
             directory and kills them at the end; results go to DIR/summary.json and DIR/summary.md, the processes'
             logs to DIR/logs/. Needs redis-server on the PATH (apt-get install -y redis-server).

@@ -23,11 +23,14 @@ import org.jspecify.annotations.Nullable;
  * @param timeout        a client request without an answer by then is lost
  * @param redisConfigs   the repository's {@code redis/} directory (the sentinel drill's configurations)
  * @param dispatcherArgs Spring arguments added to both dispatchers' command lines (after {@code --})
+ * @param redis          {@code standalone} (one redis-server) or {@code cluster} (a Redis Cluster of three
+ *                       masters); the sentinel drill brings its own
  */
 record ChaosOptions(String drill, int runs, long seed, double qps, String policy, Path out, Duration after,
-        Duration timeout, Path redisConfigs, List<String> dispatcherArgs) {
+        Duration timeout, Path redisConfigs, List<String> dispatcherArgs, String redis) {
 
     static final Set<String> DRILLS = Set.of("failover", "fence", "sentinel");
+    static final Set<String> REDIS = Set.of("standalone", "cluster");
 
     ChaosOptions {
         if (!DRILLS.contains(drill)) {
@@ -37,6 +40,10 @@ record ChaosOptions(String drill, int runs, long seed, double qps, String policy
             throw new IllegalArgumentException("--runs, --qps and --timeout must be positive, --after not negative");
         }
         dispatcherArgs = List.copyOf(dispatcherArgs);
+        if (!REDIS.contains(redis) || (drill.equals("sentinel") && !redis.equals("standalone"))) {
+            throw new IllegalArgumentException("--redis is standalone or cluster, and the sentinel drill brings its "
+                    + "own Sentinel-watched Redis; was " + redis + " for " + drill);
+        }
     }
 
     /** {@code <drill> [--name value ...] [-- spring-args...]}. */
@@ -48,7 +55,7 @@ record ChaosOptions(String drill, int runs, long seed, double qps, String policy
         String[] own = dashes < 0 ? args : Arrays.copyOfRange(args, 0, dashes);
         List<String> passed = dashes < 0 ? List.of() : List.of(Arrays.copyOfRange(args, dashes + 1, args.length));
         BenchOptions o = new BenchOptions(own, 1,
-                Set.of("out", "runs", "seed", "qps", "policy", "after", "timeout", "redis-configs"));
+                Set.of("out", "runs", "seed", "qps", "policy", "after", "timeout", "redis-configs", "redis"));
         double runs = o.getDouble("runs", 1);
         if (runs != Math.rint(runs)) {
             throw new IllegalArgumentException("--runs must be a whole number, got " + runs);
@@ -56,7 +63,7 @@ record ChaosOptions(String drill, int runs, long seed, double qps, String policy
         return new ChaosOptions(args[0], (int) runs, (long) o.getDouble("seed", 1), o.getDouble("qps", 20),
                 o.get("policy", "sbs"), Path.of(o.require("out")), seconds(o.getDouble("after", 3)),
                 seconds(o.getDouble("timeout", 30)), Path.of(o.get("redis-configs", defaultRedisConfigs().toString())),
-                passed);
+                passed, o.get("redis", "standalone"));
     }
 
     private static Duration seconds(double s) {

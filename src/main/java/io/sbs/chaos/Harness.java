@@ -82,6 +82,7 @@ final class Harness implements AutoCloseable {
 
     void startRedis(boolean sentinels) throws IOException, InterruptedException {
         redis = sentinels ? RedisProcesses.withSentinels(group, work, options.redisConfigs())
+                : options.redis().equals("cluster") ? RedisProcesses.cluster(group, work, ACCEPTED)
                 : RedisProcesses.standalone(group, work);
     }
 

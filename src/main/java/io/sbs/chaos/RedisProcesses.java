@@ -4,6 +4,8 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -16,12 +18,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The drill's Redis: one {@code redis-server} without persistence ({@link #standalone}), or a master, two
+ * The drill's Redis: one {@code redis-server} without persistence ({@link #standalone}), a Redis Cluster of
+ * three masters ({@link #cluster}), or a master, two
  * replicas and three Sentinels ({@link #withSentinels}) configured from the repository's
  * {@code redis/redis.conf} and {@code redis/sentinel.conf} (the Kubernetes deployment's files) with this
  * machine's ports and directories filled in, so the drill fails over with production's timings (down
@@ -53,6 +57,8 @@ final class RedisProcesses implements AutoCloseable {
     private final List<Node> servers = new ArrayList<>();
     private final List<Node> sentinels = new ArrayList<>();
     private final RedisClient client = RedisClient.create();
+    /** On a Redis Cluster, a key of the drill's dispatcher cluster: the master of its slot is "the master". */
+    private @Nullable String clusterKey;
 
     private RedisProcesses(ProcessGroup group, Path dir) {
         this.group = group;
@@ -72,6 +78,56 @@ final class RedisProcesses implements AutoCloseable {
         } catch (RuntimeException | IOException | InterruptedException e) {
             r.close();
             throw e;
+        }
+    }
+
+    /**
+     * A Redis Cluster of three masters without replicas ({@code redis-server --cluster-enabled yes}, joined by
+     * {@code redis-cli --cluster create}), returned once every node says {@code cluster_state:ok}. The drills
+     * that use it kill dispatchers, not Redis, so replicas would only cost the machine's cores; the cluster
+     * failover itself is tested by {@code RedisClusterStateStoreOnClusterIT}. {@code key} is a key of the
+     * drill's dispatcher cluster: every key shares its hash tag, so the master of its slot holds them all.
+     */
+    static RedisProcesses cluster(ProcessGroup group, Path dir, String key) throws IOException, InterruptedException {
+        RedisProcesses r = new RedisProcesses(group, dir);
+        r.clusterKey = key;
+        try {
+            for (int i = 0; i < 3; i++) {
+                int port = Ports.free();
+                Path home = Files.createDirectories(dir.resolve("redis-" + i));
+                r.servers.add(new Node("redis-" + i, port, List.of("redis-server", "--port", Integer.toString(port),
+                        "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file",
+                        home.resolve("nodes.conf").toString(), "--save", "", "--appendonly", "no", "--dir",
+                        home.toString())));
+            }
+            for (Node n : r.servers) {
+                r.start(n);
+            }
+            List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
+            r.servers.forEach(n -> create.add("127.0.0.1:" + n.port));
+            create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+            Process p = group.start("redis-cluster-create", create, Map.of(), dir);
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                group.kill(p);
+                throw new IllegalStateException("redis-cli --cluster create failed; see "
+                        + group.log("redis-cluster-create"));
+            }
+            for (Node n : r.servers) {
+                Wait.until(Duration.ofSeconds(60), Duration.ofMillis(100), () -> r.clusterOk(n.port),
+                        () -> n.name + " did not report cluster_state:ok within 60 s; see " + group.log(n.name));
+            }
+            return r;
+        } catch (RuntimeException | IOException | InterruptedException e) {
+            r.close();
+            throw e;
+        }
+    }
+
+    private boolean clusterOk(int port) {
+        try (StatefulRedisConnection<String, String> c = client.connect(uri(port))) {
+            return c.sync().clusterInfo().contains("cluster_state:ok");
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 
@@ -247,6 +303,10 @@ final class RedisProcesses implements AutoCloseable {
 
     /** Spring's {@code spring.data.redis.*} arguments for the dispatchers. */
     List<String> dispatcherArguments() {
+        if (clusterKey != null) {
+            return List.of("--spring.data.redis.cluster.nodes=" + servers.stream().map(s -> "127.0.0.1:" + s.port)
+                    .collect(Collectors.joining(",")));
+        }
         if (!hasSentinels()) {
             return List.of("--spring.data.redis.host=127.0.0.1", "--spring.data.redis.port=" + servers.get(0).port);
         }
@@ -254,8 +314,14 @@ final class RedisProcesses implements AutoCloseable {
                 + sentinels.stream().map(s -> "127.0.0.1:" + s.port).collect(Collectors.joining(",")));
     }
 
-    /** The current master's port: the only server, or what the first Sentinel that answers says. */
+    /**
+     * The current master's port: the only server, the master of the drill's slot on a cluster, or what the
+     * first Sentinel that answers says.
+     */
     int masterPort() {
+        if (clusterKey != null) {
+            return slotMaster(clusterKey);
+        }
         if (!hasSentinels()) {
             return servers.get(0).port;
         }
@@ -270,6 +336,15 @@ final class RedisProcesses implements AutoCloseable {
             }
         }
         throw new IllegalStateException("no Sentinel answered for the master");
+    }
+
+    private int slotMaster(String key) {
+        RedisClusterClient cluster = RedisClusterClient.create(servers.stream().map(n -> uri(n.port)).toList());
+        try {
+            return cluster.getPartitions().getPartitionBySlot(SlotHash.getSlot(key)).getUri().getPort();
+        } finally {
+            cluster.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
     }
 
     /** {@code SIGKILL} to the current master; returns {@link System#nanoTime} just before the signal. */

@@ -31,14 +31,31 @@ class ChaosIT {
     @Test
     void failover_oneShortRun_standbyTakesOver_noRequestLost_bufferDrains_noProcessLeft(@TempDir Path out)
             throws Exception {
-        assertThat(onPath("redis-server")).as("ChaosIT needs a real Redis: install redis-server "
-                + "(apt-get install -y redis-server)").isTrue();
+        oneShortFailover(out, "standalone");
+    }
+
+    /**
+     * The same on a Redis Cluster of three masters: the dispatchers configured by Spring Boot's
+     * {@code spring.data.redis.cluster.nodes}, leading, standing by and taking over with real HTTP.
+     */
+    @Test
+    void failover_onARedisCluster_standbyTakesOver_noRequestLost_bufferDrains_noProcessLeft(@TempDir Path out)
+            throws Exception {
+        oneShortFailover(out, "cluster");
+        assertThat(JSON.readTree(out.resolve("summary.json").toFile()).get("settings").get("redis").asString())
+                .isEqualTo("cluster");
+        assertThat(out.resolve("logs/dispatcher-a.log")).content().doesNotContain("CROSSSLOT", "MOVED");
+    }
+
+    private static void oneShortFailover(Path out, String redis) throws Exception {
+        assertThat(onPath("redis-server") && onPath("redis-cli")).as("ChaosIT needs a real Redis: install "
+                + "redis-server and redis-cli (apt-get install -y redis-server)").isTrue();
 
         // other tests of this JVM may keep processes of their own (the shared Redis of the state tests)
         java.util.Set<Long> before = ProcessHandle.current().descendants().map(ProcessHandle::pid)
                 .collect(java.util.stream.Collectors.toSet());
-        int code = ChaosCommand.run(new String[] {"failover", "--runs", "1", "--qps", "10", "--after", "2", "--out",
-            out.toString()});
+        int code = ChaosCommand.run(new String[] {"failover", "--runs", "1", "--qps", "10", "--after", "2", "--redis",
+            redis, "--out", out.toString()});
 
         assertThat(code).as("exit code of the drill; its processes' logs are in " + out.resolve("logs")).isZero();
         assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)

@@ -135,4 +135,17 @@ class ChaosPartsTest {
         assertThatThrownBy(() -> ChaosOptions.parse(new String[] {"fence"})).hasMessageContaining("--out");
         assertThat(ChaosCommand.run(new String[] {"fence", "--bogus", "1"})).isEqualTo(2);
     }
+
+    @Test
+    void options_redisIsStandaloneByDefault_clusterForFailoverAndFence_neverForSentinel() {
+        assertThat(ChaosOptions.parse(new String[] {"failover", "--out", "x"}).redis()).isEqualTo("standalone");
+        assertThat(ChaosOptions.parse(new String[] {"failover", "--redis", "cluster", "--out", "x"}).redis())
+                .isEqualTo("cluster");
+        assertThat(ChaosOptions.parse(new String[] {"fence", "--redis", "cluster", "--out", "x"}).redis())
+                .isEqualTo("cluster");
+        assertThatThrownBy(() -> ChaosOptions.parse(new String[] {"sentinel", "--redis", "cluster", "--out", "x"}))
+                .hasMessageContaining("--redis");
+        assertThatThrownBy(() -> ChaosOptions.parse(new String[] {"failover", "--redis", "sharded", "--out", "x"}))
+                .hasMessageContaining("standalone or cluster");
+    }
 }
