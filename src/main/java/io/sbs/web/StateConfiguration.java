@@ -31,6 +31,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
 /**
@@ -51,6 +52,13 @@ class StateConfiguration {
             return new InMemoryClusterStateStore(Clock.systemUTC());
         }
         ReactiveRedisConnectionFactory factory = connections.getObject();
+        if (properties.state().waitReplicas() > 0 && factory instanceof LettuceConnectionFactory lettuce
+                && lettuce.isClusterAware()) {
+            // WAIT has no key, so a cluster client sends it to any node: it would count that node's replicas,
+            // not those of the master that took the write, and report a replication that never happened
+            throw new IllegalStateException("sbs.state.wait-replicas=" + properties.state().waitReplicas()
+                    + " is not supported on a Redis Cluster (spring.data.redis.cluster.nodes); set it to 0");
+        }
         return new RedisClusterStateStore(new ReactiveStringRedisTemplate(factory), properties.state().cluster(),
                 Clock.systemUTC(), factory instanceof RedisConnectionFactory blocking ? blocking : null,
                 properties.state().waitReplicas(), properties.state().waitTimeout());
