@@ -168,6 +168,17 @@ public final class RedisClusterServers implements AutoCloseable {
         return -1;
     }
 
+    /** The port of the live node a client's subscription to {@code channel} is connected to, or -1. */
+    int subscribedTo(String channel) {
+        for (int port : ports) {
+            if (processes.get(ports.indexOf(port)).isAlive()
+                    && sync(port, c -> c.sync().pubsubNumsub(channel)).getOrDefault(channel, 0L) > 0) {
+                return port;
+            }
+        }
+        return -1;
+    }
+
     /** {@code SIGKILL} to the node on {@code port}; returns once it is gone. */
     void kill(int port) throws InterruptedException {
         Process p = processes.get(ports.indexOf(port));
