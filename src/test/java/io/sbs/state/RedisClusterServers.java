@@ -107,7 +107,13 @@ public final class RedisClusterServers implements AutoCloseable {
         ports.forEach(p -> command.add("127.0.0.1:" + p));
         command.addAll(List.of("--cluster-replicas", Integer.toString(replicas), "--cluster-yes"));
         Path log = dir.resolve("create.log");
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p;
+        try {
+            p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        } catch (IOException e) {
+            throw new IllegalStateException("these tests need redis-cli to create a Redis Cluster "
+                    + "(apt-get install -y redis-server)", e);
+        }
         if (!p.waitFor(READY.toSeconds(), TimeUnit.SECONDS) || p.exitValue() != 0) {
             p.destroyForcibly();
             throw new IllegalStateException("redis-cli --cluster create failed: " + Files.readString(log));
@@ -142,7 +148,10 @@ public final class RedisClusterServers implements AutoCloseable {
         return ports.stream().map(p -> "127.0.0.1:" + p).toList();
     }
 
-    /** The port of the node serving {@code key}'s slot as master now, as the nodes themselves say. */
+    /**
+     * The port of the node serving {@code key}'s slot as master now, as the first live node says (each knows
+     * the whole slot map), or -1 while none claims it.
+     */
     int masterOf(String key) {
         int slot = SlotHash.getSlot(key);
         for (int port : ports) {
