@@ -25,8 +25,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The drill's Redis: one {@code redis-server} without persistence ({@link #standalone}), a Redis Cluster of
- * three masters ({@link #cluster}), or a master, two
- * replicas and three Sentinels ({@link #withSentinels}) configured from the repository's
+ * three masters ({@link #cluster}), or a master, two replicas and three Sentinels ({@link #withSentinels})
+ * configured from the repository's
  * {@code redis/redis.conf} and {@code redis/sentinel.conf} (the Kubernetes deployment's files) with this
  * machine's ports and directories filled in, so the drill fails over with production's timings (down
  * after 3 s, quorum 2). The drill reads the store through Lettuce, through the Sentinels when there are
@@ -59,6 +59,7 @@ final class RedisProcesses implements AutoCloseable {
     private final RedisClient client = RedisClient.create();
     /** On a Redis Cluster, a key of the drill's dispatcher cluster: the master of its slot is "the master". */
     private @Nullable String clusterKey;
+    private @Nullable RedisClusterClient clusterClient;
 
     private RedisProcesses(ProcessGroup group, Path dir) {
         this.group = group;
@@ -85,7 +86,7 @@ final class RedisProcesses implements AutoCloseable {
      * A Redis Cluster of three masters without replicas ({@code redis-server --cluster-enabled yes}, joined by
      * {@code redis-cli --cluster create}), returned once every node says {@code cluster_state:ok}. The drills
      * that use it kill dispatchers, not Redis, so replicas would only cost the machine's cores; the cluster
-     * failover itself is tested by {@code RedisClusterStateStoreOnClusterIT}. {@code key} is a key of the
+     * failover itself is tested by {@code RedisClusterFailoverIT}. {@code key} is a key of the
      * drill's dispatcher cluster: every key shares its hash tag, so the master of its slot holds them all.
      */
     static RedisProcesses cluster(ProcessGroup group, Path dir, String key) throws IOException, InterruptedException {
@@ -338,13 +339,14 @@ final class RedisProcesses implements AutoCloseable {
         throw new IllegalStateException("no Sentinel answered for the master");
     }
 
-    private int slotMaster(String key) {
-        RedisClusterClient cluster = RedisClusterClient.create(servers.stream().map(n -> uri(n.port)).toList());
-        try {
-            return cluster.getPartitions().getPartitionBySlot(SlotHash.getSlot(key)).getUri().getPort();
-        } finally {
-            cluster.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    private synchronized int slotMaster(String key) {
+        if (clusterClient == null) {
+            clusterClient = RedisClusterClient.create(client.getResources(),
+                    servers.stream().map(n -> uri(n.port)).toList());
+        } else {
+            clusterClient.refreshPartitions();
         }
+        return clusterClient.getPartitions().getPartitionBySlot(SlotHash.getSlot(key)).getUri().getPort();
     }
 
     /** {@code SIGKILL} to the current master; returns {@link System#nanoTime} just before the signal. */
@@ -397,6 +399,10 @@ final class RedisProcesses implements AutoCloseable {
 
     @Override
     public void close() {
+        if (clusterClient != null) {
+            // shares the client's resources, so it goes first
+            clusterClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         // the processes belong to the group, which kills them
     }
