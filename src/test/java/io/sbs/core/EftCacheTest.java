@@ -87,4 +87,31 @@ class EftCacheTest {
         cluster.recordDispatch(new Assignment(withBlocks(2, 2100, blocks(1, 21)), unit), Phase.PREFILL, 0);
         assertThat(u.inflightTokens() + u.deviceBacklogTokens()).isEqualTo(afterFirst + 2100);
     }
+
+    /** p0's pass ends 20 ms before p1's; p1/1 holds the first 800 of the request's 900 tokens. */
+    private InferenceRequest bothRunningCachedOnTheLaterOne() {
+        cluster.chargeUncachedTokens(true);
+        cluster.recordDispatch(new Assignment(Fixtures.request(10, 100), new DpUnitId("p0", 0)), Phase.PREFILL, 0);
+        cluster.recordDispatch(new Assignment(Fixtures.request(11, 100), new DpUnitId("p1", 0)), Phase.PREFILL,
+                20 * Fixtures.MS);
+        cluster.unit(new DpUnitId("p1", 1)).rememberBlocks(blocks(1, 8));
+        return withBlocks(1, 900, blocks(1, 9));
+    }
+
+    @Test
+    void bestNow_pureFinish_takesTheEarlierPassWithoutTheCache() {
+        InferenceRequest r = bothRunningCachedOnTheLaterOne();
+        // eft-cache: one pass either way, and p0's comes first
+        assertThat(policy.route(r, cluster, 21 * Fixtures.MS).instanceId()).isEqualTo("p0");
+    }
+
+    @Test
+    void bestNow_sbsWeighsTheComputeAHitSaves_waitsTheLaterPassOnTheCachedUnit() {
+        InferenceRequest r = bothRunningCachedOnTheLaterOne();
+        // 800 cached tokens save 4 · 0.8 of a full pass's time; p1's pass ends only 20 ms later
+        PassForecast.Choice c = new PassForecast(cluster, 21 * Fixtures.MS)
+                .affinity(StaggeredPrefillDispatch.CACHE_AFFINITY).bestNow(r);
+        assertThat(c.unit().id()).isEqualTo(new DpUnitId("p1", 1));
+        assertThat(c.tokens()).isEqualTo(100);
+    }
 }
