@@ -24,8 +24,12 @@ public final class BenchCommand {
                       the decode experiment alone: output-length knowledge x profiles paper, divided x three seeds,
                       every decode baseline against SBS, and the coupled P/D run
               replay  --trace FILE [--format azure|mooncake] [--time-scale X] [--profile NAME] [--limit N] [--seed S]
-                      [--signals push|stock]
-                      replays a trace through every policy
+                      [--signals stock|push] [--policies a,b,...]
+                      replays a trace through every policy (or those named); stock signals unless --signals push
+              replay  --scenario mooncake-conversation|mooncake-synthetic [--traces DIR] [any option above]
+                      a Mooncake trace from DIR (default ../shared/traces) on profile long at its documented time
+                      scale, with the cache policies: sbs, sbs-cache, cache-aware, earliest-finish-time, eft-cache,
+                      least-outstanding-tokens (docs/benchmarks.md, "Prefix caching")
               scale   [--hours 1] [--qps 100] [--signals push|stock]
                       one hour of virtual time on 384 prefill and 320 decode DP units
               http    [--rate 2000] [--seconds 20] [--connections 64] [--closed-seconds 5] [--warmup 30]
@@ -78,14 +82,22 @@ public final class BenchCommand {
                 }
                 case "replay" -> {
                     BenchOptions o = new BenchOptions(args, 1,
-                            Set.of("out", "trace", "format", "time-scale", "profile", "limit", "seed", "signals"));
+                            Set.of("out", "trace", "format", "time-scale", "profile", "limit", "seed", "signals",
+                                    "policies", "scenario", "traces"));
                     Path out = Path.of(o.require("out"));
-                    Path trace = Path.of(o.require("trace"));
+                    String named = o.get("scenario", null);
+                    ReplaySuite.Scenario scenario = named == null ? null : ReplaySuite.Scenario.named(named);
+                    Path trace = scenario == null ? Path.of(o.require("trace"))
+                            : Path.of(o.get("trace", Path.of(o.get("traces", "../shared/traces"), scenario.traceFile()).toString()));
                     TraceFormat format = o.get("format", null) == null ? TraceFormat.detect(trace)
                             : TraceFormat.parse(o.get("format", null));
-                    new ReplaySuite(out, trace, format, o.getDouble("time-scale", 1), o.get("profile", "paper"),
+                    new ReplaySuite(out, trace, format,
+                            o.getDouble("time-scale", scenario == null ? 1 : scenario.timeScale()),
+                            o.get("profile", scenario == null ? "paper" : scenario.profile()),
                             (int) o.getDouble("limit", 0), (long) o.getDouble("seed", 1),
-                            Signals.parse(o.get("signals", "push"))).run();
+                            Signals.parse(o.get("signals", "stock")),
+                            o.get("policies", null) == null && scenario != null ? scenario.policies()
+                                    : words(o.get("policies", ""), ",")).run();
                     System.out.println("wrote " + out.resolve("summary.json") + " and " + out.resolve("report.md"));
                 }
                 case "scale" -> {

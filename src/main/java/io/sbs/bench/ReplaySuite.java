@@ -25,6 +25,35 @@ import java.util.function.Supplier;
  */
 final class ReplaySuite {
 
+    /** The cache policies' table and the least outstanding tokens router beside them. */
+    static final List<String> CACHE_POLICIES = List.of(PolicyRegistry.SBS, PolicyRegistry.SBS_CACHE,
+            PolicyRegistry.CACHE_AWARE, PolicyRegistry.EARLIEST_FINISH_TIME, PolicyRegistry.EFT_CACHE,
+            PolicyRegistry.LEAST_OUTSTANDING_TOKENS);
+
+    /**
+     * A named replay: a Mooncake trace (read from the traces directory) on a profile whose units cache
+     * prefixes, at the time scale where the best policy's mean TTFT is about twice its value at the trace's
+     * own rate (docs/benchmarks.md, "Prefix caching"), with the cache policies.
+     */
+    record Scenario(String name, String traceFile, String profile, double timeScale, List<String> policies) {
+
+        static final List<Scenario> ALL = List.of(
+                new Scenario("mooncake-conversation", "conversation_trace.jsonl", "long", 18, CACHE_POLICIES),
+                new Scenario("mooncake-synthetic", "synthetic_trace.jsonl", "long", SYNTHETIC_SCALE, CACHE_POLICIES));
+
+        static Scenario named(String name) {
+            for (Scenario s : ALL) {
+                if (s.name.equals(name)) {
+                    return s;
+                }
+            }
+            throw new IllegalArgumentException("unknown scenario '" + name + "', known: "
+                    + ALL.stream().map(Scenario::name).toList());
+        }
+    }
+
+    static final double SYNTHETIC_SCALE = 18;
+
     private final Path out;
     private final Path trace;
     private final TraceFormat format;
@@ -33,10 +62,12 @@ final class ReplaySuite {
     private final int limit;
     private final long seed;
     private final Signals signals;
+    private final List<String> policies;
 
     ReplaySuite(Path out, Path trace, TraceFormat format, double timeScale, String profileName, int limit, long seed,
-            Signals signals) {
+            Signals signals, List<String> policies) {
         this.signals = signals;
+        this.policies = policies.isEmpty() ? PolicyRegistry.standard().names() : List.copyOf(policies);
         this.out = out;
         this.trace = trace;
         this.format = format;
@@ -52,29 +83,29 @@ final class ReplaySuite {
         List<WorkloadRequest> all = format.read(trace);
         List<WorkloadRequest> workload = TimeScale.scale(limit > 0 && all.size() > limit ? all.subList(0, limit) : all,
                 timeScale);
-        List<String> policies = PolicyRegistry.standard().names();
         List<Supplier<PrefillResult>> tasks = new ArrayList<>();
         for (String policy : policies) {
-            tasks.add(() -> PrefillSimulation.run(new PrefillSimulation.Config(profile, SchedulingPolicy.defaults(policy),
-                    workload, seed, 0, PrefillRuns.pollNanos(signals), 600_000_000_000L, Long.MAX_VALUE, List.of(),
-                    signals)));
+            tasks.add(() -> simulate(profile, workload, policy, seed, signals));
         }
         List<PrefillResult> results;
         try (Parallel parallel = new Parallel()) {
             results = parallel.all(tasks);
         }
         Map<String, Object> perPolicy = new LinkedHashMap<>();
-        MarkdownTable table = new MarkdownTable(3, "policy", "mean TTFT s", "p99 TTFT s", "chunk util", "completed",
-                "unfinished");
+        MarkdownTable table = new MarkdownTable(3, "policy", "mean TTFT s", "p99 TTFT s", "cache hit ratio",
+                "throughput req/s", "chunk util", "completed", "unfinished");
         for (PrefillResult r : results) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("ttft_mean_s", PaperSuite.round(r.ttft().mean()));
             m.put("ttft_p99_s", PaperSuite.round(r.ttft().p99()));
+            m.put("cache_hit_ratio", PaperSuite.round(r.cacheHitRatio()));
+            m.put("throughput_rps", PaperSuite.round(throughput(r)));
             m.put("chunk_util", PaperSuite.round(r.chunkUtilization()));
             m.put("completed", r.completed());
             m.put("unfinished", r.unfinished());
             perPolicy.put(r.policy(), m);
-            table.row(r.policy(), r.ttft().mean(), r.ttft().p99(), r.chunkUtilization(), r.completed(), r.unfinished());
+            table.row(r.policy(), r.ttft().mean(), r.ttft().p99(), r.cacheHitRatio(), throughput(r), r.chunkUtilization(),
+                    r.completed(), r.unfinished());
         }
         double span = workload.isEmpty() ? 0 : workload.get(workload.size() - 1).arrivalNanos() / 1e9;
         Map<String, Object> summary = new LinkedHashMap<>();
@@ -96,5 +127,17 @@ final class ReplaySuite {
                 + PaperSuite.fmt((double) summary.get("offered_qps")) + " QPS) on profile `" + profile.name()
                 + "`, seed " + seed + ", signals `" + signals.tag() + "`.\n\n" + table.render());
         return summary;
+    }
+
+    /** One policy over a replayed workload, as the suite runs it. */
+    static PrefillResult simulate(EngineProfile profile, List<WorkloadRequest> workload, String policy, long seed,
+            Signals signals) {
+        return PrefillSimulation.run(new PrefillSimulation.Config(profile, SchedulingPolicy.defaults(policy), workload,
+                seed, 0, PrefillRuns.pollNanos(signals), 600_000_000_000L, Long.MAX_VALUE, List.of(), signals));
+    }
+
+    /** Completed requests per second of virtual time, from time 0 (the first arrival) to the last first token. */
+    static double throughput(PrefillResult r) {
+        return r.lastFirstTokenNanos() > 0 ? r.completed() / (r.lastFirstTokenNanos() / 1e9) : 0;
     }
 }

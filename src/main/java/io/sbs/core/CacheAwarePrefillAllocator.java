@@ -53,9 +53,7 @@ public final class CacheAwarePrefillAllocator implements PrefillAllocator {
 
     /** The request's tokens left to compute on {@code unit}, as charged to the pass it joins. */
     int cost(InferenceRequest r, DpUnitState unit) {
-        long hit = (long) unit.cachedPrefixBlocks(r.blockHashes()) * blockTokens;
-        int uncached = (int) Math.max(1, r.promptTokens() - Math.min(hit, r.promptTokens() - 1L));
-        return unit.passCost(uncached);
+        return unit.passCost(unit.uncachedTokens(r, blockTokens));
     }
 
     private int choose(InferenceRequest r, List<DpUnitState> units, long[] capacity) {

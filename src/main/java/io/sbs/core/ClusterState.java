@@ -22,6 +22,8 @@ public final class ClusterState {
     private final Map<Phase, IntervalEstimator> intervals = new EnumMap<>(Phase.class);
     private final Map<Phase, PassTimeModel> passTimes = new EnumMap<>(Phase.class);
     private SchedulingPolicy policy;
+    /** Whether a prefill decision charges its unit only the tokens left after the unit's cached prefix. */
+    private boolean chargeUncachedTokens;
     /** The prefill pass-time prediction the trackers run on. */
     private final PassTracker.PassTime prefillPassTime = (max, sum, attention) -> passTimes.get(Phase.PREFILL)
             .predict(max, sum, attention, meanForwardNanos(Phase.PREFILL));
@@ -64,6 +66,30 @@ public final class ClusterState {
             e.configure(policy.defaultInterval().toNanos(), policy.minInterval().toNanos(),
                     policy.maxInterval().toNanos(), policy.pinnedInterval().toNanos());
         }
+    }
+
+    /**
+     * Whether prefill decisions are costed on the tokens each unit would compute, after the prefix its
+     * cache view says it holds ({@link #computeTokens}), rather than on the whole prompt. The policy
+     * registry sets it for the cache-aware strategies: the estimate of each unit's passes
+     * ({@link PassTracker}, and through it the {@link PassTimeModel}'s samples) and the finish-time
+     * arithmetic of {@link PassForecast} then count what the engine will run, not what it will skip.
+     */
+    public void chargeUncachedTokens(boolean on) {
+        chargeUncachedTokens = on;
+    }
+
+    public boolean chargesUncachedTokens() {
+        return chargeUncachedTokens;
+    }
+
+    /**
+     * The prompt tokens a prefill request costs on {@code unit}: with {@link #chargeUncachedTokens} on, its
+     * length less the leading blocks the unit's cache view holds (what the dispatcher has sent it, LRU); else
+     * its length.
+     */
+    public int computeTokens(InferenceRequest r, DpUnitState unit) {
+        return chargeUncachedTokens ? unit.uncachedTokens(r, policy.cacheBlockTokens()) : r.promptTokens();
     }
 
     /** Registers an instance of {@code dpUnits} units; ids are unique across phases. */
@@ -246,9 +272,10 @@ public final class ClusterState {
         DpUnitState unit = inst.units().get(a.unit().dpRank());
         if (phase == Phase.PREFILL) {
             unit.dispatchPrefill(a.request().promptTokens());
+            // costed before the unit remembers the prompt's blocks, which would make it a full hit
+            int compute = computeTokens(a.request(), unit);
             unit.rememberBlocks(a.request().blockHashes());
-            inst.tracker.send(a.unit().dpRank(), a.request().id(), a.request().promptTokens(), now,
-                    dispatchLatencyNanos(phase));
+            inst.tracker.send(a.unit().dpRank(), a.request().id(), compute, now, dispatchLatencyNanos(phase));
             armWatchdog(inst);
         } else {
             unit.dispatchDecode(a.request().totalTokens());

@@ -215,6 +215,19 @@ public final class DpUnitState {
         return n;
     }
 
+    /**
+     * The prompt tokens this unit would compute for {@code r}: its length less the leading blocks of
+     * {@code blockTokens} tokens each that this unit holds, at least one token (the engine computes the
+     * last token's logits even on a full hit), as the engines skip a cached prefix.
+     */
+    public int uncachedTokens(InferenceRequest r, int blockTokens) {
+        if (r.blockHashes().length == 0 || cacheBlockLimit == 0) {
+            return r.promptTokens();
+        }
+        long hit = (long) cachedPrefixBlocks(r.blockHashes()) * blockTokens;
+        return (int) Math.max(1, r.promptTokens() - Math.min(hit, r.promptTokens() - 1L));
+    }
+
     @Override
     public String toString() {
         return phase == Phase.PREFILL

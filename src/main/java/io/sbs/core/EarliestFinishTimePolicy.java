@@ -14,6 +14,12 @@ import org.jspecify.annotations.Nullable;
  * against the time left) is charged the pass it would then wait, in expectation. Ties go to the unit with
  * fewer queued tokens, then the earlier unit. It is the strongest honest immediate baseline: it knows the
  * pass structure and the risk of missing a pass but, binding at arrival, cannot pack a window.
+ *
+ * <p>Registered twice: {@code earliest-finish-time} charges whole prompts; {@code eft-cache} runs on a
+ * cluster that charges each unit the tokens left after the prefix its cache view holds
+ * ({@link ClusterState#chargeUncachedTokens}, set by the registry), so it finishes a request first where
+ * its uncached tokens finish first, and the pass it finishes in is priced on its straggler's tokens
+ * ({@link PassForecast}). The strongest honest cache baseline: the cache view is what the dispatcher sent.
  */
 public final class EarliestFinishTimePolicy implements RoutingPolicy {
 

@@ -26,14 +26,22 @@ import org.jspecify.annotations.Nullable;
  * (the window, {@link ClusterState#ready}), so its landing risk is taken as nil: holding for the same pass
  * is never worse than sending now, and lets the window pack the request with those that arrive meanwhile.
  * Requests held in one decision take room in that order, so later ones see less.
+ * Cached prefixes: with {@link ClusterState#chargesUncachedTokens} on, a request's {@code L} on a unit is
+ * what that unit would compute ({@link ClusterState#computeTokens}: the prompt less the prefix its cache view
+ * holds), so units of one instance no longer differ by their queue alone and every unit is priced, O(units)
+ * per request; held, it may join the top-up on any unit whose room fits what it would compute there.
  * Thread confinement and lifetime: one decision point of the dispatch thread; decisions taken with it are
  * recorded so later ones see them. Cost: O(instances) per request (an instance's units share {@code C_max},
  * so its best unit is the one with the shortest queue, kept as decisions are recorded). Nanoseconds.
  */
 final class PassForecast {
 
-    /** Where a request finishes first if sent now, and when (expected, nanoseconds). */
-    record Choice(DpUnitState unit, long finishNanos) {
+    /**
+     * Where a request finishes first if sent now, and when (expected, nanoseconds).
+     *
+     * @param tokens the prompt tokens it costs there (less a cached prefix when those are charged)
+     */
+    record Choice(DpUnitState unit, long finishNanos, int tokens) {
     }
 
     private final class Instance {
@@ -90,6 +98,8 @@ final class PassForecast {
     private final long sigma;
     private final long meanForward;
     private final long latestTopUp;
+    private final boolean cached;
+    private double affinity;
     private final List<Instance> instances = new ArrayList<>();
     private final Map<String, Instance> byId = new HashMap<>();
 
@@ -100,11 +110,23 @@ final class PassForecast {
         this.sigma = Math.max(1, cluster.predictionSigmaNanos(Phase.PREFILL));
         this.meanForward = Math.max(1, cluster.meanForwardNanos(Phase.PREFILL));
         this.latestTopUp = cluster.latestTopUpNanos(Phase.PREFILL);
+        this.cached = cluster.chargesUncachedTokens();
         for (InstanceState i : cluster.candidates(Phase.PREFILL)) {
             Instance inst = new Instance(i);
             instances.add(inst);
             byId.put(i.id(), inst);
         }
+    }
+
+    /**
+     * Makes {@link #bestNow} weigh, beside the finish, the compute a request costs on each unit:
+     * {@code weight · L · T̄_fwd / C_max} (the time its tokens take of a full pass), so a unit holding its
+     * prefix is preferred unless it finishes later by more than the compute the hit saves. Only with cached
+     * prefixes charged; earliest finish time leaves it at 0, the pure finish.
+     */
+    PassForecast affinity(double weight) {
+        this.affinity = cached ? weight : 0;
+        return this;
     }
 
     /**
@@ -115,14 +137,22 @@ final class PassForecast {
     Choice bestNow(InferenceRequest r) {
         Choice best = null;
         long bestQueued = Long.MAX_VALUE;
+        double bestKey = Double.MAX_VALUE;
         for (Instance inst : instances) {
-            // the finish grows with the tokens queued ahead, so an instance's best is its shortest queue
-            int d = inst.shortest;
-            long finish = finishNow(inst, d, r.promptTokens());
-            if (best == null || finish < best.finishNanos()
-                    || (finish == best.finishNanos() && inst.beyond[d] < bestQueued)) {
-                best = new Choice(inst.state.units().get(d), finish);
-                bestQueued = inst.beyond[d];
+            // the finish grows with the tokens queued ahead, so an instance's best is its shortest queue,
+            // unless a cached prefix makes the request cheaper on some units than on others
+            int from = cached ? 0 : inst.shortest;
+            int to = cached ? inst.beyond.length : inst.shortest + 1;
+            for (int d = from; d < to; d++) {
+                DpUnitState unit = inst.state.units().get(d);
+                int len = cached ? cluster.computeTokens(r, unit) : r.promptTokens();
+                long finish = finishNow(inst, d, len);
+                double key = finish + affinity * len * meanForward / inst.chunk(d);
+                if (best == null || key < bestKey || (key == bestKey && inst.beyond[d] < bestQueued)) {
+                    best = new Choice(unit, finish, len);
+                    bestQueued = inst.beyond[d];
+                    bestKey = key;
+                }
             }
         }
         return best;
@@ -134,11 +164,41 @@ final class PassForecast {
         long arrival = now + latency;
         long passes = ceilDiv(inst.beyond[d] + len, chunk);
         if (!inst.running) {
-            return arrival + passes * meanForward;
+            return arrival + passes(inst, d, inst.beyond[d], len, passes, 0);
         }
-        long make = inst.end + passes * meanForward;
-        long miss = inst.end + meanForward + ceilDiv(Math.max(0, inst.beyond[d] - chunk) + len, chunk) * meanForward;
+        long make = inst.end + passes(inst, d, inst.beyond[d], len, passes, 0);
+        long behind = Math.max(0, inst.beyond[d] - chunk);
+        long miss = inst.end + meanForward + passes(inst, d, behind, len, ceilDiv(behind + len, chunk), 1);
         return Math.round(inst.landing * make + (1 - inst.landing) * miss);
+    }
+
+    /**
+     * How long {@code passes} passes of {@code inst} take, the last one running the end of a prompt of
+     * {@code len} tokens queued behind {@code ahead} on unit {@code d}, the other units' queues
+     * {@code skip} passes on. Without cached prefixes charged, {@code T̄_fwd} each, as before. With them,
+     * the last pass is priced by the {@link PassTimeModel} on its straggler (this unit's chunk with its
+     * attention over the prompt, or another unit's queue): a cache hit is worth the compute it saves only
+     * where this unit sets the pass's pace.
+     */
+    private long passes(Instance inst, int d, long ahead, int len, long passes, int skip) {
+        if (!cached) {
+            return passes * meanForward;
+        }
+        long chunk = inst.chunk(d);
+        long own = Math.min(chunk, ahead + len - (passes - 1) * chunk);
+        long ownOfPrompt = Math.min(own, len);
+        long max = own;
+        long sum = own;
+        long offset = (passes - 1 + skip) * chunk;
+        for (int u = 0; u < inst.beyond.length; u++) {
+            if (u != d) {
+                long t = Math.max(0, Math.min(inst.chunk(u), inst.beyond[u] - offset));
+                max = Math.max(max, t);
+                sum += t;
+            }
+        }
+        double attention = (double) ownOfPrompt * len;
+        return (passes - 1) * meanForward + cluster.predictPass(Phase.PREFILL, max, sum, attention);
     }
 
     /**
@@ -147,40 +207,57 @@ final class PassForecast {
      */
     long finishHeld(InferenceRequest r) {
         long best = Long.MAX_VALUE;
-        int len = r.promptTokens();
         for (Instance inst : instances) {
             if (!inst.running) {
                 continue;
             }
-            int widest = inst.widest;
-            long chunk = inst.chunk(widest);
-            long queued = Math.max(0, chunk - inst.room[widest]);
-            boolean windowAhead = inst.end - now >= latestTopUp && Math.min(len, chunk) <= inst.room[widest];
-            // The window ahead takes it into the pass at E. Otherwise it could only queue behind that pass's
-            // tokens, which it can as well on the device now: such a hold loses a tie (one nanosecond).
-            long finish = windowAhead ? inst.end + ceilDiv(queued + len, chunk) * meanForward
-                    : inst.end + ceilDiv(Math.max(chunk, queued) + len, chunk) * meanForward + 1;
-            best = Math.min(best, finish);
+            if (!cached) {
+                best = Math.min(best, finishHeld(inst, inst.widest, r.promptTokens()));
+                continue;
+            }
+            for (int d = 0; d < inst.room.length; d++) {
+                best = Math.min(best, finishHeld(inst, d, cluster.computeTokens(r, inst.state.units().get(d))));
+            }
         }
         return best;
+    }
+
+    /** The first-token time of {@code len} tokens held for the top-up of unit {@code d} of running {@code inst}. */
+    private long finishHeld(Instance inst, int d, int len) {
+        long chunk = inst.chunk(d);
+        long queued = Math.max(0, chunk - inst.room[d]);
+        boolean windowAhead = inst.end - now >= latestTopUp && Math.min(len, chunk) <= inst.room[d];
+        // The window ahead takes it into the pass at E. Otherwise it could only queue behind that pass's
+        // tokens, which it can as well on the device now: such a hold loses a tie (one nanosecond).
+        long ahead = windowAhead ? queued : Math.max(chunk, queued);
+        return inst.end + passes(inst, d, ahead, len, ceilDiv(ahead + len, chunk), 0) + (windowAhead ? 0 : 1);
     }
 
     /** A held request is expected to take room at the first top-up that fits it: later ones see less. */
     void reserveHeld(InferenceRequest r) {
         Instance target = null;
         int unit = -1;
+        long cost = 0;
         for (Instance inst : instances) {
             if (!inst.running || inst.end - now < latestTopUp || (target != null && inst.end >= target.end)) {
                 continue;
             }
-            int widest = inst.widest;
-            if (Math.min(r.promptTokens(), inst.chunk(widest)) <= inst.room[widest]) {
-                target = inst;
-                unit = widest;
+            int from = cached ? 0 : inst.widest;
+            int to = cached ? inst.room.length : inst.widest + 1;
+            // the unit it costs least on (a cached prefix), then the one with the most room
+            for (int d = from; d < to; d++) {
+                int len = cached ? cluster.computeTokens(r, inst.state.units().get(d)) : r.promptTokens();
+                long take = Math.min(len, inst.chunk(d));
+                if (take <= inst.room[d] && (target != inst || take < cost
+                        || (take == cost && inst.room[d] > target.room[unit]))) {
+                    target = inst;
+                    unit = d;
+                    cost = take;
+                }
             }
         }
         if (target != null) {
-            target.room[unit] -= Math.min(r.promptTokens(), target.chunk(unit));
+            target.room[unit] -= cost;
             target.findShortest();
         }
     }

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
@@ -23,6 +24,8 @@ public final class PolicyRegistry {
     public static final String POWER_OF_TWO = "power-of-two";
     public static final String CACHE_AWARE = "cache-aware";
     public static final String EARLIEST_FINISH_TIME = "earliest-finish-time";
+    /** Earliest finish time on the tokens each unit would compute after its cached prefix. */
+    public static final String EFT_CACHE = "eft-cache";
     /** The decode placement of SBS, in reports. */
     public static final String SBS_DECODE_ALLOCATOR = "iqr-balanced";
     public static final String LEAST_KV_TOKENS = "least-kv-tokens";
@@ -31,6 +34,12 @@ public final class PolicyRegistry {
     /** The strategies whose decode placement is a baseline (not SBS's), one per decode placement. */
     public static final List<String> DECODE_BASELINES = List.of(ROUND_ROBIN,
             LEAST_OUTSTANDING_TOKENS, LEAST_KV_TOKENS, KV_BATCH_BALANCED);
+
+    /**
+     * The strategies whose prefill decisions are costed on uncached tokens
+     * ({@link ClusterState#chargeUncachedTokens}): the cache-aware ones.
+     */
+    private static final Set<String> CHARGE_UNCACHED = Set.of(SBS_CACHE, CACHE_AWARE, EFT_CACHE);
 
     /**
      * One registered strategy.
@@ -66,6 +75,9 @@ public final class PolicyRegistry {
         register(immediate(CACHE_AWARE, "Immediate: SGLang-router-style cache-aware routing", "least-batch",
                 (c, r) -> new CacheAwareRoutingPolicy(), LeastBatchDecodeAllocator::new));
         register(immediate(EARLIEST_FINISH_TIME, "Immediate: earliest predicted finish time (pass-aware)",
+                "least-batch", (c, r) -> new EarliestFinishTimePolicy(), LeastBatchDecodeAllocator::new));
+        register(immediate(EFT_CACHE,
+                "Immediate: earliest predicted finish time on the uncached tokens of each unit (pass- and cache-aware)",
                 "least-batch", (c, r) -> new EarliestFinishTimePolicy(), LeastBatchDecodeAllocator::new));
         // KV-aware decode balancers as production runs them; prefill by input tokens, as DeepSeek's prefill balancer
         register(immediate(LEAST_KV_TOKENS, "Immediate: least outstanding tokens (prefill), least KV tokens (decode)",
@@ -113,8 +125,19 @@ public final class PolicyRegistry {
         return d;
     }
 
+    /**
+     * The prefill dispatch of {@code name} on {@code cluster}; also sets whether the cluster costs prefill
+     * decisions on uncached tokens ({@link #chargesUncachedTokens}), so a policy change takes it along.
+     */
     public PhaseDispatch prefill(String name, ClusterState cluster, RandomGenerator random) {
-        return get(name).prefill().apply(cluster, random);
+        Definition d = get(name);
+        cluster.chargeUncachedTokens(chargesUncachedTokens(name));
+        return d.prefill().apply(cluster, random);
+    }
+
+    /** Whether the strategy costs a prefill request on a unit at the tokens left after the unit's cached prefix. */
+    public boolean chargesUncachedTokens(String name) {
+        return CHARGE_UNCACHED.contains(name);
     }
 
     public PhaseDispatch decode(String name, ClusterState cluster, RandomGenerator random) {

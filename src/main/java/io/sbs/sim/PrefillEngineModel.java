@@ -78,8 +78,12 @@ public final class PrefillEngineModel {
         return unitChunk;
     }
 
-    /** A request reached unit {@code rank}'s queue; its cached prefix blocks are not computed again. */
-    public void receive(long request, int promptTokens, long[] blockHashes, int rank) {
+    /**
+     * A request reached unit {@code rank}'s queue; its cached prefix blocks are not computed again.
+     *
+     * @return the prompt tokens the unit's cache held (the engine's own hit, whatever the dispatcher thought)
+     */
+    public int receive(long request, int promptTokens, long[] blockHashes, int rank) {
         int tokens = promptTokens;
         if (shape.cacheBlocksPerUnit() > 0 && blockHashes.length > 0) {
             LinkedHashMap<Long, Boolean> cache = caches.get(rank);
@@ -97,6 +101,7 @@ public final class PrefillEngineModel {
         }
         queues.get(rank).add(new Item(request, tokens));
         received[rank] += promptTokens;
+        return promptTokens - tokens;
     }
 
     /** A pass is running. */

@@ -20,14 +20,22 @@ import java.util.Map;
  * @param tpotMs        coupled P/D only ({@link Stats#EMPTY} otherwise): time per output token in milliseconds,
  *                      from joining a decode batch to the last token
  * @param decodeQueueMs coupled P/D only: milliseconds from the KV's arrival on the decode unit to joining its batch
+ * @param receivedPromptTokens prompt tokens of the measured requests that reached an engine
+ * @param cachedPromptTokens   of those, the tokens the engine found in its prefix cache (and did not compute)
  */
 public record PrefillResult(String policy, boolean saturated, int completed, int unfinished, int lost, Stats ttft, Stats schedulerQueue,
         Stats deviceQueue, double chunkUtilization, Stats passMillis, long watchdogFires, long overloadedTicks,
         int maxBuffered, long events, long completedPromptTokens, long lastFirstTokenNanos,
-        Map<ReadinessSource, Long> readiness, Stats tpotMs, Stats decodeQueueMs) {
+        Map<ReadinessSource, Long> readiness, Stats tpotMs, Stats decodeQueueMs, long receivedPromptTokens,
+        long cachedPromptTokens) {
 
     public PrefillResult {
         readiness = Map.copyOf(readiness);
+    }
+
+    /** The prefix-cache hit ratio the engines realised: cached prompt tokens over prompt tokens (0 when none). */
+    public double cacheHitRatio() {
+        return receivedPromptTokens == 0 ? 0 : (double) cachedPromptTokens / receivedPromptTokens;
     }
 
     /** Pass boundaries (readiness decisions) {@code source} established, over every instance. */

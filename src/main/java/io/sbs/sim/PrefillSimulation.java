@@ -122,6 +122,7 @@ public final class PrefillSimulation {
     private final long[] firstTokenAt;
     private final boolean[] lost;
     private final int[] unitRank;
+    private final int[] cachedTokens;
     private final Stats.Sample chunkUtil = new Stats.Sample();
     private final Stats.Sample passMillis = new Stats.Sample();
     // coupled P/D only
@@ -201,8 +202,10 @@ public final class PrefillSimulation {
         firstTokenAt = new long[n];
         lost = new boolean[n];
         unitRank = new int[n];
+        cachedTokens = new int[n];
         Arrays.fill(firstTokenAt, -1);
         Arrays.fill(firstPassAt, -1);
+        Arrays.fill(reachedAt, -1);
     }
 
     /** Runs the configured workload to completion (or the drain limit) and measures it. */
@@ -407,7 +410,7 @@ public final class PrefillSimulation {
             }
             WorkloadRequest wr = config.workload().get(request);
             reachedAt[request] = now;
-            engine.receive(request, wr.promptTokens(), wr.blockHashes(), rank);
+            cachedTokens[request] = engine.receive(request, wr.promptTokens(), wr.blockHashes(), rank);
             if (!engine.busy() && !starting) {
                 // The engine's loop picks up everything that reached it in the same instant (one batch sent
                 // together), so the pass starts after the other deliveries of this instant.
@@ -497,11 +500,17 @@ public final class PrefillSimulation {
         int lostCount = 0;
         long completedTokens = 0;
         long lastFirstToken = 0;
+        long receivedTokens = 0;
+        long cachedTotal = 0;
         long end = events.now();
         for (int i = 0; i < arrivalAt.length; i++) {
             WorkloadRequest wr = config.workload().get(i);
             if (wr.arrivalNanos() < config.warmupNanos() || (saturated && wr.arrivalNanos() > end)) {
                 continue;
+            }
+            if (reachedAt[i] >= 0) {
+                receivedTokens += wr.promptTokens();
+                cachedTotal += cachedTokens[i];
             }
             if (lost[i]) {
                 lostCount++;
@@ -530,6 +539,6 @@ public final class PrefillSimulation {
         return new PrefillResult(config.policy().name(), saturated, completed, unfinished, lostCount, ttft.stats(),
                 schedQueue.stats(), deviceQueue.stats(), chunkUtil.mean(), passMillis.stats(), watchdogFires,
                 dispatcher.overloadedTicks(), dispatcher.maxBuffered(), events.processed(), completedTokens,
-                lastFirstToken, readiness, tpotMs.stats(), decodeQueueMs.stats());
+                lastFirstToken, readiness, tpotMs.stats(), decodeQueueMs.stats(), receivedTokens, cachedTotal);
     }
 }

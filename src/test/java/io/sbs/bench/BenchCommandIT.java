@@ -84,8 +84,10 @@ class BenchCommandIT {
         assertThat(s.get("requests").asInt()).isEqualTo(40);
         assertThat(fields(s.get("policies"))).contains("sbs", "sbs-cache", "round-robin", "earliest-finish-time");
         for (JsonNode p : s.get("policies").values()) {
-            assertThat(fields(p)).contains("ttft_mean_s", "ttft_p99_s", "chunk_util", "completed");
+            assertThat(fields(p)).contains("ttft_mean_s", "ttft_p99_s", "cache_hit_ratio", "throughput_rps", "chunk_util",
+                    "completed");
             assertThat(p.get("completed").asInt()).isEqualTo(40);
+            assertThat(p.get("cache_hit_ratio").asDouble()).isBetween(0.0, 1.0);
         }
     }
 

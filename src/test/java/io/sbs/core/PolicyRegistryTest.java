@@ -25,7 +25,7 @@ class PolicyRegistryTest {
         assertThat(registry.names()).containsExactly(PolicyRegistry.SBS, PolicyRegistry.SBS_CACHE,
                 PolicyRegistry.ROUND_ROBIN, PolicyRegistry.LEAST_OUTSTANDING_TOKENS, PolicyRegistry.LEAST_LOADED_INSTANCE,
                 PolicyRegistry.POWER_OF_TWO, PolicyRegistry.CACHE_AWARE, PolicyRegistry.EARLIEST_FINISH_TIME,
-                PolicyRegistry.LEAST_KV_TOKENS, PolicyRegistry.KV_BATCH_BALANCED);
+                PolicyRegistry.EFT_CACHE, PolicyRegistry.LEAST_KV_TOKENS, PolicyRegistry.KV_BATCH_BALANCED);
         assertThatThrownBy(() -> registry.names().add("x")).isInstanceOf(UnsupportedOperationException.class);
     }
 
@@ -90,6 +90,18 @@ class PolicyRegistryTest {
             prefill.onArrival(request(1, 900), 0);
             List<Assignment> second = prefill.onArrival(request(2, 900), MS);
             assertThat(second).as(name).hasSize(registry.get(name).staggered() ? 0 : 1);
+        }
+    }
+
+    @Test
+    void prefill_cacheAwareStrategies_chargeUncachedTokens_theOthersWholePrompts() {
+        ClusterState c = Fixtures.prefillCluster(1, 2, 1000);
+        for (String name : names()) {
+            registry.prefill(name, c, new SplittableRandom(1));
+            boolean cacheAware = List.of(PolicyRegistry.SBS_CACHE, PolicyRegistry.CACHE_AWARE, PolicyRegistry.EFT_CACHE)
+                    .contains(name);
+            assertThat(c.chargesUncachedTokens()).as(name).isEqualTo(cacheAware);
+            assertThat(registry.chargesUncachedTokens(name)).as(name).isEqualTo(cacheAware);
         }
     }
 }
