@@ -185,6 +185,19 @@ public final class EngineCluster implements AutoCloseable {
         return m;
     }
 
+    /**
+     * Registers again an instance removed earlier, with the client it had (a configured one, whose removal
+     * the operators' stored state no longer holds). Fails with {@link IllegalArgumentException} when the id
+     * was never registered, and returns the member unchanged when it is registered now.
+     */
+    public synchronized Member restore(String id) {
+        Member m = member(id);
+        if (!contains(id)) {
+            register(m);
+        }
+        return m;
+    }
+
     /** Removes an instance (after the dispatch loop has) and stops polling it. False when unknown. */
     public synchronized boolean remove(String id) {
         boolean removed = members.removeIf(m -> m.id().equals(id));
