@@ -25,6 +25,7 @@ import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Instances joining, leaving and draining at run time, for the admin API and the dashboard. The engine's
@@ -83,7 +84,9 @@ public final class InstanceService implements AutoCloseable {
     }
 
     public Mono<EngineCluster.Member> register(SbsProperties.Instance instance, String actor) {
-        return serially(() -> Problems.unlessLeader(leadership).then(follow()).flatMap(state -> {
+        return serially(() -> Problems.unlessLeader(leadership).then(follow())
+                // the URL's host is resolved to check its network: off the event loop
+                .publishOn(Schedulers.boundedElastic()).flatMap(state -> {
             EngineCluster.Member m;
             try {
                 m = engines.add(instance);
@@ -211,16 +214,16 @@ public final class InstanceService implements AutoCloseable {
     }
 
     private Mono<Void> addHere(OperatorState.Instance i) {
-        return Mono.defer(() -> {
-            EngineCluster.Member m = engines.add(new SbsProperties.Instance(i.id(), i.url(), i.kind(), i.role(),
-                    i.dpUnits(), i.chunkTokens(), i.kvCapacityTokens(), i.bootstrapPort()));
-            return loop.addInstance(m.id(), m.phase(), m.dpUnits(), m.chunkTokens(), m.kvCapacityTokens())
+        // the URL's host is resolved to check its network: off the event loop
+        return Mono.fromCallable(() -> engines.add(new SbsProperties.Instance(i.id(), i.url(), i.kind(), i.role(),
+                i.dpUnits(), i.chunkTokens(), i.kvCapacityTokens(), i.bootstrapPort())))
+                .subscribeOn(Schedulers.boundedElastic())
+                .flatMap(m -> loop.addInstance(m.id(), m.phase(), m.dpUnits(), m.chunkTokens(), m.kvCapacityTokens())
                     .onErrorResume(e -> {
                         engines.remove(m.id());
                         return Mono.error(e);
                     })
-                    .doOnSuccess(v -> appliedRegistered.put(i.id(), i));
-        });
+                    .doOnSuccess(v -> appliedRegistered.put(i.id(), i)));
     }
 
     private Mono<Void> restoreHere(String id) {

@@ -23,9 +23,11 @@ import org.jspecify.annotations.Nullable;
  * @param timeout        a client request without an answer by then is lost
  * @param redisConfigs   the repository's {@code redis/} directory (the sentinel drill's configurations)
  * @param dispatcherArgs Spring arguments added to both dispatchers' command lines (after {@code --})
+ * @param push           the prefill engines push EndForward through the dispatchers ({@code --push}); without
+ *                       it they push nothing, as stock engines
  */
 record ChaosOptions(String drill, int runs, long seed, double qps, String policy, Path out, Duration after,
-        Duration timeout, Path redisConfigs, List<String> dispatcherArgs) {
+        Duration timeout, Path redisConfigs, List<String> dispatcherArgs, boolean push) {
 
     static final Set<String> DRILLS = Set.of("failover", "fence", "sentinel");
 
@@ -48,7 +50,7 @@ record ChaosOptions(String drill, int runs, long seed, double qps, String policy
         String[] own = dashes < 0 ? args : Arrays.copyOfRange(args, 0, dashes);
         List<String> passed = dashes < 0 ? List.of() : List.of(Arrays.copyOfRange(args, dashes + 1, args.length));
         BenchOptions o = new BenchOptions(own, 1,
-                Set.of("out", "runs", "seed", "qps", "policy", "after", "timeout", "redis-configs"));
+                Set.of("out", "runs", "seed", "qps", "policy", "after", "timeout", "redis-configs", "push"));
         double runs = o.getDouble("runs", 1);
         if (runs != Math.rint(runs)) {
             throw new IllegalArgumentException("--runs must be a whole number, got " + runs);
@@ -56,7 +58,7 @@ record ChaosOptions(String drill, int runs, long seed, double qps, String policy
         return new ChaosOptions(args[0], (int) runs, (long) o.getDouble("seed", 1), o.getDouble("qps", 20),
                 o.get("policy", "sbs"), Path.of(o.require("out")), seconds(o.getDouble("after", 3)),
                 seconds(o.getDouble("timeout", 30)), Path.of(o.get("redis-configs", defaultRedisConfigs().toString())),
-                passed);
+                passed, Boolean.parseBoolean(o.get("push", "false")));
     }
 
     private static Duration seconds(double s) {

@@ -126,6 +126,12 @@ final class DispatcherNode {
         return r == null || r.statusCode() != 200 ? null : Prometheus.sum(r.body(), name);
     }
 
+    /** Its {@code /actuator/prometheus} text; null when it does not answer in time. */
+    @Nullable String prometheus() {
+        HttpResponse<String> r = get("/actuator/prometheus");
+        return r == null || r.statusCode() != 200 ? null : r.body();
+    }
+
     /** A GET with the viewer's credentials; null when the node does not answer in time. */
     @Nullable HttpResponse<String> get(String path) {
         return send(HttpRequest.newBuilder(baseUrl().resolve(path)).GET()

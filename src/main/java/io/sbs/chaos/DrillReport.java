@@ -35,6 +35,7 @@ record DrillReport(String drill, List<Map<String, @Nullable Object>> runs, Map<S
         settings.put("after_s", o.after().toMillis() / 1000.0);
         settings.put("timeout_s", o.timeout().toMillis() / 1000.0);
         settings.put("dispatcher_args", o.dispatcherArgs());
+        settings.put("push", o.push());
         top.put("settings", settings);
         return top;
     }

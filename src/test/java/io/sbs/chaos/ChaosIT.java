@@ -29,7 +29,7 @@ class ChaosIT {
     }
 
     @Test
-    void failover_oneShortRun_standbyTakesOver_noRequestLost_bufferDrains_noProcessLeft(@TempDir Path out)
+    void failover_oneShortRun_withPushes_standbyTakesOver_keepsTheRegisteredInstance_noRequestLost_bufferDrains_noProcessLeft(@TempDir Path out)
             throws Exception {
         assertThat(onPath("redis-server")).as("ChaosIT needs a real Redis: install redis-server "
                 + "(apt-get install -y redis-server)").isTrue();
@@ -37,8 +37,8 @@ class ChaosIT {
         // other tests of this JVM may keep processes of their own (the shared Redis of the state tests)
         java.util.Set<Long> before = ProcessHandle.current().descendants().map(ProcessHandle::pid)
                 .collect(java.util.stream.Collectors.toSet());
-        int code = ChaosCommand.run(new String[] {"failover", "--runs", "1", "--qps", "10", "--after", "2", "--out",
-            out.toString()});
+        int code = ChaosCommand.run(new String[] {"failover", "--runs", "1", "--qps", "10", "--after", "2", "--push",
+            "--out", out.toString()});
 
         assertThat(code).as("exit code of the drill; its processes' logs are in " + out.resolve("logs")).isZero();
         assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
@@ -60,6 +60,13 @@ class ChaosIT {
         assertThat(summary.get("lost").asLong()).as("requests without an answer within the timeout").isZero();
         assertThat(summary.get("buffer_left").asLong()).isZero();
         assertThat(run.get("first_completion_after_kill_ms").isNumber()).as("the survivor served after the kill")
+                .isTrue();
+        // the instance registered on the killed leader served after the takeover, and the new leader removed it
+        assertThat(run.get("registered_status").asInt()).isEqualTo(201);
+        assertThat(run.get("registered_instance_served_after_takeover").asLong()).isPositive();
+        assertThat(run.get("removed_status").asInt()).isEqualTo(204);
+        // the engines pushed through both nodes, and the new leader ran on pushes again
+        assertThat(run.get("push_readiness_after_takeover_ms").isNumber()).as("push readiness after the takeover")
                 .isTrue();
         assertThat(out.resolve("summary.md")).content().contains("| run |");
         assertThat(out.resolve("logs/dispatcher-a.log")).isNotEmptyFile();

@@ -135,4 +135,11 @@ class ChaosPartsTest {
         assertThatThrownBy(() -> ChaosOptions.parse(new String[] {"fence"})).hasMessageContaining("--out");
         assertThat(ChaosCommand.run(new String[] {"fence", "--bogus", "1"})).isEqualTo(2);
     }
+
+    @Test
+    void options_push_isOffUnlessAsked_andAFlagWithoutValue() {
+        assertThat(ChaosOptions.parse(new String[] {"failover", "--out", "x"}).push()).isFalse();
+        assertThat(ChaosOptions.parse(new String[] {"failover", "--push", "--runs", "2", "--out", "x"}).push()).isTrue();
+        assertThat(ChaosOptions.parse(new String[] {"failover", "--out", "x", "--push"}).push()).isTrue();
+    }
 }
