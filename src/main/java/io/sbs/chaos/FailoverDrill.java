@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
@@ -40,10 +41,12 @@ final class FailoverDrill extends Drill {
         List<String> notes = new ArrayList<>();
         List<@Nullable Long> servedCounts = new ArrayList<>();
         List<@Nullable Double> pushReadinesses = new ArrayList<>();
+        DispatcherNode lastSurvivor = null;
         for (int run = 1; run <= o.runs(); run++) {
             Harness.Leaders before = h.awaitOneLeader(Duration.ofSeconds(30));
             DispatcherNode leader = before.leader();
             DispatcherNode survivor = before.standby();
+            lastSurvivor = survivor;
             // an operator's change the takeover must keep: an instance only the leader was told of
             Integer registered = status(leader.write("POST", "/api/v1/instances", h.extraInstanceSpec(), null));
             Double pushesBefore = o.push() ? PushReadiness.count(survivor) : null;
@@ -122,6 +125,11 @@ final class FailoverDrill extends Drill {
         if (o.push()) {
             overall.put("push_readiness_after_takeover_ms", Tally.spread(pushReadinesses));
         }
+        // the last leader ends with a normal stop, whose log must stay quiet (StateShutdown)
+        DispatcherNode last = Objects.requireNonNull(lastSurvivor, "no run");
+        List<String> warnings = last.stopNormally(Duration.ofSeconds(60));
+        overall.put("normal_stop_warnings", warnings.size());
+        warnings.stream().limit(5).forEach(w -> notes.add("normal stop of " + last.id() + " logged: " + w));
         totalsInto(overall);
         return new DrillReport("failover", runs, overall, notes);
     }
