@@ -68,6 +68,9 @@ public final class InstanceService implements AutoCloseable {
         this.syncPeriod = syncPeriod;
         this.configured = new HashSet<>(engines.members().stream().map(EngineCluster.Member::id).toList());
         this.worker = tasks.asFlux().concatMap(t -> t.onErrorResume(e -> Mono.empty())).subscribe();
+        // a decision for an instance registered on the leader a moment ago: follow the store now
+        engines.onUnknownInstance(() -> serially(this::follow).subscribe(s -> { },
+                e -> log.warn("instance sync failed: {}", e.toString())));
     }
 
     /** Follows the stored state from now on, every {@code syncPeriod}. */

@@ -41,6 +41,7 @@ final class FailoverDrill extends Drill {
         List<String> notes = new ArrayList<>();
         List<@Nullable Long> servedCounts = new ArrayList<>();
         List<@Nullable Double> pushReadinesses = new ArrayList<>();
+        List<@Nullable Double> pushApplieds = new ArrayList<>();
         DispatcherNode lastSurvivor = null;
         for (int run = 1; run <= o.runs(); run++) {
             Harness.Leaders before = h.awaitOneLeader(Duration.ofSeconds(30));
@@ -50,15 +51,23 @@ final class FailoverDrill extends Drill {
             // an operator's change the takeover must keep: an instance only the leader was told of
             Integer registered = status(leader.write("POST", "/api/v1/instances", h.extraInstanceSpec(), null));
             Double pushesBefore = o.push() ? PushReadiness.count(survivor) : null;
+            Double appliedBefore = o.push() ? PushReadiness.applied(survivor) : null;
             ClientLoad load = h.load("failover-" + run, h.nodes());
             long started = load.start();
             long killAfter = h.nextFaultAfterNanos();
             Wait.untilNanos(started + killAfter);
+            // what the standby relayed to the leader until now: the relay works in steady state
+            Double relayed = o.push() ? PushReadiness.relayed(leader) : null;
             long killed = leader.kill();
             load.route(Harness.targets(List.of(survivor)));
             Takeover after = Takeover.await(survivor, killed, before.epoch());
             Double takeover = after == null ? null : Tally.ms(after.atNanos() - killed);
             Long extraAtTakeover = after == null ? null : h.extraPrefilled();
+            Double pushApplied = null;
+            if (after != null && appliedBefore != null) {
+                pushApplied = PushReadiness.appliedAfterMs(survivor, after.atNanos(), appliedBefore,
+                        after.atNanos() + o.after().toNanos());
+            }
             Double pushReadiness = null;
             if (after != null && pushesBefore != null) {
                 pushReadiness = PushReadiness.afterMs(survivor, after.atNanos(), pushesBefore,
@@ -89,6 +98,8 @@ final class FailoverDrill extends Drill {
             r.put("registered_instance_served_after_takeover", served);
             r.put("removed_status", removed);
             if (o.push()) {
+                r.put("relayed_pushes_before_kill", relayed);
+                r.put("push_applied_after_takeover_ms", pushApplied);
                 r.put("push_readiness_after_takeover_ms", pushReadiness);
                 r.put("pass_ms", passMs);
             }
@@ -96,11 +107,13 @@ final class FailoverDrill extends Drill {
             runs.add(r);
             System.out.printf(java.util.Locale.ROOT, "failover run %d: killed %s, takeover %s ms, first completion "
                     + "after kill %s ms, sent %d, completed %d, failed_with_error %d, lost %d, buffer_left %s, "
-                    + "registered instance served %s after the takeover, push readiness %s ms after it%n", run,
+                    + "registered instance served %s after the takeover, first push taken %s ms and push readiness %s ms "
+                    + "after it%n", run,
                     leader.id(), takeover, firstCompletion, tally.sent(), tally.completed(), tally.failedWithError(),
-                    tally.lost(), ended.bufferLeft(), served, pushReadiness);
+                    tally.lost(), ended.bufferLeft(), served, pushApplied, pushReadiness);
             servedCounts.add(served);
             pushReadinesses.add(pushReadiness);
+            pushApplieds.add(pushApplied);
             if (registered == null || registered != 201) {
                 notes.add("run " + run + ": registering " + Harness.EXTRA + " on " + leader.id() + " answered "
                         + registered + ", not 201");
@@ -123,6 +136,7 @@ final class FailoverDrill extends Drill {
         overall.put("registered_instance_served_after_takeover_min", servedCounts.stream()
                 .map(n -> n == null ? 0L : n).min(Long::compare).orElse(null));
         if (o.push()) {
+            overall.put("push_applied_after_takeover_ms", Tally.spread(pushApplieds));
             overall.put("push_readiness_after_takeover_ms", Tally.spread(pushReadinesses));
         }
         // the last leader ends with a normal stop, whose log must stay quiet (StateShutdown)
