@@ -1,8 +1,11 @@
 package io.sbs.admin;
 
 import io.sbs.loop.DispatchLoop;
+import io.sbs.state.ClusterStateStore;
 import io.sbs.state.Leadership;
+import io.sbs.state.StateShutdown;
 import io.sbs.web.EngineCluster;
+import io.sbs.web.SbsProperties;
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.PathItem;
@@ -28,9 +31,17 @@ import org.springframework.http.MediaType;
 @Configuration(proxyBeanMethods = false)
 class AdminConfiguration {
 
+    /** Follows the operators' stored instance changes at the policy's pace ({@code sbs.state.policy-sync}). */
+    @Bean(destroyMethod = "close")
+    InstanceService instanceService(EngineCluster engines, DispatchLoop loop, Leadership leadership,
+            ClusterStateStore store, SbsProperties properties) {
+        return new InstanceService(engines, loop, leadership, store, properties.state().policySync()).start();
+    }
+
+    /** The instance sync ends with the other readers of the shared state, before the Redis connection closes. */
     @Bean
-    InstanceService instanceService(EngineCluster engines, DispatchLoop loop, Leadership leadership) {
-        return new InstanceService(engines, loop, leadership);
+    StateShutdown instanceSyncShutdown(InstanceService instances) {
+        return new StateShutdown(StateShutdown.READERS, List.of(instances));
     }
 
     @Bean

@@ -17,13 +17,16 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.security.Principal;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -32,6 +35,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -51,6 +55,7 @@ class ClusterController {
 
     private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration RECENT_READINESS = Duration.ofMinutes(1);
+    private static final int MAX_AUDIT = 1_000;
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
     private final DispatchLoop loop;
@@ -277,5 +282,27 @@ class ClusterController {
             content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))
     Mono<InstanceView> resume(@PathVariable String id, Principal principal) {
         return instances.drain(id, false, principal.getName()).then(instance(id));
+    }
+
+    /**
+     * One change of the audit trail of instances.
+     *
+     * @param action   {@code register}, {@code drain}, {@code resume} or {@code remove}
+     * @param instance the instance changed
+     */
+    record InstanceChange(long version, long epoch, String actor, Instant changedAt, String action,
+            String instance) {
+    }
+
+    @GetMapping("/instances/audit")
+    @Operation(summary = "The audit trail of instance changes, newest first: who registered, drained, resumed or "
+            + "removed which instance, when, at which leader epoch")
+    Mono<List<InstanceChange>> audit(@RequestParam(defaultValue = "50") int limit) {
+        if (limit < 1 || limit > MAX_AUDIT) {
+            return Mono.error(Problems.of(HttpStatus.BAD_REQUEST, "limit must be between 1 and " + MAX_AUDIT));
+        }
+        return instances.history(limit).map(s -> new InstanceChange(s.version(), s.epoch(), s.actor(),
+                Instant.ofEpochMilli(s.changedAtMs()), s.action().name().toLowerCase(Locale.ROOT), s.instanceId()))
+                .collectList();
     }
 }

@@ -5,8 +5,10 @@ public final class ChaosCommand {
 
     static final String USAGE = """
             usage: app/chaos <drill> [--runs 1] [--seed 1] [--qps 20] [--policy sbs] [--after 3] [--timeout 30]
-                                     [--redis standalone|cluster] --out DIR [-- spring-args-for-both-dispatchers...]
-              failover  SIGKILL the leader at a random moment; takeover_ms, sent, completed, failed_with_error, lost
+                                     [--redis standalone|cluster] [--push] --out DIR [-- spring-args-for-both-dispatchers...]
+              failover  SIGKILL the leader at a random moment; takeover_ms, sent, completed, failed_with_error, lost,
+                        registered_instance_served_after_takeover; --push: the engines push EndForward through
+                        the dispatchers in turn, and push_readiness_after_takeover_ms
               fence     SIGSTOP the leader past its lease, let the standby take over, SIGCONT; stale writes
               sentinel  SIGKILL the Redis master (2 replicas, 3 Sentinels; --redis-configs DIR, default the
                         repository's redis/); pause in service and lost

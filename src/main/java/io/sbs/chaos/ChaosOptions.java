@@ -25,9 +25,11 @@ import org.jspecify.annotations.Nullable;
  * @param dispatcherArgs Spring arguments added to both dispatchers' command lines (after {@code --})
  * @param redis          {@code standalone} (one redis-server) or {@code cluster} (a Redis Cluster of three
  *                       masters); the sentinel drill brings its own
+ * @param push           the prefill engines push EndForward through the dispatchers ({@code --push}); without
+ *                       it they push nothing, as stock engines
  */
 record ChaosOptions(String drill, int runs, long seed, double qps, String policy, Path out, Duration after,
-        Duration timeout, Path redisConfigs, List<String> dispatcherArgs, String redis) {
+        Duration timeout, Path redisConfigs, List<String> dispatcherArgs, String redis, boolean push) {
 
     static final Set<String> DRILLS = Set.of("failover", "fence", "sentinel");
     static final Set<String> REDIS = Set.of("standalone", "cluster");
@@ -55,7 +57,7 @@ record ChaosOptions(String drill, int runs, long seed, double qps, String policy
         String[] own = dashes < 0 ? args : Arrays.copyOfRange(args, 0, dashes);
         List<String> passed = dashes < 0 ? List.of() : List.of(Arrays.copyOfRange(args, dashes + 1, args.length));
         BenchOptions o = new BenchOptions(own, 1,
-                Set.of("out", "runs", "seed", "qps", "policy", "after", "timeout", "redis-configs", "redis"));
+                Set.of("out", "runs", "seed", "qps", "policy", "after", "timeout", "redis-configs", "redis", "push"));
         double runs = o.getDouble("runs", 1);
         if (runs != Math.rint(runs)) {
             throw new IllegalArgumentException("--runs must be a whole number, got " + runs);
@@ -63,7 +65,7 @@ record ChaosOptions(String drill, int runs, long seed, double qps, String policy
         return new ChaosOptions(args[0], (int) runs, (long) o.getDouble("seed", 1), o.getDouble("qps", 20),
                 o.get("policy", "sbs"), Path.of(o.require("out")), seconds(o.getDouble("after", 3)),
                 seconds(o.getDouble("timeout", 30)), Path.of(o.get("redis-configs", defaultRedisConfigs().toString())),
-                passed, o.get("redis", "standalone"));
+                passed, o.get("redis", "standalone"), Boolean.parseBoolean(o.get("push", "false")));
     }
 
     private static Duration seconds(double s) {

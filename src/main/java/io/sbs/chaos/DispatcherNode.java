@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -85,6 +86,26 @@ final class DispatcherNode {
         return at;
     }
 
+    /**
+     * A normal stop ({@code SIGTERM}, as {@code kubectl delete pod} sends), waiting up to {@code timeout} for
+     * the JVM to exit; returns the lines its log gained meanwhile that are warnings or errors (none, when the
+     * node ends its use of Redis before the connection closes).
+     */
+    List<String> stopNormally(Duration timeout) throws IOException, InterruptedException {
+        Process p = running();
+        Path log = group.log(logName());
+        long from = Files.exists(log) ? Files.size(log) : 0;
+        p.destroy();
+        if (!p.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("dispatcher " + id + " did not stop within " + timeout + " of SIGTERM");
+        }
+        process = null;
+        byte[] all = Files.readAllBytes(log);
+        String tail = new String(all, (int) Math.min(from, all.length), all.length - (int) Math.min(from, all.length),
+                java.nio.charset.StandardCharsets.UTF_8);
+        return tail.lines().filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).toList();
+    }
+
     /** {@code SIGSTOP} or {@code SIGCONT}; returns {@link System#nanoTime} just before the signal went out. */
     long signal(String signal) {
         long at = System.nanoTime();
@@ -124,6 +145,12 @@ final class DispatcherNode {
     @Nullable Double meter(String name) {
         HttpResponse<String> r = get("/actuator/prometheus");
         return r == null || r.statusCode() != 200 ? null : Prometheus.sum(r.body(), name);
+    }
+
+    /** Its {@code /actuator/prometheus} text; null when it does not answer in time. */
+    @Nullable String prometheus() {
+        HttpResponse<String> r = get("/actuator/prometheus");
+        return r == null || r.statusCode() != 200 ? null : r.body();
     }
 
     /** A GET with the viewer's credentials; null when the node does not answer in time. */

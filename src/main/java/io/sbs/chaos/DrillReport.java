@@ -36,6 +36,7 @@ record DrillReport(String drill, List<Map<String, @Nullable Object>> runs, Map<S
         settings.put("timeout_s", o.timeout().toMillis() / 1000.0);
         settings.put("dispatcher_args", o.dispatcherArgs());
         settings.put("redis", o.drill().equals("sentinel") ? "sentinel" : o.redis());
+        settings.put("push", o.push());
         top.put("settings", settings);
         return top;
     }

@@ -1,19 +1,31 @@
 package io.sbs.chaos;
 
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code failover}: {@code SIGKILL} the leader at a random moment under load, and measure how long the
  * standby takes to lead ({@code takeover_ms}, {@link Takeover}) and what the clients saw. Each run then
  * starts the killed node again, as the next run's standby; Redis and the engines live across runs, which
  * keeps a run to seconds (the store's keys outlive runs, as they outlive a dispatcher in production).
+ *
+ * <p>Before each kill the drill registers {@link Harness#EXTRA} on the leader over the admin API and counts
+ * the requests its engine prefilled from the takeover to the end of the run
+ * ({@code registered_instance_served_after_takeover}): the new leader dispatches to it only because the
+ * registration is stored and followed by every node. The new leader removes it again after the run. With
+ * {@code --push}, {@link PushReadiness} times how soon the new leader's loop runs on pushes again.
  */
 final class FailoverDrill extends Drill {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     FailoverDrill(Harness harness, ChaosOptions options) {
         super(harness, options);
@@ -27,20 +39,48 @@ final class FailoverDrill extends Drill {
         List<@Nullable Double> takeovers = new ArrayList<>();
         List<@Nullable Double> firstCompletions = new ArrayList<>();
         List<String> notes = new ArrayList<>();
+        List<@Nullable Long> servedCounts = new ArrayList<>();
+        List<@Nullable Double> pushReadinesses = new ArrayList<>();
+        List<@Nullable Double> pushApplieds = new ArrayList<>();
+        DispatcherNode lastSurvivor = null;
         for (int run = 1; run <= o.runs(); run++) {
             Harness.Leaders before = h.awaitOneLeader(Duration.ofSeconds(30));
             DispatcherNode leader = before.leader();
             DispatcherNode survivor = before.standby();
+            lastSurvivor = survivor;
+            // an operator's change the takeover must keep: an instance only the leader was told of
+            Integer registered = status(leader.write("POST", "/api/v1/instances", h.extraInstanceSpec(), null));
+            Double pushesBefore = o.push() ? PushReadiness.count(survivor) : null;
+            Double appliedBefore = o.push() ? PushReadiness.applied(survivor) : null;
             ClientLoad load = h.load("failover-" + run, h.nodes());
             long started = load.start();
             long killAfter = h.nextFaultAfterNanos();
             Wait.untilNanos(started + killAfter);
+            // what the standby relayed to the leader until now: the relay works in steady state
+            Double relayed = o.push() ? PushReadiness.relayed(leader) : null;
             long killed = leader.kill();
             load.route(Harness.targets(List.of(survivor)));
             Takeover after = Takeover.await(survivor, killed, before.epoch());
             Double takeover = after == null ? null : Tally.ms(after.atNanos() - killed);
+            Long extraAtTakeover = after == null ? null : h.extraPrefilled();
+            Double pushApplied = null;
+            if (after != null && appliedBefore != null) {
+                pushApplied = PushReadiness.appliedAfterMs(survivor, after.atNanos(), appliedBefore,
+                        after.atNanos() + o.after().toNanos());
+            }
+            Double pushReadiness = null;
+            if (after != null && pushesBefore != null) {
+                pushReadiness = PushReadiness.afterMs(survivor, after.atNanos(), pushesBefore,
+                        after.atNanos() + o.after().toNanos());
+            }
             Wait.untilNanos((after == null ? System.nanoTime() : after.atNanos()) + o.after().toNanos());
             Ended ended = end(load);
+            Long extraAtEnd = h.extraPrefilled();
+            Long served = extraAtTakeover == null || extraAtEnd == null ? null : extraAtEnd - extraAtTakeover;
+            Double passMs = o.push() ? meanForwardMs(survivor) : null;
+            // on the new leader, so that the next run registers it afresh
+            Integer removed = after == null ? null
+                    : status(survivor.write("DELETE", "/api/v1/instances/" + Harness.EXTRA, "", null));
             List<ClientLoad.Result> results = ended.results();
             Tally tally = ended.tally();
             Double firstCompletion = Tally.firstCompletionAfterMs(results, killed);
@@ -54,12 +94,30 @@ final class FailoverDrill extends Drill {
             r.put("epoch_after", after == null ? null : after.epoch());
             r.put("takeover_ms", takeover);
             r.put("first_completion_after_kill_ms", firstCompletion);
+            r.put("registered_status", registered);
+            r.put("registered_instance_served_after_takeover", served);
+            r.put("removed_status", removed);
+            if (o.push()) {
+                r.put("relayed_pushes_before_kill", relayed);
+                r.put("push_applied_after_takeover_ms", pushApplied);
+                r.put("push_readiness_after_takeover_ms", pushReadiness);
+                r.put("pass_ms", passMs);
+            }
             ended.into(r);
             runs.add(r);
             System.out.printf(java.util.Locale.ROOT, "failover run %d: killed %s, takeover %s ms, first completion "
-                    + "after kill %s ms, sent %d, completed %d, failed_with_error %d, lost %d, buffer_left %s%n", run,
+                    + "after kill %s ms, sent %d, completed %d, failed_with_error %d, lost %d, buffer_left %s, "
+                    + "registered instance served %s after the takeover, first push taken %s ms and push readiness %s ms "
+                    + "after it%n", run,
                     leader.id(), takeover, firstCompletion, tally.sent(), tally.completed(), tally.failedWithError(),
-                    tally.lost(), ended.bufferLeft());
+                    tally.lost(), ended.bufferLeft(), served, pushApplied, pushReadiness);
+            servedCounts.add(served);
+            pushReadinesses.add(pushReadiness);
+            pushApplieds.add(pushApplied);
+            if (registered == null || registered != 201) {
+                notes.add("run " + run + ": registering " + Harness.EXTRA + " on " + leader.id() + " answered "
+                        + registered + ", not 201");
+            }
 
             takeovers.add(takeover);
             firstCompletions.add(firstCompletion);
@@ -75,7 +133,36 @@ final class FailoverDrill extends Drill {
         Map<String, @Nullable Object> overall = new LinkedHashMap<>();
         overall.put("takeover_ms", Tally.spread(takeovers));
         overall.put("first_completion_after_kill_ms", Tally.spread(firstCompletions));
+        overall.put("registered_instance_served_after_takeover_min", servedCounts.stream()
+                .map(n -> n == null ? 0L : n).min(Long::compare).orElse(null));
+        if (o.push()) {
+            overall.put("push_applied_after_takeover_ms", Tally.spread(pushApplieds));
+            overall.put("push_readiness_after_takeover_ms", Tally.spread(pushReadinesses));
+        }
+        // the last leader ends with a normal stop, whose log must stay quiet (StateShutdown)
+        DispatcherNode last = Objects.requireNonNull(lastSurvivor, "no run");
+        List<String> warnings = last.stopNormally(Duration.ofSeconds(60));
+        overall.put("normal_stop_warnings", warnings.size());
+        warnings.stream().limit(5).forEach(w -> notes.add("normal stop of " + last.id() + " logged: " + w));
         totalsInto(overall);
         return new DrillReport("failover", runs, overall, notes);
+    }
+
+    private static @Nullable Integer status(@Nullable HttpResponse<String> response) {
+        return response == null ? null : response.statusCode();
+    }
+
+    /** The node's {@code T̄_fwd} of the prefill phase, from {@code /api/v1/interval}; null when unknown. */
+    private static @Nullable Double meanForwardMs(DispatcherNode node) {
+        HttpResponse<String> r = node.get("/api/v1/interval?seconds=0");
+        if (r == null || r.statusCode() != 200) {
+            return null;
+        }
+        try {
+            return JSON.readTree(r.body()).path("prefill")
+                    .path("meanForwardMs").asDouble();
+        } catch (JacksonException e) {
+            return null;
+        }
     }
 }

@@ -25,9 +25,10 @@ import tools.jackson.databind.json.JsonMapper;
  * The processes of one drill: Redis ({@link RedisProcesses}), two prefill and one decode engine simulator
  * ({@code sbs.jar engine-sim} with the drill's small profile, {@code chaos/engines.json}), and the
  * dispatchers {@code a} and {@code b} on the {@code redis} profile in cluster {@value #CLUSTER}, both
- * configured with every engine. The prefill engines push EndForward to both dispatchers in turn (the first
- * that answers takes it, as through a Service), and a standby relays a push to the leader, so SBS sees
- * every pass end across a takeover.
+ * configured with every engine but a third prefill engine, {@value #EXTRA}, which a drill registers over
+ * the admin API. With {@code --push} the prefill engines push EndForward through both dispatchers in turn
+ * (each push to the next, going on to the other when one does not answer, as through a Service), and a
+ * standby relays a push to the leader; without it they push nothing, as stock engines.
  */
 final class Harness implements AutoCloseable {
 
@@ -37,6 +38,8 @@ final class Harness implements AutoCloseable {
     static final String POLICY_HISTORY = "sbs:{" + CLUSTER + "}:policy-history";
     static final String POLICY_VERSION = "sbs:{" + CLUSTER + "}:policy-version";
     static final Duration START_TIMEOUT = Duration.ofSeconds(180);
+    /** A prefill engine started with the others but configured on no dispatcher. */
+    static final String EXTRA = "prefill-x";
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -59,6 +62,8 @@ final class Harness implements AutoCloseable {
     private final List<String> engineArgs = new ArrayList<>();
     private @Nullable RedisProcesses redis;
     private final List<DispatcherNode> nodes = new ArrayList<>();
+    private @Nullable URI extra;
+    private @Nullable String extraSpec;
 
     Harness(ChaosOptions options, JvmLauncher launcher) throws IOException {
         this.options = options;
@@ -105,7 +110,8 @@ final class Harness implements AutoCloseable {
         }
         String pushes = String.join(",", nodes.stream()
                 .map(n -> n.baseUrl().resolve("/internal/v1/end-forward").toString()).toList());
-        List<String> instances = List.of("prefill-0", "prefill-1", "decode-0");
+        // the last is configured on no dispatcher: a drill registers it over the admin API
+        List<String> instances = List.of("prefill-0", "prefill-1", "decode-0", EXTRA);
         for (int i = 0; i < instances.size(); i++) {
             String id = instances.get(i);
             boolean prefill = id.startsWith("prefill");
@@ -113,11 +119,23 @@ final class Harness implements AutoCloseable {
             List<String> command = new ArrayList<>(List.of("engine-sim", "--role", prefill ? "prefill" : "decode",
                     "--port", Integer.toString(port), "--profile", profile.toString(), "--instance-id", id, "--seed",
                     Integer.toString(i + 1)));
-            if (prefill) {
+            if (prefill && options.push()) {
                 command.addAll(List.of("--end-forward-url", pushes));
             }
             Process p = group.start("engine-" + id, launcher.command(command), credentials.environment(), work);
             URI url = URI.create("http://127.0.0.1:" + port);
+            Wait.until(START_TIMEOUT, Duration.ofMillis(200), () -> {
+                if (!p.isAlive()) {
+                    throw new IllegalStateException("engine " + id + " exited; see " + group.log("engine-" + id));
+                }
+                return healthy(url);
+            }, () -> "engine " + id + " did not answer /health; see " + group.log("engine-" + id));
+            if (id.equals(EXTRA)) {
+                extra = url;
+                extraSpec = JSON.createObjectNode().put("id", id).put("url", url.toString()).put("kind", "sglang")
+                        .put("dpUnits", prefillUnits).put("chunkTokens", chunk).put("bootstrapPort", port).toString();
+                continue;
+            }
             String at = "--sbs.instances[" + i + "].";
             engineArgs.addAll(List.of(at + "id=" + id, at + "url=" + url, at + "kind=sglang",
                     at + "role=" + (prefill ? "prefill" : "decode"), at + "dp-units=" + (prefill ? prefillUnits : decodeUnits)));
@@ -126,12 +144,6 @@ final class Harness implements AutoCloseable {
                 // the simulator serves the KV bootstrap on its HTTP port
                 engineArgs.add(at + "bootstrap-port=" + port);
             }
-            Wait.until(START_TIMEOUT, Duration.ofMillis(200), () -> {
-                if (!p.isAlive()) {
-                    throw new IllegalStateException("engine " + id + " exited; see " + group.log("engine-" + id));
-                }
-                return healthy(url);
-            }, () -> "engine " + id + " did not answer /health; see " + group.log("engine-" + id));
         }
         // one after the other: two Spring starts at once on two busy cores take longer than in turn
         for (DispatcherNode n : nodes) {
@@ -214,6 +226,31 @@ final class Harness implements AutoCloseable {
                 return left;
             }
             TimeUnit.MILLISECONDS.sleep(100);
+        }
+    }
+
+    /** The engine of {@link #EXTRA}, for {@code POST /api/v1/instances}. */
+    String extraInstanceSpec() {
+        if (extraSpec == null) {
+            throw new IllegalStateException("the engines are not started");
+        }
+        return extraSpec;
+    }
+
+    /** Requests the engine of {@link #EXTRA} prefilled since it started; null when it does not answer. */
+    @Nullable Long extraPrefilled() {
+        if (extra == null) {
+            return null;
+        }
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(extra.resolve("/stats"))
+                    .timeout(DispatcherNode.CALL_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? JSON.readTree(r.body()).path("prefilled").asLong() : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
         }
     }
 

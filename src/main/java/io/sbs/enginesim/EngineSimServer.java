@@ -46,13 +46,15 @@ public final class EngineSimServer implements AutoCloseable {
     private final Duration decodeStep;
     private final DisposableServer server;
     private final AtomicLong ids = new AtomicLong();
+    private final AtomicLong prefilled = new AtomicLong();
     private final BootstrapRooms bootstrap = new BootstrapRooms(Duration.ofSeconds(60));
     private volatile boolean refuse;
 
     /**
      * @param endForwardUrl where EndForward is pushed after every pass; null for none. Several URLs, comma
-     *                      separated, are tried in turn until one answers (the dispatcher's replicas, as a
-     *                      Service would spread them: any replica relays a push to the leader)
+     *                      separated (the dispatcher's replicas: any replica relays a push to the leader): each
+     *                      push starts at the next URL in turn, as a Service spreads connections, and goes on
+     *                      to the following ones until one answers
      * @param engineToken   bearer token sent with the pushes; never logged
      */
     public EngineSimServer(String instanceId, EngineProfile profile, int port, long seed, @Nullable String endForwardUrl,
@@ -74,7 +76,8 @@ public final class EngineSimServer implements AutoCloseable {
                 .get("/bootstrap/{room}", this::bootstrap)
                 .get("/health", (req, res) -> refuse ? problem(res, HttpResponseStatus.SERVICE_UNAVAILABLE, "refusing")
                         : res.status(200).send())
-                .post("/faults", this::faults))
+                .post("/faults", this::faults)
+                .get("/stats", this::stats))
                 .bindNow();
         log.info("engine simulator {} listening on port {} with {} DP units", instanceId, server.port(), engine.dpUnits());
     }
@@ -121,6 +124,7 @@ public final class EngineSimServer implements AutoCloseable {
             return Mono.fromFuture(() -> engine.submit(id, prompt, pinned))
                     .doOnCancel(() -> engine.cancel(id))
                     .doOnSuccess(done -> {
+                        prefilled.incrementAndGet();
                         if (room != null && room.isIntegralNumber()) {
                             bootstrap.prefilled(room.asLong());
                         }
@@ -156,6 +160,15 @@ public final class EngineSimServer implements AutoCloseable {
         });
     }
 
+    /**
+     * {@code GET /stats}: requests received and requests whose prompt this engine prefilled, since it
+     * started; how a drill counts what one instance served.
+     */
+    private Publisher<Void> stats(HttpServerRequest req, HttpServerResponse res) {
+        return OpenAiAnswers.json(res, JSON.createObjectNode().put("requests", ids.get())
+                .put("prefilled", prefilled.get()).toString());
+    }
+
     private Publisher<Void> faults(HttpServerRequest req, HttpServerResponse res) {
         return req.receive().aggregate().asString().defaultIfEmpty("{}").flatMap(body -> {
             try {
@@ -182,12 +195,13 @@ public final class EngineSimServer implements AutoCloseable {
 
     private static java.util.function.Consumer<RealTimePrefillEngine.PassReport> pusher(String[] urls,
             @Nullable String token) {
-        // the replica that answered last is tried first, so one dead replica costs one failed push
-        java.util.concurrent.atomic.AtomicInteger preferred = new java.util.concurrent.atomic.AtomicInteger();
-        return report -> push(PUSH_CLIENT, urls, preferred, token, report);
+        // each push starts at the next replica, as a Service spreads connections over them, so every
+        // replica relays some; one that does not answer costs that push one failed attempt
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        return report -> push(PUSH_CLIENT, urls, next, token, report);
     }
 
-    private static void push(HttpClient client, String[] urls, java.util.concurrent.atomic.AtomicInteger preferred,
+    private static void push(HttpClient client, String[] urls, java.util.concurrent.atomic.AtomicInteger next,
             @Nullable String token, RealTimePrefillEngine.PassReport r) {
         ObjectNode o = JSON.createObjectNode();
         o.put("instance_id", r.instanceId());
@@ -197,7 +211,7 @@ public final class EngineSimServer implements AutoCloseable {
         putArray(o, "next_pass_tokens", r.nextPassTokens());
         putArray(o, "backlog_tokens", r.backlogTokens());
         String body = o.toString();
-        int first = preferred.get();
+        int first = Math.floorMod(next.getAndIncrement(), urls.length);
         Flux.range(0, urls.length)
                 .concatMap(i -> {
                     int at = (first + i) % urls.length;
@@ -211,7 +225,6 @@ public final class EngineSimServer implements AutoCloseable {
                             .responseSingle((resp, bytes) -> Mono.just(resp.status().code()))
                             .timeout(Duration.ofSeconds(2))
                             .doOnNext(code -> {
-                                preferred.set(at);
                                 if (code >= 300) {
                                     log.warn("EndForward push to {} answered {}", url, code);
                                 }

@@ -98,4 +98,18 @@ public interface ClusterStateStore {
 
     /** The interval history's samples, newest first, at most {@code limit}. */
     Flux<String> intervalHistory(int limit);
+
+    /** The operators' instance changes ({@link OperatorState}); empty before the first is stored. */
+    Mono<OperatorState> operatorState();
+
+    /**
+     * Stores {@code next} as version {@code expectedVersion + 1} if {@code expectedVersion} is still the
+     * current one (0 when none is stored yet), stamped with the time and {@code fence}'s epoch, and records
+     * it in the audit trail. Fails like {@link #replacePolicy}: {@link VersionConflictException}, and where
+     * the store is shared {@link FencedException}.
+     */
+    Mono<OperatorState> replaceOperatorState(OperatorState next, long expectedVersion, Fence fence);
+
+    /** The operators' instance changes, newest first, at most {@code limit} (the store keeps the last 1,000). */
+    Flux<OperatorState> operatorHistory(int limit);
 }

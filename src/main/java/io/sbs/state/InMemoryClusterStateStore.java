@@ -217,6 +217,41 @@ public final class InMemoryClusterStateStore implements ClusterStateStore {
         return Flux.fromIterable(copy);
     }
 
+    private final Deque<OperatorState> operatorHistory = new ArrayDeque<>();
+
+    @Override
+    public synchronized Mono<OperatorState> operatorState() {
+        return Mono.justOrEmpty(operatorHistory.peekFirst());
+    }
+
+    @Override
+    public Mono<OperatorState> replaceOperatorState(OperatorState next, long expectedVersion, Fence fence) {
+        return Mono.fromCallable(() -> {
+            synchronized (this) {
+                OperatorState now = operatorHistory.peekFirst();
+                long version = now == null ? 0 : now.version();
+                if (version != expectedVersion) {
+                    throw new VersionConflictException(expectedVersion, version);
+                }
+                OperatorState stored = next.stored(version + 1, clock.millis(), fence.epoch());
+                operatorHistory.addFirst(stored);
+                while (operatorHistory.size() > HISTORY) {
+                    operatorHistory.removeLast();
+                }
+                return stored;
+            }
+        });
+    }
+
+    @Override
+    public Flux<OperatorState> operatorHistory(int limit) {
+        List<OperatorState> copy;
+        synchronized (this) {
+            copy = operatorHistory.stream().limit(limit).toList();
+        }
+        return Flux.fromIterable(copy);
+    }
+
     /** A buffered request and the epoch it was last claimed at (0 for never). */
     private static final class Slot {
         final AcceptedRequest request;

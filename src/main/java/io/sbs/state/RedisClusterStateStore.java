@@ -250,6 +250,36 @@ public final class RedisClusterStateStore implements ClusterStateStore {
                 .collectList().flatMapIterable(views -> views);
     }
 
+    private static final RedisScript<Long> REPLACE_OPERATOR_STATE = LuaScripts.fenced("operator-replace.lua",
+            Long.class);
+
+    @Override
+    public Mono<OperatorState> operatorState() {
+        return redis.opsForValue().get(LeaderLease.key(cluster, "operator-state"))
+                .map(json -> JSON.readValue(json, OperatorState.class));
+    }
+
+    @Override
+    public Mono<OperatorState> replaceOperatorState(OperatorState next, long expectedVersion, Fence fence) {
+        OperatorState stored = next.stored(expectedVersion + 1, clock.millis(), fence.epoch());
+        return redis.execute(REPLACE_OPERATOR_STATE, List.of(lease, LeaderLease.key(cluster, "operator-state"),
+                                LeaderLease.key(cluster, "operator-state-version"),
+                                LeaderLease.key(cluster, "operator-history")),
+                        List.of(fence.nodeId(), Long.toString(fence.epoch()), Long.toString(expectedVersion),
+                                JSON.writeValueAsString(stored), Integer.toString(InMemoryClusterStateStore.HISTORY)))
+                .next()
+                .thenReturn(stored)
+                .onErrorMap(e -> translate(e, expectedVersion));
+    }
+
+    @Override
+    public Flux<OperatorState> operatorHistory(int limit) {
+        // whole, for the reason given in peekAccepted
+        return redis.opsForList().range(LeaderLease.key(cluster, "operator-history"), 0, limit - 1L)
+                .map(json -> JSON.readValue(json, OperatorState.class))
+                .collectList().flatMapIterable(states -> states);
+    }
+
     private String channel(String nodeId) {
         return LeaderLease.key(cluster, "assignments:" + nodeId);
     }

@@ -173,6 +173,16 @@ final class DispatcherMetrics implements AutoCloseable {
                         + "for an unknown instance, too large").tag("reason", reason).register(registry)).increment();
     }
 
+    /**
+     * An EndForward push the leader's loop took ({@code T̄_fwd} and the pass tracker had it): {@code direct}
+     * when pushed to this node, {@code relayed} when a standby took it and relayed it here.
+     */
+    void endForwardApplied(String path) {
+        counters.computeIfAbsent("end-forward-applied\u0000" + path, key -> Counter.builder("sbs.end_forward.applied")
+                .description("EndForward pushes the leader's loop took, pushed here or relayed by a standby")
+                .tag("path", path).register(registry)).increment();
+    }
+
     /** How a prompt's length was obtained (token ids, tokenizer or estimate). */
     void promptMeasured(PromptTokens.Source source) {
         counters.computeIfAbsent("prompt\u0000" + source, key -> Counter.builder("sbs.prompt.measurements")

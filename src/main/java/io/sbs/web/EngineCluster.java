@@ -29,6 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * The engines the dispatcher talks to: the configured ones, or, when none are configured, the embedded
@@ -63,6 +64,8 @@ public final class EngineCluster implements AutoCloseable {
     private final Duration engineTimeout;
     private final InstanceUrls urls;
     private @Nullable Function<Member, Disposable> poller;
+    private static final Duration KNOWN_POLL = Duration.ofMillis(20);
+    private volatile Runnable unknownInstance = () -> { };
 
     EngineCluster(SbsProperties properties) {
         this.engineTimeout = properties.engineTimeout();
@@ -183,6 +186,40 @@ public final class EngineCluster implements AutoCloseable {
         Member m = member(instance);
         register(m);
         return m;
+    }
+
+    /**
+     * Registers again an instance removed earlier, with the client it had (a configured one, whose removal
+     * the operators' stored state no longer holds). Fails with {@link IllegalArgumentException} when the id
+     * was never registered, and returns the member unchanged when it is registered now.
+     */
+    public synchronized Member restore(String id) {
+        Member m = member(id);
+        if (!contains(id)) {
+            register(m);
+        }
+        return m;
+    }
+
+    /**
+     * Completes once a client for {@code id} is registered here (at once when it is), asking whoever follows
+     * the stored instance changes ({@link #onUnknownInstance}) to look now; fails with
+     * {@link IllegalArgumentException} after {@code within}.
+     */
+    public Mono<Void> known(String id, Duration within) {
+        return Mono.defer(() -> {
+            if (clients.containsKey(id)) {
+                return Mono.empty();
+            }
+            unknownInstance.run();
+            return Flux.interval(KNOWN_POLL).filter(t -> clients.containsKey(id)).next().then()
+                    .timeout(within, Mono.error(() -> new IllegalArgumentException("unknown instance: " + id)));
+        });
+    }
+
+    /** What {@link #known} calls when asked about an instance this node has no client for. */
+    public void onUnknownInstance(Runnable look) {
+        unknownInstance = look;
     }
 
     /** Removes an instance (after the dispatch loop has) and stops polling it. False when unknown. */

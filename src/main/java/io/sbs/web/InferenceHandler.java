@@ -14,6 +14,7 @@ import io.sbs.state.AcceptedRequest;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
@@ -77,6 +78,8 @@ final class InferenceHandler {
     private final EngineCluster cluster;
     private final SbsProperties properties;
     private final PromptTokens promptTokens;
+    /** How long a decision may wait for this node to learn of an instance registered on the leader. */
+    private static final Duration KNOWN_WITHIN = Duration.ofSeconds(5);
     private final DispatcherMetrics metrics;
     private final AtomicLong ids = new AtomicLong();
     private final OutputLengths outputLengths;
@@ -389,7 +392,7 @@ final class InferenceHandler {
      * error event, then {@code data: [DONE]}.
      */
     private Mono<ServerResponse> stream(Call call) {
-        Flux<DataBuffer> relayed = call.ticket.decided()
+        Flux<DataBuffer> relayed = call.ticket.decided().flatMap(this::known)
                 .flatMapMany(d -> {
                     call.decided(d);
                     return call.events().doOnComplete(call::completed);
@@ -402,6 +405,16 @@ final class InferenceHandler {
                         ? relay(call, events)
                         : failed(call, first.isOnError() ? first.getThrowable() : new TruncatedStreamException()), false)
                 .single();
+    }
+
+    /**
+     * The decision, once this node has a client for every instance it names: the leader may decide for an
+     * instance an operator registered a moment ago, before this node followed the stored change.
+     */
+    private Mono<DispatchLoop.Dispatched> known(DispatchLoop.Dispatched d) {
+        Mono<Void> prefill = cluster.known(d.unit().instanceId(), KNOWN_WITHIN);
+        return (d.decodeUnit() == null ? prefill : prefill.then(cluster.known(d.decodeUnit().instanceId(),
+                KNOWN_WITHIN))).thenReturn(d);
     }
 
     private Mono<ServerResponse> relay(Call call, Flux<DataBuffer> events) {
@@ -419,7 +432,7 @@ final class InferenceHandler {
     }
 
     private Mono<ServerResponse> whole(Call call) {
-        return call.ticket.decided()
+        return call.ticket.decided().flatMap(this::known)
                 .flatMap(d -> {
                     call.decided(d);
                     return call.answer().doOnNext(answer -> {
@@ -468,6 +481,7 @@ final class InferenceHandler {
             }
             if (!admission.relayEndForward(text)) {
                 loop.onForwardEnded(ended);
+                metrics.endForwardApplied("direct");
             }
             return ServerResponse.noContent().build();
         });

@@ -107,6 +107,7 @@ class StateConfiguration {
         shared.onRelayedEndForward(payload -> {
             try {
                 loop.onForwardEnded(EndForwardPayload.parse(payload, loop.now(), 0, engines::dpUnitsOf));
+                metrics.endForwardApplied("relayed");
             } catch (EndForwardPayload.Refused e) {
                 metrics.endForwardRejected(e.reason());
             }

@@ -73,6 +73,7 @@ class AdminRoleMatrixIT {
                 new Endpoint(HttpMethod.GET, "/api/v1/instances/prefill-0", null, 200, true, false),
                 new Endpoint(HttpMethod.GET, "/api/v1/policies", null, 200, true, false),
                 new Endpoint(HttpMethod.GET, "/api/v1/policies/audit", null, 200, true, false),
+                new Endpoint(HttpMethod.GET, "/api/v1/instances/audit", null, 200, true, false),
                 new Endpoint(HttpMethod.GET, "/api/v1/interval", null, 200, true, false),
                 new Endpoint(HttpMethod.POST, "/api/v1/policies/preview", "{\"policy\":{\"name\":\"round-robin\"}}",
                         200, false, false),

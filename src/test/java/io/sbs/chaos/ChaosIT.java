@@ -29,9 +29,9 @@ class ChaosIT {
     }
 
     @Test
-    void failover_oneShortRun_standbyTakesOver_noRequestLost_bufferDrains_noProcessLeft(@TempDir Path out)
+    void failover_oneShortRun_withPushes_standbyTakesOver_keepsTheRegisteredInstance_noRequestLost_bufferDrains_noProcessLeft(@TempDir Path out)
             throws Exception {
-        oneShortFailover(out, "standalone");
+        oneShortFailover(out, "standalone", true);
     }
 
     /**
@@ -41,21 +41,25 @@ class ChaosIT {
     @Test
     void failover_onARedisCluster_standbyTakesOver_noRequestLost_bufferDrains_noProcessLeft(@TempDir Path out)
             throws Exception {
-        oneShortFailover(out, "cluster");
+        oneShortFailover(out, "cluster", false);
         assertThat(JSON.readTree(out.resolve("summary.json").toFile()).get("settings").get("redis").asString())
                 .isEqualTo("cluster");
         assertThat(out.resolve("logs/dispatcher-a.log")).content().doesNotContain("CROSSSLOT", "MOVED");
     }
 
-    private static void oneShortFailover(Path out, String redis) throws Exception {
+    private static void oneShortFailover(Path out, String redis, boolean push) throws Exception {
         assertThat(onPath("redis-server") && onPath("redis-cli")).as("ChaosIT needs a real Redis: install "
                 + "redis-server and redis-cli (apt-get install -y redis-server)").isTrue();
 
         // other tests of this JVM may keep processes of their own (the shared Redis of the state tests)
         java.util.Set<Long> before = ProcessHandle.current().descendants().map(ProcessHandle::pid)
                 .collect(java.util.stream.Collectors.toSet());
-        int code = ChaosCommand.run(new String[] {"failover", "--runs", "1", "--qps", "10", "--after", "2", "--redis",
-            redis, "--out", out.toString()});
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("failover", "--runs", "1", "--qps",
+            "10", "--after", "2", "--redis", redis, "--out", out.toString()));
+        if (push) {
+            args.add("--push");
+        }
+        int code = ChaosCommand.run(args.toArray(String[]::new));
 
         assertThat(code).as("exit code of the drill; its processes' logs are in " + out.resolve("logs")).isZero();
         assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
@@ -78,6 +82,13 @@ class ChaosIT {
         assertThat(summary.get("buffer_left").asLong()).isZero();
         assertThat(run.get("first_completion_after_kill_ms").isNumber()).as("the survivor served after the kill")
                 .isTrue();
+        // the instance registered on the killed leader: the new leader had it from the store (an unknown one
+        // is a 404), and counted what it served (how many is the policy's choice over a short --after)
+        assertThat(run.get("registered_status").asInt()).isEqualTo(201);
+        assertThat(run.get("removed_status").asInt()).isEqualTo(204);
+        assertThat(run.get("registered_instance_served_after_takeover").asLong()).isNotNegative();
+        // measured with --push, though it may be null: no pass boundary from a push within the short --after
+        assertThat(run.has("push_readiness_after_takeover_ms")).isEqualTo(push);
         assertThat(out.resolve("summary.md")).content().contains("| run |");
         assertThat(out.resolve("logs/dispatcher-a.log")).isNotEmptyFile();
         assertThat(out.resolve("logs/dispatcher-b.log")).isNotEmptyFile();

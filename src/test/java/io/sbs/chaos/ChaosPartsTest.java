@@ -148,4 +148,11 @@ class ChaosPartsTest {
         assertThatThrownBy(() -> ChaosOptions.parse(new String[] {"failover", "--redis", "sharded", "--out", "x"}))
                 .hasMessageContaining("standalone or cluster");
     }
+
+    @Test
+    void options_push_isOffUnlessAsked_andAFlagWithoutValue() {
+        assertThat(ChaosOptions.parse(new String[] {"failover", "--out", "x"}).push()).isFalse();
+        assertThat(ChaosOptions.parse(new String[] {"failover", "--push", "--runs", "2", "--out", "x"}).push()).isTrue();
+        assertThat(ChaosOptions.parse(new String[] {"failover", "--out", "x", "--push"}).push()).isTrue();
+    }
 }

@@ -135,4 +135,33 @@ abstract class ClusterStateStoreContract {
         assertThat(store().alive("node-b").block(WAIT)).isTrue();
         await().atMost(WAIT).until(() -> !store().alive("node-b").block(WAIT));
     }
+
+    static final OperatorState.Instance EXTRA = new OperatorState.Instance("prefill-9", "http://127.0.0.1:30009",
+            "sglang", "prefill", 2, 512, Long.MAX_VALUE, 8998);
+
+    @Test
+    void operatorState_isVersioned_audited_andRoundTripsWhole() {
+        assertThat(store().operatorState().blockOptional(WAIT)).isEmpty();
+        OperatorState first = store().replaceOperatorState(OperatorState.NONE.register(EXTRA, "alice"), 0, fence())
+                .block(WAIT);
+        OperatorState second = store().replaceOperatorState(first.drain("prefill-0", true, "bob")
+                .remove("prefill-1", "bob"), 1, fence()).block(WAIT);
+
+        assertThat(second).isEqualTo(new OperatorState(2, java.util.List.of(EXTRA), java.util.List.of("prefill-1"),
+                java.util.List.of("prefill-0"), "bob", OperatorState.Action.REMOVE, "prefill-1", CLOCK.millis(),
+                fence().epoch()));
+        assertThat(store().operatorState().block(WAIT)).isEqualTo(second);
+        assertThat(store().operatorHistory(10).collectList().block(WAIT)).containsExactly(second, first);
+        assertThat(store().operatorHistory(1).collectList().block(WAIT)).containsExactly(second);
+    }
+
+    @Test
+    void operatorState_aStaleVersion_isAConflict_andChangesNothing() {
+        store().replaceOperatorState(OperatorState.NONE.register(EXTRA, "alice"), 0, fence()).block(WAIT);
+        assertThatThrownBy(() -> store().replaceOperatorState(OperatorState.NONE.remove("prefill-0", "bob"), 0,
+                fence()).block(WAIT)).isInstanceOfSatisfying(VersionConflictException.class,
+                        e -> assertThat(e.currentVersion()).isEqualTo(1));
+        assertThat(store().operatorState().block(WAIT).registered()).containsExactly(EXTRA);
+        assertThat(store().operatorHistory(10).collectList().block(WAIT)).hasSize(1);
+    }
 }

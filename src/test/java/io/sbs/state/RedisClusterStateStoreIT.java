@@ -108,4 +108,15 @@ class RedisClusterStateStoreIT extends ClusterStateStoreContract {
                     .isEqualTo(onMaster);
         }
     }
+
+    @Test
+    void anOperatorStateWrite_fromANodeWithoutTheLease_isFenced_andChangesNothing() {
+        store.replaceOperatorState(OperatorState.NONE.register(EXTRA, "alice"), 0, fence).block(WAIT);
+        assertThatThrownBy(() -> store.replaceOperatorState(OperatorState.NONE.remove("prefill-9", "mallory"), 1,
+                new Fence("standby", fence.epoch())).block(WAIT)).isInstanceOf(FencedException.class);
+        assertThatThrownBy(() -> store.replaceOperatorState(OperatorState.NONE.remove("prefill-9", "mallory"), 1,
+                new Fence("leader", fence.epoch() - 1)).block(WAIT)).isInstanceOf(FencedException.class);
+        assertThat(store.operatorState().block(WAIT).version()).isEqualTo(1);
+        assertThat(store.operatorHistory(10).collectList().block(WAIT)).hasSize(1);
+    }
 }
