@@ -42,6 +42,13 @@ import reactor.util.retry.Retry;
  * clients' connections died with them) are dropped. Each request is started exactly once because only its
  * accepting node starts it, on the first decision it gets; a later duplicate is handed back to the leader
  * that sent it. A request no leader decides within {@code decisionTimeout} is answered with an error.
+ *
+ * <p>Degraded mode ({@link DegradedMode}): while the store does not answer, each node decides its requests
+ * in its own loop, as the leader decides its own: new ones without the buffer, and those it accepted before
+ * and still waits for. A request whose write into the buffer fails or outlasts the grace is decided the
+ * same way. Only the accepting node calls the engines, on the first decision, so a leader's later decision
+ * of such an entry is handed back like any duplicate. On rejoining, the node releases its entries that
+ * no waiting request needs any more, so the next leader does not decide them again.
  */
 public final class SharedAdmission implements Admission, AutoCloseable {
 
@@ -61,6 +68,10 @@ public final class SharedAdmission implements Admission, AutoCloseable {
     private final Duration heartbeatPeriod;
     private final Duration heartbeatTtl;
     private final String node;
+    /** Null: the store's outages are not ridden out (requests fail after {@code decisionTimeout}). */
+    private final @Nullable DegradedMode degraded;
+    /** This node's entries in the buffer that a live request knows, by entry id. */
+    private final Map<String, SharedTicket> entries = new ConcurrentHashMap<>();
     /** This node's accepted requests still waiting for a decision, by entry id. */
     private final Map<String, SharedTicket> waiting = new ConcurrentHashMap<>();
     /** What this node, as leader, decided for other nodes and still counts on a DP unit, by entry id. */
@@ -88,6 +99,17 @@ public final class SharedAdmission implements Admission, AutoCloseable {
      */
     public SharedAdmission(ClusterStateStore store, Leadership leadership, DispatchLoop loop, int maxBuffered,
             Duration decisionTimeout, Duration heartbeatPeriod, Duration heartbeatTtl) {
+        this(store, leadership, loop, maxBuffered, decisionTimeout, heartbeatPeriod, heartbeatTtl, null);
+    }
+
+    /**
+     * @param degraded when the store counts as unreachable, and with its grace how long a write into the
+     *                 buffer may take before the request is decided locally; null to wait for a leader
+     */
+    public SharedAdmission(ClusterStateStore store, Leadership leadership, DispatchLoop loop, int maxBuffered,
+            Duration decisionTimeout, Duration heartbeatPeriod, Duration heartbeatTtl,
+            @Nullable DegradedMode degraded) {
+        this.degraded = degraded;
         this.store = store;
         this.leadership = leadership;
         this.loop = loop;
@@ -100,6 +122,10 @@ public final class SharedAdmission implements Admission, AutoCloseable {
 
     public synchronized SharedAdmission start() {
         running.dispose();
+        if (degraded != null) {
+            degraded.onDegraded(this::decideWaitingLocally);
+            degraded.onRejoined(() -> reconcile().onErrorResume(this::warn).subscribe());
+        }
         Duration poll = Duration.ofMillis(100);
         running = Disposables.composite(
                 Flux.interval(Duration.ZERO, heartbeatPeriod).onBackpressureDrop()
@@ -125,9 +151,14 @@ public final class SharedAdmission implements Admission, AutoCloseable {
         return Mono.empty();
     }
 
+    /** Whether this node decides alone now (degraded mode). */
+    private boolean alone() {
+        return degraded != null && degraded.degraded();
+    }
+
     @Override
     public boolean overloaded() {
-        return leadership.isLeader() ? loop.overloaded() : waiting.size() >= maxBuffered;
+        return leadership.isLeader() || alone() ? loop.overloaded() : waiting.size() >= maxBuffered;
     }
 
     /**
@@ -136,7 +167,7 @@ public final class SharedAdmission implements Admission, AutoCloseable {
      */
     @Override
     public boolean relayEndForward(String payload) {
-        if (leadership.isLeader()) {
+        if (leadership.isLeader() || alone()) {
             return false;
         }
         store.noticeLeader(END_FORWARD + payload).onErrorResume(this::warn).subscribe();
@@ -184,24 +215,50 @@ public final class SharedAdmission implements Admission, AutoCloseable {
         @Override
         public Mono<DispatchLoop.Dispatched> decided() {
             return Mono.defer(() -> {
+                if (alone()) {
+                    return Mono.<String>empty();
+                }
                 // the write goes on even if the client leaves meanwhile (Redis runs what was sent), so it is
                 // not cancelled with the client: the entry is then released as soon as its id is known
                 CompletableFuture<String> stored = store.accept(accepted.get()).toFuture();
                 stored.thenAccept(this::known);
-                return Mono.fromFuture(stored, true);
+                Mono<String> id = Mono.fromFuture(stored, true);
+                return degraded == null ? id : bounded(id, degraded);
             }).flatMap(id -> Mono.<DispatchLoop.Dispatched>create(s -> {
                 known(id);
                 sink = s;
                 s.onCancel(this::withdraw);
                 waiting.put(id, this);
-                if (leadership.isLeader()) {
+                if (leadership.isLeader() || alone()) {
                     decideLocally();
                 } else {
                     store.noticeLeader(ACCEPTED).onErrorResume(SharedAdmission.this::warn).subscribe();
                 }
+            })).switchIfEmpty(Mono.<DispatchLoop.Dispatched>create(s -> {
+                // not in the buffer (degraded mode): this node's loop decides, as the leader's decides its own
+                sink = s;
+                s.onCancel(this::withdraw);
+                decideLocally();
             })).timeout(decisionTimeout, Mono.error(() -> new NoDecisionException(decisionTimeout)))
                     .doOnCancel(this::withdraw)
                     .doOnError(e -> finished());
+        }
+
+        /**
+         * The write into the buffer, bounded by the grace: when it fails or takes longer the store counts as
+         * failing and the request is decided locally (empty). A write that lands later gets its entry
+         * released when the call ends, through {@link #known}.
+         */
+        private Mono<String> bounded(Mono<String> write, DegradedMode mode) {
+            long sent = loop.now();
+            return write.timeout(mode.grace())
+                    .doOnNext(id -> mode.answered(sent))
+                    .onErrorResume(e -> {
+                        log.warn("{}: the shared buffer did not take request {} ({}); deciding it locally", node,
+                                request.id(), e instanceof TimeoutException ? "timed out" : e.toString());
+                        mode.failed();
+                        return Mono.empty();
+                    });
         }
 
         /** The leader dropped this request's entry while it waited: it goes into the buffer again. */
@@ -305,6 +362,7 @@ public final class SharedAdmission implements Admission, AutoCloseable {
          */
         private void known(String id) {
             entryId = id;
+            entries.put(id, this);
             if (ended) {
                 release();
             }
@@ -314,6 +372,7 @@ public final class SharedAdmission implements Admission, AutoCloseable {
             String id = entryId;
             if (id != null && released.compareAndSet(false, true)) {
                 waiting.remove(id);
+                entries.remove(id, this);
                 // a release lost to a Redis outage would leave the entry for good (only dead nodes' entries
                 // are swept): retry it across a Sentinel failover's few seconds
                 store.release(id).retryWhen(Retry.backoff(8, Duration.ofMillis(250)).maxBackoff(Duration.ofSeconds(2)))
@@ -342,6 +401,10 @@ public final class SharedAdmission implements Admission, AutoCloseable {
      * TTL) is accepted again, so the request is not left waiting for a decision that cannot come.
      */
     private Mono<Void> recoverMissedAssignments() {
+        if (alone()) {
+            decideWaitingLocally(); // any that came in as the store went away
+            return Mono.empty();
+        }
         long now = loop.now();
         return Flux.fromIterable(waiting.entrySet())
                 .filter(e -> now - e.getValue().request.arrivalNanos() > Duration.ofMillis(500).toNanos())
@@ -391,6 +454,9 @@ public final class SharedAdmission implements Admission, AutoCloseable {
             if (ledAt >= 0) {
                 stepDown();
             }
+            return Mono.empty();
+        }
+        if (alone()) {
             return Mono.empty();
         }
         Fence fence = leadership.fence();
@@ -480,7 +546,7 @@ public final class SharedAdmission implements Admission, AutoCloseable {
      * request may take.
      */
     private Mono<Void> sweep() {
-        if (!leadership.isLeader()) {
+        if (!leadership.isLeader() || alone()) {
             return Mono.empty();
         }
         long now = loop.now();
@@ -501,6 +567,39 @@ public final class SharedAdmission implements Admission, AutoCloseable {
                     return Mono.empty();
                 })
                 .then();
+    }
+
+    // ---- degraded mode ----
+
+    /** The store went away: what this node accepted and still waits for is decided by its loop. */
+    private void decideWaitingLocally() {
+        waiting.values().forEach(SharedTicket::decideLocally);
+    }
+
+    /**
+     * Back from degraded mode: this node's entries that no waiting request needs (decided locally meanwhile,
+     * or written as their request gave up on the write) leave the buffer, so the next leader does not
+     * decide them again. One it decides anyway, before this runs, is handed back as a duplicate.
+     */
+    private Mono<Void> reconcile() {
+        int page = 1_000;
+        return store.peekAccepted("-", page).collectList()
+                .expand(batch -> batch.size() < page ? Mono.empty()
+                        : store.peekAccepted(batch.get(batch.size() - 1).entryId(), page).collectList())
+                .flatMapIterable(batch -> batch)
+                .filter(e -> e.request().acceptedBy().equals(node))
+                .concatMap(e -> {
+                    SharedTicket t = entries.get(e.entryId());
+                    if (t == null) {
+                        return store.release(e.entryId()).then();
+                    }
+                    if (t.decidedOnce.get()) {
+                        t.release();
+                    }
+                    return Mono.empty();
+                })
+                .then(Mono.fromRunnable(() -> log.info("{}: rejoined; its entries decided meanwhile left the buffer",
+                        node)));
     }
 
     /** No longer leader: what this node decided for others no longer counts in its loop. */
