@@ -138,7 +138,12 @@ final class SentinelDrill extends Drill {
     private List<@Nullable Double> degradedSeconds() {
         List<@Nullable Double> out = new ArrayList<>();
         for (DispatcherNode n : h.nodes()) {
-            out.add(n.meter("sbs_state_degraded_seconds_total"));
+            // a busy node may miss one call's timeout (its first scrape builds the registry's text)
+            Double seconds = null;
+            for (int attempt = 0; attempt < 3 && seconds == null; attempt++) {
+                seconds = n.meter("sbs_state_degraded_seconds_total");
+            }
+            out.add(seconds);
         }
         return out;
     }

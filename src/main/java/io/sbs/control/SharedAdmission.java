@@ -9,6 +9,7 @@ import io.sbs.state.Fence;
 import io.sbs.state.FencedException;
 import io.sbs.state.Leadership;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -77,6 +78,12 @@ public final class SharedAdmission implements Admission, AutoCloseable {
     /** What this node, as leader, decided for other nodes and still counts on a DP unit, by entry id. */
     private final Map<String, Remote> remote = new ConcurrentHashMap<>();
     private final Map<String, long[]> aliveUntil = new ConcurrentHashMap<>();
+    /**
+     * Entries this node, as leader, claimed while their node seemed dead: claimed once per epoch, they would
+     * otherwise wait undecided if the node was only late with its heartbeat (as every node is after the
+     * store was away), so the sweep looks at them again.
+     */
+    private final Map<String, AcceptedRequest.Entry> unsure = new ConcurrentHashMap<>();
     // distinct from the ingress's ids, which count from 1, in the loop's map of waiting requests
     private final AtomicLong remoteIds = new AtomicLong(1L << 48);
     private final Sinks.Many<Boolean> claimNudges = Sinks.many().unicast().onBackpressureBuffer();
@@ -124,7 +131,9 @@ public final class SharedAdmission implements Admission, AutoCloseable {
         running.dispose();
         if (degraded != null) {
             degraded.onDegraded(this::decideWaitingLocally);
-            degraded.onRejoined(() -> reconcile().onErrorResume(this::warn).subscribe());
+            // the heartbeat first: it lapsed meanwhile, and a leader takes a node without one for dead
+            degraded.onRejoined(() -> store.heartbeat(node, heartbeatTtl).then(reconcile())
+                    .onErrorResume(this::warn).subscribe());
         }
         Duration poll = Duration.ofMillis(100);
         running = Disposables.composite(
@@ -464,6 +473,7 @@ public final class SharedAdmission implements Admission, AutoCloseable {
             // a new term: everything buffered is ours to decide again, from the start
             cursor = "-";
             cursorEpoch = fence.epoch();
+            unsure.clear();
             ledAt = fence.epoch();
             log.info("{} leads at epoch {}: reconciling the shared buffer", node, fence.epoch());
         }
@@ -490,7 +500,8 @@ public final class SharedAdmission implements Admission, AutoCloseable {
         }
         return alive(a.acceptedBy()).flatMap(alive -> {
             if (!alive) {
-                return Mono.empty(); // the sweep drops it
+                unsure.put(e.entryId(), e); // the sweep drops it, or decides it if the node turns out alive
+                return Mono.empty();
             }
             InferenceRequest r = new InferenceRequest(remoteIds.incrementAndGet(), a.promptTokens(), a.outputTokens(),
                     loop.now());
@@ -557,11 +568,19 @@ public final class SharedAdmission implements Admission, AutoCloseable {
             }
         });
         Fence fence = leadership.fence();
-        return store.peekAccepted("-", 1_000)
+        Flux<Void> late = Flux.fromIterable(List.copyOf(unsure.values()))
+                .concatMap(e -> alive(e.request().acceptedBy()).flatMap(alive -> {
+                    if (!alive || fence.epoch() != cursorEpoch || !unsure.remove(e.entryId(), e)) {
+                        return Mono.empty(); // still dead: dropped below
+                    }
+                    return decide(fence, e);
+                }));
+        return late.thenMany(store.peekAccepted("-", 1_000))
                 .filter(e -> !e.request().acceptedBy().equals(node))
                 .concatMap(e -> alive(e.request().acceptedBy())
                         .filter(alive -> !alive)
-                        .flatMap(dead -> store.finishAccepted(fence, e.entryId())))
+                        .flatMap(dead -> store.finishAccepted(fence, e.entryId())
+                                .doOnNext(removed -> unsure.remove(e.entryId()))))
                 .onErrorResume(FencedException.class, x -> {
                     leadership.fenced();
                     return Mono.empty();
@@ -607,6 +626,7 @@ public final class SharedAdmission implements Admission, AutoCloseable {
         log.info("{} no longer leads (epoch {})", node, ledAt);
         ledAt = -1;
         cursorEpoch = -1;
+        unsure.clear();
         remote.forEach(this::free);
     }
 

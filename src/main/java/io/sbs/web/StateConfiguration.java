@@ -198,8 +198,10 @@ class StateConfiguration {
     /** This node's use of the shared state, ended in order on a normal stop while Redis is still reachable. */
     @Bean
     StateShutdown stateShutdown(Admission admission, PolicyService policies, ReadinessWindow readiness,
-            ClusterView view, Leadership leadership) {
+            ClusterView view, Leadership leadership, DegradedMode degradedMode) {
         List<AutoCloseable> inOrder = new ArrayList<>();
+        // its probe would take the closing connection for an outage
+        inOrder.add(degradedMode);
         if (admission instanceof AutoCloseable closeable) {
             inOrder.add(closeable);
         }

@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.sbs.security.Caller;
+import io.sbs.security.SecuredPlatform;
 import io.sbs.state.LeaderLease;
 import io.sbs.state.RedisServer;
 import java.time.Duration;
@@ -22,7 +24,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;
 import reactor.core.Disposable;
+import org.springframework.test.web.reactive.server.WebTestClient;
 import reactor.core.publisher.Flux;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Two dispatchers, a leader and a standby, on a real Redis of their own and one engine over real HTTP:
@@ -35,7 +40,8 @@ class DegradedModeIT {
 
     private static final String CLUSTER = "degraded-it";
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final long PAUSE_MS = 3_000;
+    private static final long PAUSE_MS = 8_000;
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private RedisServer redis;
     private RecordingEngine engine;
@@ -67,7 +73,20 @@ class DegradedModeIT {
     private WireDispatcher node(String id) {
         return WireDispatcher.start(List.of(engine), 1024, "spring.profiles.active=redis", "sbs.policy=round-robin",
                 "sbs.state.cluster=" + CLUSTER, "sbs.state.node-id=" + id, "spring.data.redis.host=" + redis.host(),
-                "spring.data.redis.port=" + redis.port());
+                "spring.data.redis.port=" + redis.port(), "SBS_VIEWER_PASSWORD=" + SecuredPlatform.VIEWER_PASSWORD,
+                "SBS_OPERATOR_PASSWORD=" + SecuredPlatform.OPERATOR_PASSWORD);
+    }
+
+    /**
+     * The readiness group's {@code sharedState} component: its status and {@code degraded} (the group's own
+     * status also counts the engines' {@code /health}, which the recording engine does not serve).
+     */
+    private static String readiness(WireDispatcher d) {
+        String body = Caller.VIEWER.as(WebTestClient.bindToServer().baseUrl(d.baseUrl()).responseTimeout(WAIT)
+                .build().get().uri("/actuator/health/readiness/sharedState")).exchange().expectBody(String.class)
+                .returnResult().getResponseBody();
+        JsonNode health = JSON.readTree(body);
+        return health.path("status").asString() + " degraded=" + health.path("details").path("degraded").asString();
     }
 
     private static double gauge(WireDispatcher d, String name) {
@@ -120,11 +139,14 @@ class DegradedModeIT {
             client.shutdown();
         }
         await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(this::bothDegraded);
+        // still ready (it serves), and says why it serves alone; the pause outlasts a slow health call
+        assertThat(readiness(b)).isEqualTo("UP degraded=true");
         // served while the store is away, not held until it returns
         int before = answeredDegraded.get();
         await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(() -> answeredDegraded.get() >= before + 10);
         await().atMost(WAIT).pollInterval(Duration.ofMillis(20))
                 .until(() -> gauge(a, "sbs.state.degraded") == 0 && gauge(b, "sbs.state.degraded") == 0);
+        await().atMost(WAIT).until(() -> readiness(b).equals("UP degraded=false"));
         // and through the buffer again afterwards
         int rejoinedAt = sent.get();
         await().atMost(WAIT).until(() -> sent.get() >= rejoinedAt + 50);
