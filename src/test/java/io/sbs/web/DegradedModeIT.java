@@ -19,12 +19,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;
 import reactor.core.Disposable;
+import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.web.reactive.function.BodyInserters;
 import reactor.core.publisher.Flux;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -32,7 +36,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Two dispatchers, a leader and a standby, on a real Redis of their own and one engine over real HTTP:
  * while Redis stops answering ({@code CLIENT PAUSE}), both decide their requests alone and every client
- * still gets a 200; {@code sbs_state_degraded} reads 1 on both meanwhile and 0 once they rejoined; the
+ * still gets a 200; {@code sbs_state_degraded} reads 1 on both meanwhile and 0 once they rejoined, as do
+ * the readiness group's {@code sharedState} details and the dashboard's degraded badge; the
  * engine sees every request exactly once (nothing decided twice, nothing lost), and the shared buffer
  * drains.
  */
@@ -42,6 +47,7 @@ class DegradedModeIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final long PAUSE_MS = 8_000;
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final Pattern CSRF = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
 
     private RedisServer redis;
     private RecordingEngine engine;
@@ -71,10 +77,42 @@ class DegradedModeIT {
     }
 
     private WireDispatcher node(String id) {
+        // a test JVM starved on a shared machine stalls for seconds; the decision timeout, the queueing bound
+        // and the engine timeout (503, 429 and 504 after such a stall) are not what this test checks
         return WireDispatcher.start(List.of(engine), 1024, "spring.profiles.active=redis", "sbs.policy=round-robin",
+                "sbs.state.decision-timeout=25s", "sbs.max-queue-time=25s", "sbs.engine-timeout=25s",
                 "sbs.state.cluster=" + CLUSTER, "sbs.state.node-id=" + id, "spring.data.redis.host=" + redis.host(),
                 "spring.data.redis.port=" + redis.port(), "SBS_VIEWER_PASSWORD=" + SecuredPlatform.VIEWER_PASSWORD,
                 "SBS_OPERATOR_PASSWORD=" + SecuredPlatform.OPERATOR_PASSWORD);
+    }
+
+    /** A logged-in viewer's cookies on {@code d}'s dashboard: session and CSRF. */
+    private record Login(String session, String xsrf) {
+    }
+
+    private static WebTestClient http(WireDispatcher d) {
+        return WebTestClient.bindToServer().baseUrl(d.baseUrl()).responseTimeout(WAIT).build();
+    }
+
+    private static Login login(WireDispatcher d) {
+        EntityExchangeResult<String> form = http(d).get().uri("/login").exchange().expectStatus().isOk()
+                .expectBody(String.class).returnResult();
+        String xsrf = form.getResponseCookies().getFirst("XSRF-TOKEN").getValue();
+        Matcher csrf = CSRF.matcher(form.getResponseBody());
+        assertThat(csrf.find()).as("the login form's CSRF token").isTrue();
+        EntityExchangeResult<Void> in = http(d).post().uri("/login").cookie("XSRF-TOKEN", xsrf)
+                .body(BodyInserters.fromFormData("username", "viewer").with("password", SecuredPlatform.VIEWER_PASSWORD)
+                        .with("_csrf", csrf.group(1)))
+                .exchange().expectStatus().isFound().expectBody().isEmpty();
+        return new Login(in.getResponseCookies().getFirst("SESSION").getValue(), xsrf);
+    }
+
+    /** Whether the dashboard's footer on {@code d} shows the degraded badge. */
+    private static boolean badge(WireDispatcher d, Login login) {
+        String page = http(d).get().uri("/dashboard").cookie("SESSION", login.session())
+                .cookie("XSRF-TOKEN", login.xsrf()).exchange().expectStatus().isOk().expectBody(String.class)
+                .returnResult().getResponseBody();
+        return page.contains("id=\"degraded-badge\"");
     }
 
     /**
@@ -82,8 +120,7 @@ class DegradedModeIT {
      * status also counts the engines' {@code /health}, which the recording engine does not serve).
      */
     private static String readiness(WireDispatcher d) {
-        String body = Caller.VIEWER.as(WebTestClient.bindToServer().baseUrl(d.baseUrl()).responseTimeout(WAIT)
-                .build().get().uri("/actuator/health/readiness/sharedState")).exchange().expectBody(String.class)
+        String body = Caller.VIEWER.as(http(d).get().uri("/actuator/health/readiness/sharedState")).exchange().expectBody(String.class)
                 .returnResult().getResponseBody();
         JsonNode health = JSON.readTree(body);
         return health.path("status").asString() + " degraded=" + health.path("details").path("degraded").asString();
@@ -126,11 +163,14 @@ class DegradedModeIT {
 
         // both nodes take requests, the standby's decided by the leader through the buffer
         AtomicInteger sent = new AtomicInteger();
-        load = Flux.interval(Duration.ofMillis(20)).subscribe(t -> {
+        load = Flux.interval(Duration.ofMillis(40)).subscribe(t -> {
             int n = sent.incrementAndGet();
             send(n % 2 == 0 ? a : b, "r-" + n);
         });
         await().atMost(WAIT).until(() -> answers.values().stream().filter(f -> f.getNow(-1) == 200).count() >= 20);
+
+        Login viewer = login(b);
+        assertThat(badge(b, viewer)).as("no degraded badge while the store answers").isFalse();
 
         RedisClient client = RedisClient.create(RedisURI.create(redis.host(), redis.port()));
         try (StatefulRedisConnection<String, String> c = client.connect()) {
@@ -141,15 +181,16 @@ class DegradedModeIT {
         await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(this::bothDegraded);
         // still ready (it serves), and says why it serves alone; the pause outlasts a slow health call
         assertThat(readiness(b)).isEqualTo("UP degraded=true");
+        assertThat(badge(b, viewer)).as("the dashboard's degraded badge").isTrue();
         // served while the store is away, not held until it returns
         int before = answeredDegraded.get();
         await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(() -> answeredDegraded.get() >= before + 10);
         await().atMost(WAIT).pollInterval(Duration.ofMillis(20))
                 .until(() -> gauge(a, "sbs.state.degraded") == 0 && gauge(b, "sbs.state.degraded") == 0);
-        await().atMost(WAIT).until(() -> readiness(b).equals("UP degraded=false"));
+        await().atMost(WAIT).until(() -> readiness(b).equals("UP degraded=false") && !badge(b, viewer));
         // and through the buffer again afterwards
         int rejoinedAt = sent.get();
-        await().atMost(WAIT).until(() -> sent.get() >= rejoinedAt + 50);
+        await().atMost(WAIT).until(() -> sent.get() >= rejoinedAt + 25);
         load.dispose();
 
         Map<String, Integer> statuses = answers.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
