@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -231,8 +232,7 @@ public final class SharedAdmission implements Admission, AutoCloseable {
                 // not cancelled with the client: the entry is then released as soon as its id is known
                 CompletableFuture<String> stored = store.accept(accepted.get()).toFuture();
                 stored.thenAccept(this::known);
-                Mono<String> id = Mono.fromFuture(stored, true);
-                return degraded == null ? id : bounded(id, degraded);
+                return degraded == null ? Mono.fromFuture(stored, true) : bounded(stored, degraded);
             }).flatMap(id -> Mono.<DispatchLoop.Dispatched>create(s -> {
                 known(id);
                 sink = s;
@@ -256,11 +256,13 @@ public final class SharedAdmission implements Admission, AutoCloseable {
         /**
          * The write into the buffer, bounded by the grace: when it fails or takes longer the store counts as
          * failing and the request is decided locally (empty). A write that lands later gets its entry
-         * released when the call ends, through {@link #known}.
+         * released when the call ends, through {@link #known}. The bound is on a copy of the future, not a
+         * Reactor timeout: that would cancel the subscription, and the write's own late failure would then be
+         * reported as a dropped error.
          */
-        private Mono<String> bounded(Mono<String> write, DegradedMode mode) {
+        private Mono<String> bounded(CompletableFuture<String> write, DegradedMode mode) {
             long sent = loop.now();
-            return write.timeout(mode.grace())
+            return Mono.fromFuture(write.copy().orTimeout(mode.grace().toNanos(), TimeUnit.NANOSECONDS), true)
                     .doOnNext(id -> mode.answered(sent))
                     .onErrorResume(e -> {
                         log.warn("{}: the shared buffer did not take request {} ({}); deciding it locally", node,
