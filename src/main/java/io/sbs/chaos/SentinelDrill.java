@@ -12,7 +12,9 @@ import org.jspecify.annotations.Nullable;
  * Sentinels, and measure: how long the Sentinels take to name a new master ({@code redis_failover_ms}),
  * how long until one dispatcher leads again and both agree ({@code leader_again_ms}), the longest pause
  * between client completions ({@code longest_pause_ms}), the time until a request sent after the kill completes
- * ({@code resume_ms}), and what the clients saw. The load runs until completions resume after the new
+ * ({@code resume_ms}), how long the dispatchers decided their requests alone, the store being unreachable
+ * ({@code degraded_ms}: the longest of the two, from their {@code sbs_state_degraded_seconds_total}), and
+ * what the clients saw. The load runs until completions resume after the new
  * master is named, then {@code --after} more seconds. Between runs the killed server comes back as a
  * replica of the new master.
  */
@@ -34,6 +36,7 @@ final class SentinelDrill extends Drill {
         List<@Nullable Double> leaderAgain = new ArrayList<>();
         List<@Nullable Double> pauses = new ArrayList<>();
         List<@Nullable Double> resumes = new ArrayList<>();
+        List<@Nullable Double> degraded = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         for (int run = 1; run <= o.runs(); run++) {
             Harness.Leaders before = h.awaitOneLeader(LIMIT);
@@ -42,6 +45,7 @@ final class SentinelDrill extends Drill {
             long started = load.start();
             long killAfter = h.nextFaultAfterNanos();
             Wait.untilNanos(started + killAfter);
+            List<@Nullable Double> degradedBefore = degradedSeconds();
             long killed = redis.killMaster();
             Long promotedAt = null;
             int newMaster = -1;
@@ -80,6 +84,7 @@ final class SentinelDrill extends Drill {
             }
             Wait.untilNanos(Math.max(System.nanoTime(), resumedAt == null ? 0 : resumedAt) + o.after().toNanos());
             Ended ended = end(load);
+            Double degradedMs = degradedMs(degradedBefore, degradedSeconds());
             List<ClientLoad.Result> results = ended.results();
             Tally tally = ended.tally();
             Double failover = promotedAt == null ? null : Tally.ms(promotedAt - killed);
@@ -98,17 +103,19 @@ final class SentinelDrill extends Drill {
             r.put("leader_after", again == null ? null : again.leader().id());
             r.put("leader_again_ms", leader);
             r.put("resume_ms", resume);
+            r.put("degraded_ms", degradedMs);
             ended.into(r);
             runs.add(r);
             System.out.printf(java.util.Locale.ROOT, "sentinel run %d: master %d -> %s in %s ms, one leader again after "
-                    + "%s ms, pause %.1f ms, resume %s ms, sent %d, completed %d, failed_with_error %d, lost %d%n", run,
-                    oldMaster, r.get("new_master_port"), failover, leader, pause, resume, tally.sent(), tally.completed(),
+                    + "%s ms, pause %.1f ms, resume %s ms, degraded %s ms, sent %d, completed %d, failed_with_error %d, lost %d%n", run,
+                    oldMaster, r.get("new_master_port"), failover, leader, pause, resume, degradedMs, tally.sent(), tally.completed(),
                     tally.failedWithError(), tally.lost());
 
             failovers.add(failover);
             leaderAgain.add(leader);
             pauses.add(pause);
             resumes.add(resume);
+            degraded.add(degradedMs);
             if (promotedAt == null || again == null) {
                 notes.add("run " + run + ": the drill stopped after this run; see logs/");
                 break;
@@ -120,9 +127,37 @@ final class SentinelDrill extends Drill {
         Map<String, @Nullable Object> overall = new LinkedHashMap<>();
         overall.put("longest_pause_ms", Tally.spread(pauses));
         overall.put("resume_ms", Tally.spread(resumes));
+        overall.put("degraded_ms", Tally.spread(degraded));
         overall.put("redis_failover_ms", Tally.spread(failovers));
         overall.put("leader_again_ms", Tally.spread(leaderAgain));
         totalsInto(overall);
         return new DrillReport("sentinel", runs, overall, notes);
+    }
+
+    /** Each node's time spent deciding alone since its start, in seconds; null where it did not answer. */
+    private List<@Nullable Double> degradedSeconds() {
+        List<@Nullable Double> out = new ArrayList<>();
+        for (DispatcherNode n : h.nodes()) {
+            // a busy node may miss one call's timeout (its first scrape builds the registry's text)
+            Double seconds = null;
+            for (int attempt = 0; attempt < 3 && seconds == null; attempt++) {
+                seconds = n.meter("sbs_state_degraded_seconds_total");
+            }
+            out.add(seconds);
+        }
+        return out;
+    }
+
+    /** The longest any node spent deciding alone between the two readings; null when no node answered both. */
+    static @Nullable Double degradedMs(List<@Nullable Double> before, List<@Nullable Double> after) {
+        Double longest = null;
+        for (int i = 0; i < before.size() && i < after.size(); i++) {
+            Double b = before.get(i);
+            Double a = after.get(i);
+            if (a != null && b != null) {
+                longest = Math.max(longest == null ? 0 : longest, Math.round((a - b) * 10_000) / 10.0);
+            }
+        }
+        return longest;
     }
 }

@@ -9,9 +9,11 @@ import io.sbs.state.Fence;
 import io.sbs.state.FencedException;
 import io.sbs.state.Leadership;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -42,6 +44,13 @@ import reactor.util.retry.Retry;
  * clients' connections died with them) are dropped. Each request is started exactly once because only its
  * accepting node starts it, on the first decision it gets; a later duplicate is handed back to the leader
  * that sent it. A request no leader decides within {@code decisionTimeout} is answered with an error.
+ *
+ * <p>Degraded mode ({@link DegradedMode}): while the store does not answer, each node decides its requests
+ * in its own loop, as the leader decides its own: new ones without the buffer, and those it accepted before
+ * and still waits for. A request whose write into the buffer fails or outlasts the grace is decided the
+ * same way. Only the accepting node calls the engines, on the first decision, so a leader's later decision
+ * of such an entry is handed back like any duplicate. On rejoining, the node releases its entries that
+ * no waiting request needs any more, so the next leader does not decide them again.
  */
 public final class SharedAdmission implements Admission, AutoCloseable {
 
@@ -61,11 +70,21 @@ public final class SharedAdmission implements Admission, AutoCloseable {
     private final Duration heartbeatPeriod;
     private final Duration heartbeatTtl;
     private final String node;
+    /** Null: the store's outages are not ridden out (requests fail after {@code decisionTimeout}). */
+    private final @Nullable DegradedMode degraded;
+    /** This node's entries in the buffer that a live request knows, by entry id. */
+    private final Map<String, SharedTicket> entries = new ConcurrentHashMap<>();
     /** This node's accepted requests still waiting for a decision, by entry id. */
     private final Map<String, SharedTicket> waiting = new ConcurrentHashMap<>();
     /** What this node, as leader, decided for other nodes and still counts on a DP unit, by entry id. */
     private final Map<String, Remote> remote = new ConcurrentHashMap<>();
     private final Map<String, long[]> aliveUntil = new ConcurrentHashMap<>();
+    /**
+     * Entries this node, as leader, claimed while their node seemed dead: claimed once per epoch, they would
+     * otherwise wait undecided if the node was only late with its heartbeat (as every node is after the
+     * store was away), so the sweep looks at them again.
+     */
+    private final Map<String, AcceptedRequest.Entry> unsure = new ConcurrentHashMap<>();
     // distinct from the ingress's ids, which count from 1, in the loop's map of waiting requests
     private final AtomicLong remoteIds = new AtomicLong(1L << 48);
     private final Sinks.Many<Boolean> claimNudges = Sinks.many().unicast().onBackpressureBuffer();
@@ -88,6 +107,17 @@ public final class SharedAdmission implements Admission, AutoCloseable {
      */
     public SharedAdmission(ClusterStateStore store, Leadership leadership, DispatchLoop loop, int maxBuffered,
             Duration decisionTimeout, Duration heartbeatPeriod, Duration heartbeatTtl) {
+        this(store, leadership, loop, maxBuffered, decisionTimeout, heartbeatPeriod, heartbeatTtl, null);
+    }
+
+    /**
+     * @param degraded when the store counts as unreachable, and with its grace how long a write into the
+     *                 buffer may take before the request is decided locally; null to wait for a leader
+     */
+    public SharedAdmission(ClusterStateStore store, Leadership leadership, DispatchLoop loop, int maxBuffered,
+            Duration decisionTimeout, Duration heartbeatPeriod, Duration heartbeatTtl,
+            @Nullable DegradedMode degraded) {
+        this.degraded = degraded;
         this.store = store;
         this.leadership = leadership;
         this.loop = loop;
@@ -100,6 +130,12 @@ public final class SharedAdmission implements Admission, AutoCloseable {
 
     public synchronized SharedAdmission start() {
         running.dispose();
+        if (degraded != null) {
+            degraded.onDegraded(this::decideWaitingLocally);
+            // the heartbeat first: it lapsed meanwhile, and a leader takes a node without one for dead
+            degraded.onRejoined(() -> store.heartbeat(node, heartbeatTtl).then(reconcile())
+                    .onErrorResume(this::warn).subscribe());
+        }
         Duration poll = Duration.ofMillis(100);
         running = Disposables.composite(
                 Flux.interval(Duration.ZERO, heartbeatPeriod).onBackpressureDrop()
@@ -125,9 +161,14 @@ public final class SharedAdmission implements Admission, AutoCloseable {
         return Mono.empty();
     }
 
+    /** Whether this node decides alone now (degraded mode). */
+    private boolean alone() {
+        return degraded != null && degraded.degraded();
+    }
+
     @Override
     public boolean overloaded() {
-        return leadership.isLeader() ? loop.overloaded() : waiting.size() >= maxBuffered;
+        return leadership.isLeader() || alone() ? loop.overloaded() : waiting.size() >= maxBuffered;
     }
 
     /**
@@ -136,7 +177,7 @@ public final class SharedAdmission implements Admission, AutoCloseable {
      */
     @Override
     public boolean relayEndForward(String payload) {
-        if (leadership.isLeader()) {
+        if (leadership.isLeader() || alone()) {
             return false;
         }
         store.noticeLeader(END_FORWARD + payload).onErrorResume(this::warn).subscribe();
@@ -184,24 +225,51 @@ public final class SharedAdmission implements Admission, AutoCloseable {
         @Override
         public Mono<DispatchLoop.Dispatched> decided() {
             return Mono.defer(() -> {
+                if (alone()) {
+                    return Mono.<String>empty();
+                }
                 // the write goes on even if the client leaves meanwhile (Redis runs what was sent), so it is
                 // not cancelled with the client: the entry is then released as soon as its id is known
                 CompletableFuture<String> stored = store.accept(accepted.get()).toFuture();
                 stored.thenAccept(this::known);
-                return Mono.fromFuture(stored, true);
+                return degraded == null ? Mono.fromFuture(stored, true) : bounded(stored, degraded);
             }).flatMap(id -> Mono.<DispatchLoop.Dispatched>create(s -> {
                 known(id);
                 sink = s;
                 s.onCancel(this::withdraw);
                 waiting.put(id, this);
-                if (leadership.isLeader()) {
+                if (leadership.isLeader() || alone()) {
                     decideLocally();
                 } else {
                     store.noticeLeader(ACCEPTED).onErrorResume(SharedAdmission.this::warn).subscribe();
                 }
+            })).switchIfEmpty(Mono.<DispatchLoop.Dispatched>create(s -> {
+                // not in the buffer (degraded mode): this node's loop decides, as the leader's decides its own
+                sink = s;
+                s.onCancel(this::withdraw);
+                decideLocally();
             })).timeout(decisionTimeout, Mono.error(() -> new NoDecisionException(decisionTimeout)))
                     .doOnCancel(this::withdraw)
                     .doOnError(e -> finished());
+        }
+
+        /**
+         * The write into the buffer, bounded by the grace: when it fails or takes longer the store counts as
+         * failing and the request is decided locally (empty). A write that lands later gets its entry
+         * released when the call ends, through {@link #known}. The bound is on a copy of the future, not a
+         * Reactor timeout: that would cancel the subscription, and the write's own late failure would then be
+         * reported as a dropped error.
+         */
+        private Mono<String> bounded(CompletableFuture<String> write, DegradedMode mode) {
+            long sent = loop.now();
+            return Mono.fromFuture(write.copy().orTimeout(mode.grace().toNanos(), TimeUnit.NANOSECONDS), true)
+                    .doOnNext(id -> mode.answered(sent))
+                    .onErrorResume(e -> {
+                        log.warn("{}: the shared buffer did not take request {} ({}); deciding it locally", node,
+                                request.id(), e instanceof TimeoutException ? "timed out" : e.toString());
+                        mode.failed();
+                        return Mono.empty();
+                    });
         }
 
         /** The leader dropped this request's entry while it waited: it goes into the buffer again. */
@@ -305,6 +373,7 @@ public final class SharedAdmission implements Admission, AutoCloseable {
          */
         private void known(String id) {
             entryId = id;
+            entries.put(id, this);
             if (ended) {
                 release();
             }
@@ -314,6 +383,7 @@ public final class SharedAdmission implements Admission, AutoCloseable {
             String id = entryId;
             if (id != null && released.compareAndSet(false, true)) {
                 waiting.remove(id);
+                entries.remove(id, this);
                 // a release lost to a Redis outage would leave the entry for good (only dead nodes' entries
                 // are swept): retry it across a Sentinel failover's few seconds
                 store.release(id).retryWhen(Retry.backoff(8, Duration.ofMillis(250)).maxBackoff(Duration.ofSeconds(2)))
@@ -342,6 +412,10 @@ public final class SharedAdmission implements Admission, AutoCloseable {
      * TTL) is accepted again, so the request is not left waiting for a decision that cannot come.
      */
     private Mono<Void> recoverMissedAssignments() {
+        if (alone()) {
+            decideWaitingLocally(); // any that came in as the store went away
+            return Mono.empty();
+        }
         long now = loop.now();
         return Flux.fromIterable(waiting.entrySet())
                 .filter(e -> now - e.getValue().request.arrivalNanos() > Duration.ofMillis(500).toNanos())
@@ -393,11 +467,15 @@ public final class SharedAdmission implements Admission, AutoCloseable {
             }
             return Mono.empty();
         }
+        if (alone()) {
+            return Mono.empty();
+        }
         Fence fence = leadership.fence();
         if (fence.epoch() != cursorEpoch) {
             // a new term: everything buffered is ours to decide again, from the start
             cursor = "-";
             cursorEpoch = fence.epoch();
+            unsure.clear();
             ledAt = fence.epoch();
             log.info("{} leads at epoch {}: reconciling the shared buffer", node, fence.epoch());
         }
@@ -424,7 +502,8 @@ public final class SharedAdmission implements Admission, AutoCloseable {
         }
         return alive(a.acceptedBy()).flatMap(alive -> {
             if (!alive) {
-                return Mono.empty(); // the sweep drops it
+                unsure.put(e.entryId(), e); // the sweep drops it, or decides it if the node turns out alive
+                return Mono.empty();
             }
             InferenceRequest r = new InferenceRequest(remoteIds.incrementAndGet(), a.promptTokens(), a.outputTokens(),
                     loop.now());
@@ -480,7 +559,7 @@ public final class SharedAdmission implements Admission, AutoCloseable {
      * request may take.
      */
     private Mono<Void> sweep() {
-        if (!leadership.isLeader()) {
+        if (!leadership.isLeader() || alone()) {
             return Mono.empty();
         }
         long now = loop.now();
@@ -491,11 +570,19 @@ public final class SharedAdmission implements Admission, AutoCloseable {
             }
         });
         Fence fence = leadership.fence();
-        return store.peekAccepted("-", 1_000)
+        Flux<Void> late = Flux.fromIterable(List.copyOf(unsure.values()))
+                .concatMap(e -> alive(e.request().acceptedBy()).flatMap(alive -> {
+                    if (!alive || fence.epoch() != cursorEpoch || !unsure.remove(e.entryId(), e)) {
+                        return Mono.empty(); // still dead: dropped below
+                    }
+                    return decide(fence, e);
+                }));
+        return late.thenMany(store.peekAccepted("-", 1_000))
                 .filter(e -> !e.request().acceptedBy().equals(node))
                 .concatMap(e -> alive(e.request().acceptedBy())
                         .filter(alive -> !alive)
-                        .flatMap(dead -> store.finishAccepted(fence, e.entryId())))
+                        .flatMap(dead -> store.finishAccepted(fence, e.entryId())
+                                .doOnNext(removed -> unsure.remove(e.entryId()))))
                 .onErrorResume(FencedException.class, x -> {
                     leadership.fenced();
                     return Mono.empty();
@@ -503,11 +590,45 @@ public final class SharedAdmission implements Admission, AutoCloseable {
                 .then();
     }
 
+    // ---- degraded mode ----
+
+    /** The store went away: what this node accepted and still waits for is decided by its loop. */
+    private void decideWaitingLocally() {
+        waiting.values().forEach(SharedTicket::decideLocally);
+    }
+
+    /**
+     * Back from degraded mode: this node's entries that no waiting request needs (decided locally meanwhile,
+     * or written as their request gave up on the write) leave the buffer, so the next leader does not
+     * decide them again. One it decides anyway, before this runs, is handed back as a duplicate.
+     */
+    private Mono<Void> reconcile() {
+        int page = 1_000;
+        return store.peekAccepted("-", page).collectList()
+                .expand(batch -> batch.size() < page ? Mono.empty()
+                        : store.peekAccepted(batch.get(batch.size() - 1).entryId(), page).collectList())
+                .flatMapIterable(batch -> batch)
+                .filter(e -> e.request().acceptedBy().equals(node))
+                .concatMap(e -> {
+                    SharedTicket t = entries.get(e.entryId());
+                    if (t == null) {
+                        return store.release(e.entryId()).then();
+                    }
+                    if (t.decidedOnce.get()) {
+                        t.release();
+                    }
+                    return Mono.empty();
+                })
+                .then(Mono.fromRunnable(() -> log.info("{}: rejoined; its entries decided meanwhile left the buffer",
+                        node)));
+    }
+
     /** No longer leader: what this node decided for others no longer counts in its loop. */
     private void stepDown() {
         log.info("{} no longer leads (epoch {})", node, ledAt);
         ledAt = -1;
         cursorEpoch = -1;
+        unsure.clear();
         remote.forEach(this::free);
     }
 

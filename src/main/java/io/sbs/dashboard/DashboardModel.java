@@ -1,5 +1,6 @@
 package io.sbs.dashboard;
 
+import io.sbs.control.DegradedMode;
 import io.sbs.security.Roles;
 import io.sbs.state.Leadership;
 import java.security.Principal;
@@ -11,7 +12,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * What every dashboard page shows around its content: who is logged in, whether they may change things
- * (the forms are disabled for a viewer, and the server refuses them anyway), and this node's leadership.
+ * (the forms are disabled for a viewer, and the server refuses them anyway), this node's leadership, and
+ * whether it decides alone because the shared store is unreachable (degraded mode).
  */
 @ControllerAdvice(assignableTypes = {DashboardController.class, PolicyPagesController.class})
 class DashboardModel {
@@ -19,9 +21,11 @@ class DashboardModel {
     private static final String OPERATOR_AUTHORITY = "ROLE_" + Roles.OPERATOR;
 
     private final Leadership leadership;
+    private final DegradedMode degradedMode;
 
-    DashboardModel(Leadership leadership) {
+    DashboardModel(Leadership leadership, DegradedMode degradedMode) {
         this.leadership = leadership;
+        this.degradedMode = degradedMode;
     }
 
     @ModelAttribute("user")
@@ -40,5 +44,10 @@ class DashboardModel {
     @ModelAttribute("node")
     Leadership.Status node() {
         return leadership.status();
+    }
+
+    @ModelAttribute("degraded")
+    boolean degraded() {
+        return degradedMode.degraded();
     }
 }

@@ -1,8 +1,11 @@
 package io.sbs.state;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +36,7 @@ public final class LeaderElection implements Leadership, AutoCloseable {
     private volatile String leaderId;
     private volatile boolean holding;
     private final AtomicLong fencedWrites = new AtomicLong();
+    private final List<LongConsumer> answered = new CopyOnWriteArrayList<>();
 
     /** @param clock monotonic nanoseconds ({@code System::nanoTime}) */
     public LeaderElection(LeaderLease lease, LeaseTimings timings, LongSupplier clock) {
@@ -55,6 +59,7 @@ public final class LeaderElection implements Leadership, AutoCloseable {
         long sentAt = clock.getAsLong();
         return lease.acquire().timeout(timings.commandTimeout())
                 .doOnNext(h -> {
+                    answered.forEach(l -> l.accept(sentAt));
                     boolean was = isLeader();
                     leaderId = h.owner();
                     epoch = h.epoch();
@@ -77,6 +82,14 @@ public final class LeaderElection implements Leadership, AutoCloseable {
                             e instanceof TimeoutException ? "timed out" : e.toString());
                     return Mono.empty();
                 });
+    }
+
+    /**
+     * Tells {@code listener} of every lease attempt Redis answered, with when it was sent (this node's
+     * clock): after one, some node holds the lease (degraded mode waits for it before it rejoins).
+     */
+    public void onLeaseAnswered(LongConsumer listener) {
+        answered.add(listener);
     }
 
     @Override

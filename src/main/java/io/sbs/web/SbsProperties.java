@@ -60,7 +60,7 @@ public record SbsProperties(String policy, int maxPromptTokens, Duration engineT
         tokenizers = tokenizers == null ? Map.of() : Map.copyOf(tokenizers);
         instances = instances == null ? List.of() : List.copyOf(instances);
         embedded = embedded == null ? new Embedded(null, 0, false) : embedded;
-        state = state == null ? new State(null, null, null, null, null, null, null, 0, null, null, null) : state;
+        state = state == null ? new State(null, null, null, null, null, null, null, 0, null, null, null, null) : state;
         preview = preview == null ? new Preview(null, 0, null, null, null, 0, null, null) : preview;
         maxContextTokens = maxContextTokens <= 0 ? Math.max(131_072, maxPromptTokens) : maxContextTokens;
         if (maxContextTokens < maxPromptTokens) {
@@ -223,11 +223,14 @@ public record SbsProperties(String policy, int maxPromptTokens, Duration engineT
      * @param policySync       how often every node reads the stored policy, so a standby runs the current one
      * @param decisionTimeout  how long an accepted request waits for a leader's decision before it is answered
      *                         with 503; it must cover a takeover (lease TTL plus a renewal)
+     * @param degradedGrace    how long the store may fail to answer before each node decides its requests
+     *                         alone (degraded mode, {@link io.sbs.control.DegradedMode}); 0 turns it off, and
+     *                         requests then wait for a leader up to {@code decisionTimeout}
      */
     public record State(@Nullable String store, @Nullable String cluster, @Nullable String nodeId,
             @Nullable Duration leaseTtl, @Nullable Duration renewPeriod, @Nullable Duration demotionDeadline,
             @Nullable Duration commandTimeout, int waitReplicas, @Nullable Duration waitTimeout,
-            @Nullable Duration policySync, @Nullable Duration decisionTimeout) {
+            @Nullable Duration policySync, @Nullable Duration decisionTimeout, @Nullable Duration degradedGrace) {
 
         public State {
             store = store == null ? "memory" : store;
@@ -246,6 +249,12 @@ public record SbsProperties(String policy, int maxPromptTokens, Duration engineT
             waitTimeout = waitTimeout == null ? Duration.ofMillis(200) : waitTimeout;
             policySync = policySync == null ? Duration.ofSeconds(1) : policySync;
             decisionTimeout = decisionTimeout == null ? Duration.ofSeconds(10) : decisionTimeout;
+            // shorter than the longest pause in answers the Sentinel drill allows (1 s), with room for a cycle
+            degradedGrace = degradedGrace == null ? Duration.ofMillis(500) : degradedGrace;
+            if (degradedGrace.isNegative()) {
+                throw new IllegalArgumentException("sbs.state.degraded-grace must not be negative (0 turns degraded "
+                        + "mode off)");
+            }
         }
 
         public LeaseTimings timings() {

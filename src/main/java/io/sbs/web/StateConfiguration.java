@@ -2,6 +2,7 @@ package io.sbs.web;
 
 import io.sbs.control.Admission;
 import io.sbs.control.ClusterView;
+import io.sbs.control.DegradedMode;
 import io.sbs.control.LocalAdmission;
 import io.sbs.control.PolicyService;
 import io.sbs.control.ReadinessWindow;
@@ -90,10 +91,29 @@ class StateConfiguration {
         return new ReadinessWindow(Duration.ofMinutes(1), Clock.systemUTC()).start(view, Duration.ofSeconds(1));
     }
 
+    /**
+     * Whether the shared store answers, probed every fifth of {@code sbs.state.degraded-grace} with a read
+     * of this node's heartbeat; never degraded with the in-memory store or with the grace at 0.
+     */
+    @Bean(destroyMethod = "close")
+    DegradedMode degradedMode(SbsProperties properties, ClusterStateStore store, Leadership leadership) {
+        SbsProperties.State state = properties.state();
+        Duration grace = state.degradedGrace();
+        DegradedMode mode = new DegradedMode(leadership.nodeId(), grace.isZero() ? Duration.ofDays(1) : grace,
+                System::nanoTime);
+        if (!redis(properties) || grace.isZero()) {
+            return mode;
+        }
+        if (leadership instanceof LeaderElection election) {
+            election.onLeaseAnswered(mode::leaseAnswered);
+        }
+        return mode.start(store.alive(leadership.nodeId()), grace.dividedBy(5));
+    }
+
     /** How requests get their DP units: this node's loop alone, or the leader's through the shared buffer. */
     @Bean
     Admission admission(SbsProperties properties, ClusterStateStore store, Leadership leadership, DispatchLoop loop,
-            EngineCluster engines, DispatcherMetrics metrics) {
+            EngineCluster engines, DispatcherMetrics metrics, DegradedMode degradedMode) {
         if (!redis(properties)) {
             return new LocalAdmission(loop);
         }
@@ -102,7 +122,8 @@ class StateConfiguration {
         Duration ttl = state.renewPeriod().multipliedBy(4).compareTo(state.leaseTtl()) < 0
                 ? state.renewPeriod().multipliedBy(4) : state.leaseTtl();
         SharedAdmission shared = new SharedAdmission(store, leadership, loop, properties.maxBuffered(),
-                state.decisionTimeout(), state.renewPeriod(), ttl);
+                state.decisionTimeout(), state.renewPeriod(), ttl,
+                state.degradedGrace().isZero() ? null : degradedMode);
         // the relaying node checked the push against its own instances; the leader checks it against its own
         shared.onRelayedEndForward(payload -> {
             try {
@@ -162,11 +183,34 @@ class StateConfiguration {
         };
     }
 
+    /**
+     * {@code sbs_state_degraded} (1 while this node decides its requests alone, the store being unreachable)
+     * and {@code sbs_state_degraded_seconds_total} (time spent so, which the Sentinel drill reads).
+     */
+    @Bean
+    MeterBinder degradedMeters(DegradedMode degradedMode) {
+        return registry -> {
+            Gauge.builder("sbs.state.degraded", degradedMode, m -> m.degraded() ? 1 : 0)
+                    .description("1 while this node decides its requests alone: the shared store is unreachable")
+                    .register(registry);
+            FunctionCounter.builder("sbs.state.degraded.seconds", degradedMode, DegradedMode::degradedSeconds)
+                    .description("time this node spent deciding its requests alone").register(registry);
+        };
+    }
+
+    /** {@code sharedState} in {@code /actuator/health} and in the readiness group: degraded or not. */
+    @Bean
+    SharedStateHealthIndicator sharedStateHealthIndicator(DegradedMode degradedMode) {
+        return new SharedStateHealthIndicator(degradedMode);
+    }
+
     /** This node's use of the shared state, ended in order on a normal stop while Redis is still reachable. */
     @Bean
     StateShutdown stateShutdown(Admission admission, PolicyService policies, ReadinessWindow readiness,
-            ClusterView view, Leadership leadership) {
+            ClusterView view, Leadership leadership, DegradedMode degradedMode) {
         List<AutoCloseable> inOrder = new ArrayList<>();
+        // its probe would take the closing connection for an outage
+        inOrder.add(degradedMode);
         if (admission instanceof AutoCloseable closeable) {
             inOrder.add(closeable);
         }

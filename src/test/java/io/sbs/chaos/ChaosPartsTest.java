@@ -33,6 +33,16 @@ class ChaosPartsTest {
     }
 
     @Test
+    void degradedMs_isTheLongestRiseOverTheNodesThatAnsweredBothTimes() {
+        assertThat(SentinelDrill.degradedMs(java.util.Arrays.asList(1.0, 0.0), java.util.Arrays.asList(1.25, 0.9)))
+                .isEqualTo(900.0);
+        assertThat(SentinelDrill.degradedMs(java.util.Arrays.asList(null, 2.0), java.util.Arrays.asList(5.0, 2.0)))
+                .isZero();
+        assertThat(SentinelDrill.degradedMs(java.util.Arrays.asList((Double) null), java.util.Arrays.asList(3.0)))
+                .isNull();
+    }
+
+    @Test
     void prometheusSum_addsEveryLabelSet_andIgnoresLongerNamesAndComments() {
         String text = """
                 # HELP sbs_state_fenced_writes_total Writes refused with FENCED

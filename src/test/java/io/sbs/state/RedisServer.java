@@ -124,6 +124,11 @@ public final class RedisServer implements AutoCloseable {
         return shared;
     }
 
+    /** A server of the caller's own, for a test that stops or pauses it; the caller closes it. */
+    public static RedisServer dedicated() throws IOException, InterruptedException {
+        return new RedisServer();
+    }
+
     /** A template on this server after deleting every key. */
     public ReactiveStringRedisTemplate flushed() {
         ReactiveStringRedisTemplate t = template();

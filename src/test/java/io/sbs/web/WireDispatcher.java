@@ -47,6 +47,9 @@ final class WireDispatcher implements AutoCloseable {
             args.add(p + "chunk-tokens=" + chunkTokens);
         }
         for (String s : settings) {
+            // a setting given replaces the default above: Spring would read a repeated option as a list
+            String key = "--" + s.substring(0, s.indexOf('=') + 1);
+            args.removeIf(a -> a.startsWith(key));
             args.add("--" + s);
         }
         return new WireDispatcher(new SpringApplicationBuilder(SbsApplication.class).run(args.toArray(String[]::new)));
