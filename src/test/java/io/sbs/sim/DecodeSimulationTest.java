@@ -34,7 +34,7 @@ class DecodeSimulationTest {
     void iqrLexicographic_narrowsTheKvBandAgainstRoundRobin() {
         DecodeResult sbs = run(PolicyRegistry.SBS, 2);
         DecodeResult rr = run(PolicyRegistry.ROUND_ROBIN, 2);
-        assertThat(sbs.allocator()).isEqualTo("iqr-balanced");
+        assertThat(sbs.allocator()).isEqualTo("iqr-step-cost");
         assertThat(rr.allocator()).isEqualTo("round-robin");
         double sbsBand = sbs.kvLoad().p90() - sbs.kvLoad().p10();
         double rrBand = rr.kvLoad().p90() - rr.kvLoad().p10();
