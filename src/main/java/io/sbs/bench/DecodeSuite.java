@@ -31,8 +31,9 @@ import java.util.function.ToDoubleFunction;
  * The decode experiment (issue 16): the closed loop of the paper's figure 7 on profiles {@code paper} and
  * {@code divided}, three seeds, under each output-length knowledge ({@code oracle}, {@code max-tokens},
  * {@code predicted}), every decode baseline (round robin, least batch, least KV tokens, KV and batch
- * balanced) against SBS, and SBS's placement read five ways (the balanced, the paper's lexicographic or a
- * KV-first key; the look-ahead or the literal mask); then the coupled P/D run ({@link #coupled}). The KV-blind baselines do not read output lengths, so they run once per
+ * balanced, step-cost balanced) against SBS, and SBS's placement read six ways (the learned step-cost,
+ * the balanced, the paper's lexicographic or a KV-first key; the look-ahead or the literal mask); then the
+ * coupled P/D run ({@link #coupled}). The KV-blind baselines do not read output lengths, so they run once per
  * profile and seed and serve every knowledge. Figures are means over the seeds.
  */
 final class DecodeSuite {
