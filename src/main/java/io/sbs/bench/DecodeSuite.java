@@ -31,8 +31,9 @@ import java.util.function.ToDoubleFunction;
  * The decode experiment (issue 16): the closed loop of the paper's figure 7 on profiles {@code paper} and
  * {@code divided}, three seeds, under each output-length knowledge ({@code oracle}, {@code max-tokens},
  * {@code predicted}), every decode baseline (round robin, least batch, least KV tokens, KV and batch
- * balanced) against SBS, and SBS's placement read five ways (the balanced, the paper's lexicographic or a
- * KV-first key; the look-ahead or the literal mask); then the coupled P/D run ({@link #coupled}). The KV-blind baselines do not read output lengths, so they run once per
+ * balanced, step-cost balanced) against SBS, and SBS's placement read six ways (the learned step-cost,
+ * the balanced, the paper's lexicographic or a KV-first key; the look-ahead or the literal mask); then the
+ * coupled P/D run ({@link #coupled}). The KV-blind baselines do not read output lengths, so they run once per
  * profile and seed and serve every knowledge. Figures are means over the seeds.
  */
 final class DecodeSuite {
@@ -46,8 +47,9 @@ final class DecodeSuite {
     }
 
     static final List<Variant> VARIANTS = List.of(
-            new Variant(PolicyRegistry.SBS, MaskReading.LOOK_AHEAD, Selection.BALANCED),
-            new Variant("sbs-literal", MaskReading.LITERAL, Selection.BALANCED),
+            new Variant(PolicyRegistry.SBS, MaskReading.LOOK_AHEAD, Selection.STEP_COST),
+            new Variant("sbs-literal", MaskReading.LITERAL, Selection.STEP_COST),
+            new Variant("sbs-balanced", MaskReading.LOOK_AHEAD, Selection.BALANCED),
             new Variant("sbs-lexicographic", MaskReading.LOOK_AHEAD, Selection.LEXICOGRAPHIC),
             new Variant("sbs-lexicographic-literal", MaskReading.LITERAL, Selection.LEXICOGRAPHIC),
             new Variant("sbs-kv-first", MaskReading.LOOK_AHEAD, Selection.KV_FIRST));
@@ -114,7 +116,8 @@ final class DecodeSuite {
                     runs.put(key(name, null, policy, seed), parallel.submit(() -> DecodeSimulation.run(c)));
                 }
                 for (OutputLengthKnowledge mode : MODES) {
-                    for (String policy : List.of(PolicyRegistry.LEAST_KV_TOKENS, PolicyRegistry.KV_BATCH_BALANCED)) {
+                    for (String policy : List.of(PolicyRegistry.LEAST_KV_TOKENS, PolicyRegistry.KV_BATCH_BALANCED,
+                            PolicyRegistry.STEP_COST_BALANCED)) {
                         DecodeSimulation.Config c = config(profile, policy, seed, decodeSeconds).with(mode);
                         runs.put(key(name, mode, policy, seed), parallel.submit(() -> DecodeSimulation.run(c)));
                     }
@@ -196,7 +199,7 @@ final class DecodeSuite {
     /** The coupled P/D run's policies: every decode baseline, earliest finish time (prefill's strongest), SBS. */
     static final List<String> COUPLED_POLICIES = List.of(PolicyRegistry.SBS, PolicyRegistry.ROUND_ROBIN,
             PolicyRegistry.LEAST_OUTSTANDING_TOKENS, PolicyRegistry.LEAST_KV_TOKENS, PolicyRegistry.KV_BATCH_BALANCED,
-            PolicyRegistry.EARLIEST_FINISH_TIME);
+            PolicyRegistry.STEP_COST_BALANCED, PolicyRegistry.EARLIEST_FINISH_TIME);
     /** Offered load of the coupled run, as a fraction of the prefill pool's token capacity with full passes. */
     static final double COUPLED_LOAD = 0.5;
     private static final double MEAN_PROMPT = 1024;

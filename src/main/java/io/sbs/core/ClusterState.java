@@ -21,6 +21,7 @@ public final class ClusterState {
     private final Map<String, InstanceState> instances = new LinkedHashMap<>();
     private final Map<Phase, IntervalEstimator> intervals = new EnumMap<>(Phase.class);
     private final Map<Phase, PassTimeModel> passTimes = new EnumMap<>(Phase.class);
+    private final DecodeStepCost decodeStepCost = new DecodeStepCost();
     private SchedulingPolicy policy;
     /** Whether a prefill decision charges its unit only the tokens left after the unit's cached prefix. */
     private boolean chargeUncachedTokens;
@@ -458,6 +459,31 @@ public final class ClusterState {
         if (instances.containsKey(unit.instanceId())) {
             unit(unit).releaseDecode(kvTokens);
         }
+    }
+
+    /**
+     * A decode step of {@code stepNanos} seen on {@code instanceId} (the gap between two tokens of one of its
+     * streams, or the simulator's step end): paired with this view of its units, it teaches
+     * {@link #decodeStepCost()}.
+     */
+    public void onDecodeStepTimed(String instanceId, long stepNanos) {
+        InstanceState inst = instances.get(instanceId);
+        if (inst == null || inst.phase() != Phase.DECODE) {
+            return;
+        }
+        List<DpUnitState> units = inst.units();
+        int[] b = new int[units.size()];
+        long[] k = new long[units.size()];
+        for (int d = 0; d < b.length; d++) {
+            b[d] = units.get(d).batchSize();
+            k[d] = units.get(d).kvTokens();
+        }
+        decodeStepCost.observe(stepNanos, b, k);
+    }
+
+    /** What a running request costs a decode step in KV tokens, as learned from step times. */
+    public DecodeStepCost decodeStepCost() {
+        return decodeStepCost;
     }
 
     /** A decode request finished (router-side accounting). */

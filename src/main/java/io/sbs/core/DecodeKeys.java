@@ -30,6 +30,20 @@ final class DecodeKeys {
         };
     }
 
+    /**
+     * {@code k_d + X · b_d}, a unit's straggler cost in KV tokens with {@code X} from {@link DecodeStepCost};
+     * {@link #balanced} while {@code X} is unknown (NaN).
+     */
+    static Comparator<Integer> stepCost(int[] b, long[] k, double tokensPerRequest) {
+        if (!(tokensPerRequest >= 0)) {
+            return balanced(b, k);
+        }
+        return (x, y) -> {
+            int c = Double.compare(k[x] + tokensPerRequest * b[x], k[y] + tokensPerRequest * b[y]);
+            return c != 0 ? c : Integer.compare(x, y);
+        };
+    }
+
     /** {@code (k_d, b_d)}: KV first. */
     static Comparator<Integer> kvFirst(int[] b, long[] k) {
         return (x, y) -> k[x] != k[y] ? Long.compare(k[x], k[y])

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.function.DoubleSupplier;
 
 /**
  * Decode placement by IQR mask, then lexicographic (or balanced) selection (paper sections 4.3.2 and 4.3.3).
@@ -20,11 +21,13 @@ import java.util.PriorityQueue;
  * longest total first (length-based pre-sorting, "fill the valley" while the decision space is wide).
  * Choice ({@link Selection}): the unmasked unit minimizing {@code (b_d, k_d)} lexicographically (the
  * paper's), or {@code k_d / mean(k) + b_d / mean(b)} (means over the units at the start of the window, at
- * least 1), ties to the earlier unit; the unit's vector is updated before the next request. The balanced
- * key is SBS's default: with batch first, KV enters only as a tie breaker and through the mask, and an
- * immediate least-KV balancer kept a narrower band and more throughput than the paper's order on the
- * KV-bound profile (docs/benchmarks.md, "Decode"); a step is paced by both the straggler's KV and its
- * batch, and the dispatcher does not know their weights, so each is measured against its mean. Where the
+ * least 1), or {@code k_d + X · b_d} with {@code X} learned from step times ({@link DecodeStepCost}), ties
+ * to the earlier unit; the unit's vector is updated before the next request. The step-cost key is SBS's
+ * default: with batch first, KV enters only as a tie breaker and through the mask, and an immediate
+ * least-KV balancer kept a narrower band and more throughput than the paper's order on the KV-bound
+ * profile (docs/benchmarks.md, "Decode"); a step is paced by the straggler's {@code α k_d + β b_d}, and
+ * no fixed weighting of the two wins on both step shapes measured, so the weight is learned (balanced
+ * against the means until it is known). Where the
  * paper is silent: when {@code θ} masks every unit that still has memory, the mask is lifted for that
  * request (the IQR guards against outliers, it must not refuse work the cluster can hold), and the request
  * goes to the minimum, by the same key, of all units with memory; a request no unit has memory for stays
@@ -55,12 +58,18 @@ public final class IqrLexicographicDecodeAllocator implements DecodeAllocator {
         /** The least {@code k_d / mean(k) + b_d / mean(b)}: KV and batch weighed together. */
         BALANCED,
         /** The least {@code (k_d, b_d)}, KV first: what a least-KV balancer does, with the window and the mask. */
-        KV_FIRST
+        KV_FIRST,
+        /**
+         * The least {@code k_d + X · b_d}, {@code X} learned from step times ({@link DecodeStepCost}): the
+         * straggler's own cost; {@link #BALANCED} until {@code X} is known.
+         */
+        STEP_COST
     }
 
     private final double kappa;
     private final MaskReading reading;
     private final Selection selection;
+    private final DoubleSupplier tokensPerRequest;
 
     /** The paper's algorithm as written, with the look-ahead mask. */
     public IqrLexicographicDecodeAllocator(double kappa) {
@@ -68,12 +77,19 @@ public final class IqrLexicographicDecodeAllocator implements DecodeAllocator {
     }
 
     public IqrLexicographicDecodeAllocator(double kappa, MaskReading reading, Selection selection) {
+        this(kappa, reading, selection, () -> Double.NaN);
+    }
+
+    /** @param tokensPerRequest {@code X} of {@link Selection#STEP_COST}, read once per window; NaN while unknown */
+    public IqrLexicographicDecodeAllocator(double kappa, MaskReading reading, Selection selection,
+            DoubleSupplier tokensPerRequest) {
         if (!(kappa >= 0)) {
             throw new IllegalArgumentException("kappa must be >= 0");
         }
         this.kappa = kappa;
         this.reading = reading;
         this.selection = selection;
+        this.tokensPerRequest = tokensPerRequest;
     }
 
     @Override
@@ -153,6 +169,7 @@ public final class IqrLexicographicDecodeAllocator implements DecodeAllocator {
             case LEXICOGRAPHIC -> DecodeKeys.batchFirst(b, k);
             case BALANCED -> DecodeKeys.balanced(b, k);
             case KV_FIRST -> DecodeKeys.kvFirst(b, k);
+            case STEP_COST -> DecodeKeys.stepCost(b, k, tokensPerRequest.getAsDouble());
         };
     }
 

@@ -27,13 +27,14 @@ public final class PolicyRegistry {
     /** Earliest finish time on the tokens each unit would compute after its cached prefix. */
     public static final String EFT_CACHE = "eft-cache";
     /** The decode placement of SBS, in reports. */
-    public static final String SBS_DECODE_ALLOCATOR = "iqr-balanced";
+    public static final String SBS_DECODE_ALLOCATOR = "iqr-step-cost";
     public static final String LEAST_KV_TOKENS = "least-kv-tokens";
     public static final String KV_BATCH_BALANCED = "kv-batch-balanced";
+    public static final String STEP_COST_BALANCED = "step-cost-balanced";
 
     /** The strategies whose decode placement is a baseline (not SBS's), one per decode placement. */
     public static final List<String> DECODE_BASELINES = List.of(ROUND_ROBIN,
-            LEAST_OUTSTANDING_TOKENS, LEAST_KV_TOKENS, KV_BATCH_BALANCED);
+            LEAST_OUTSTANDING_TOKENS, LEAST_KV_TOKENS, KV_BATCH_BALANCED, STEP_COST_BALANCED);
 
     /**
      * The strategies whose prefill decisions are costed on uncached tokens
@@ -57,7 +58,7 @@ public final class PolicyRegistry {
     private final Map<String, Definition> definitions = new LinkedHashMap<>();
 
     private PolicyRegistry() {
-        register(new Definition(SBS, "Staggered Batch Scheduling: PBAA water filling, IQR-masked balanced decode",
+        register(new Definition(SBS, "Staggered Batch Scheduling: PBAA water filling, IQR-masked step-cost decode",
                 true, SBS_DECODE_ALLOCATOR,
                 (c, r) -> new StaggeredPrefillDispatch(c, new WaterFillingPrefillAllocator()), PolicyRegistry::sbsDecode));
         register(new Definition(SBS_CACHE, "Staggered Batch Scheduling with cache-aware PBAA", true,
@@ -85,12 +86,23 @@ public final class PolicyRegistry {
         register(immediate(KV_BATCH_BALANCED,
                 "Immediate: least outstanding tokens (prefill), KV tokens and batch balanced together (decode)",
                 "kv-batch-balanced", (c, r) -> new LeastOutstandingTokensPolicy(), KvBatchBalancedDecodeAllocator::new));
+        // the two-key balancer given the step-cost weight SBS's decode learns: the baseline that knows as much
+        register(new Definition(STEP_COST_BALANCED,
+                "Immediate: least outstanding tokens (prefill), KV tokens and batch weighed by the learned step cost (decode)",
+                false, "step-cost-balanced",
+                (c, r) -> ImmediateDispatch.prefill(c, new LeastOutstandingTokensPolicy()),
+                (c, r) -> ImmediateDispatch.decode(c,
+                        new StepCostBalancedDecodeAllocator(c.decodeStepCost()::tokensPerRequest))));
     }
 
-    /** SBS's decode: the window placed by the IQR mask (look-ahead) and the balanced key (docs/algorithms.md). */
+    /**
+     * SBS's decode: the window placed by the IQR mask (look-ahead) and the step-cost key, balanced until the
+     * step cost is learned (docs/algorithms.md).
+     */
     private static PhaseDispatch sbsDecode(ClusterState c, RandomGenerator r) {
         return new StaggeredDecodeDispatch(c, new IqrLexicographicDecodeAllocator(c.policy().iqrKappa(),
-                IqrLexicographicDecodeAllocator.MaskReading.LOOK_AHEAD, IqrLexicographicDecodeAllocator.Selection.BALANCED));
+                IqrLexicographicDecodeAllocator.MaskReading.LOOK_AHEAD, IqrLexicographicDecodeAllocator.Selection.STEP_COST,
+                c.decodeStepCost()::tokensPerRequest));
     }
 
     private static Definition immediate(String name, String description, String decodeName,

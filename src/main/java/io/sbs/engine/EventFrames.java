@@ -80,6 +80,21 @@ public final class EventFrames {
         return true;
     }
 
+    /** How many data lines {@code events} holds: the events a stream relayed in it (comments not counted). */
+    public static int dataEvents(DataBuffer events) {
+        int count = 0;
+        int from = events.readPosition();
+        int to = events.writePosition();
+        for (int i = from; i + 4 < to; i++) {
+            if ((i == from || events.getByte(i - 1) == '\n' || events.getByte(i - 1) == '\r')
+                    && events.getByte(i) == 'd' && events.getByte(i + 1) == 'a' && events.getByte(i + 2) == 't'
+                    && events.getByte(i + 3) == 'a' && events.getByte(i + 4) == ':') {
+                count++;
+            }
+        }
+        return count;
+    }
+
     /** Whether {@code events} begins with a data line (not a comment or a keep-alive): a token came. */
     public static boolean startsWithData(DataBuffer events) {
         return events.readableByteCount() > 0 && events.getByte(events.readPosition()) == 'd';

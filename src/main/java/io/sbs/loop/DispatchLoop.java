@@ -241,6 +241,14 @@ public final class DispatchLoop implements AutoCloseable {
         return Mono.fromCallable(() -> snapshot = takeSnapshot()).subscribeOn(scheduler);
     }
 
+    /** Decode step times learned from so far (relayed decode streams), read on the loop. */
+    public Mono<Long> decodeStepsTimed() {
+        return Mono.fromCallable(() -> {
+            applyDeferred();
+            return cluster.decodeStepCost().observations();
+        }).subscribeOn(scheduler);
+    }
+
     /**
      * Switches the active policy by registry name, keeping its other settings. Unknown names are refused
      * with {@link IllegalArgumentException}.
@@ -419,6 +427,14 @@ public final class DispatchLoop implements AutoCloseable {
                     received, receivedKv), clock.getAsLong());
             cycle();
         });
+    }
+
+    /**
+     * A decode stream relayed a token {@code stepNanos} after its previous one: one decode step of
+     * {@code instanceId}, which teaches the decode step cost (SBS's decode key) against the units' view.
+     */
+    public void onDecodeStepTimed(String instanceId, long stepNanos) {
+        deferred.add(() -> cluster.onDecodeStepTimed(instanceId, stepNanos));
     }
 
     /** {@code τ_net} of one request: from its decision to its engine request written to the connection. */

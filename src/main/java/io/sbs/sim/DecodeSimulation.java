@@ -58,7 +58,7 @@ public final class DecodeSimulation {
                 ToIntFunction<RandomGenerator> outputTokens) {
             this(profile, policy, concurrency, durationNanos, warmupNanos, sampleNanos, seed, promptTokens, outputTokens,
                     OutputLengthKnowledge.ORACLE, IqrLexicographicDecodeAllocator.MaskReading.LOOK_AHEAD,
-                    IqrLexicographicDecodeAllocator.Selection.BALANCED);
+                    IqrLexicographicDecodeAllocator.Selection.STEP_COST);
         }
 
         public Config with(OutputLengthKnowledge k) {
@@ -76,10 +76,10 @@ public final class DecodeSimulation {
         boolean variant() {
             return PolicyRegistry.standard().get(policy.name()).staggered()
                     && (maskReading != IqrLexicographicDecodeAllocator.MaskReading.LOOK_AHEAD
-                            || selection != IqrLexicographicDecodeAllocator.Selection.BALANCED);
+                            || selection != IqrLexicographicDecodeAllocator.Selection.STEP_COST);
         }
 
-        /** The decode placement's name in reports: {@code iqr-balanced}, {@code iqr-lexicographic-literal}, ... */
+        /** The decode placement's name in reports: {@code iqr-step-cost}, {@code iqr-lexicographic-literal}, ... */
         String allocatorName() {
             if (!variant()) {
                 return PolicyRegistry.standard().get(policy.name()).decodeAllocatorName();
@@ -147,7 +147,7 @@ public final class DecodeSimulation {
     static PhaseDispatch decodeDispatch(Config config, ClusterState cluster) {
         if (config.variant()) {
             return new StaggeredDecodeDispatch(cluster, new IqrLexicographicDecodeAllocator(config.policy().iqrKappa(),
-                    config.maskReading(), config.selection()));
+                    config.maskReading(), config.selection(), cluster.decodeStepCost()::tokensPerRequest));
         }
         return PolicyRegistry.standard().decode(config.policy().name(), cluster,
                 new SplittableRandom(config.seed() * 31 + 7));
@@ -219,6 +219,8 @@ public final class DecodeSimulation {
         }
         events.schedule(now + signalLatency, () -> {
             cluster.onDecodeStepEnded(report, events.now());
+            // the step's length, as the gap between two tokens of a stream the dispatcher relays shows it
+            cluster.onDecodeStepTimed(report.instanceId(), duration);
             dispatcher.signalled();
         });
     }

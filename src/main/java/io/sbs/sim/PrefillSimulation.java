@@ -181,6 +181,7 @@ public final class PrefillSimulation {
                         public void stepEnded(long durationNanos, long tokens, DecodeStepEndedEvent report) {
                             events.schedule(events.now() + signalLatency, () -> {
                                 cluster.onDecodeStepEnded(report, events.now());
+                                cluster.onDecodeStepTimed(report.instanceId(), durationNanos);
                                 decodeDispatcher.signalled();
                             });
                         }

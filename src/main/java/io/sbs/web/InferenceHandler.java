@@ -225,6 +225,8 @@ final class InferenceHandler {
         final AtomicBoolean firstTokenSeen = new AtomicBoolean();
         /** Whether the last event relayed was {@code data: [DONE]}; written on the engine call's thread only. */
         boolean doneSeen;
+        /** When the decode stream last relayed events, on the loop's clock; {@code MIN_VALUE} before its first. */
+        long lastDecodeEventsAt = Long.MIN_VALUE;
         final AtomicLong sentAt = new AtomicLong(Long.MIN_VALUE);
         volatile DispatchLoop.Dispatched dispatched;
 
@@ -339,6 +341,24 @@ final class InferenceHandler {
             }
             sawEvents(events);
             doneSeen = EventFrames.endsWithDone(events);
+            timedDecodeStep(events);
+        }
+
+        /**
+         * A decode server streams one token per step: the time since its previous events, per event, is its
+         * step time. The end of the stream ({@code [DONE]}) follows the last token at once and is no step.
+         */
+        private void timedDecodeStep(DataBuffer events) {
+            DispatchLoop.Dispatched d = dispatched;
+            if (d == null || d.decodeUnit() == null) {
+                return;
+            }
+            long now = loop.now();
+            int count = EventFrames.dataEvents(events) - (doneSeen ? 1 : 0);
+            if (lastDecodeEventsAt != Long.MIN_VALUE && count > 0 && now > lastDecodeEventsAt) {
+                loop.onDecodeStepTimed(d.decodeUnit().instanceId(), (now - lastDecodeEventsAt) / count);
+            }
+            lastDecodeEventsAt = now;
         }
 
         /** The engine answer the client gets: the prefill server's, or with P/D the decode server's. */

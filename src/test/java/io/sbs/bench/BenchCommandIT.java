@@ -59,7 +59,7 @@ class BenchCommandIT {
                         "sbs_tpot_p99_ms", "baseline_tpot_p99_ms", "seeds", "throughput_spread");
                 assertThat(p.get("seeds").size()).isEqualTo(3);
                 assertThat(p.get("best_baseline").asString()).isIn("round-robin", "least-outstanding-tokens",
-                        "least-kv-tokens", "kv-batch-balanced");
+                        "least-kv-tokens", "kv-batch-balanced", "step-cost-balanced");
                 assertThat(p.get("sbs_throughput_tps").asDouble()).isPositive();
             }
         }

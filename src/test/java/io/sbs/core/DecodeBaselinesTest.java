@@ -89,4 +89,18 @@ class DecodeBaselinesTest {
         assertThat(new LeastKvTokensDecodeAllocator().allocate(window, List.of()).pending()).isEqualTo(window);
         assertThat(new KvBatchBalancedDecodeAllocator().allocate(window, List.of()).pending()).isEqualTo(window);
     }
+
+    @Test
+    void stepCostBalanced_weighsBatchByTheLearnedTokensPerRequest_countingEachPlacement() {
+        // X = 400: rank 0 costs 60K + 12K = 72K, rank 1 66K + 8K = 74K; the first request (2K) takes rank 0
+        // (74.4K after), the second rank 1
+        List<DpUnitState> units = Fixtures.decodeUnits(new long[][] {{30, 60_000, 1_000_000}, {20, 66_000, 1_000_000}});
+        StepCostBalancedDecodeAllocator a = new StepCostBalancedDecodeAllocator(() -> 400);
+        assertThat(a.allocate(List.of(Fixtures.request(1, 1_990, 10), Fixtures.request(2, 1_990, 10)), units).placed())
+                .extracting(x -> x.unit().dpRank()).containsExactly(0, 1);
+        // unknown X: the means-balanced key, rank 1 (1.85 against 2.15)
+        assertThat(new StepCostBalancedDecodeAllocator(() -> Double.NaN).allocate(List.of(Fixtures.request(1, 10, 0)), units)
+                .placed()).extracting(x -> x.unit().dpRank()).containsExactly(1);
+    }
 }
+

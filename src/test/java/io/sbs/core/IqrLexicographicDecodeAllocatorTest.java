@@ -212,4 +212,18 @@ class IqrLexicographicDecodeAllocatorTest {
         assertThat(allocator.allocate(List.of(request(1, 1_990, 10)), units).placed())
                 .extracting(x -> x.unit().dpRank()).containsExactly(1);
     }
+
+    @Test
+    void allocate_stepCostSelection_weighsBatchByTheLearnedTokensPerRequest_balancedUntilKnown() {
+        // rank 0: 30 requests, 60K; rank 1: 20 requests, 66K. At X = 400 (KV-bound) rank 0 costs 72K against
+        // 74K; at X = 1,000, 90K against 86K. Unknown X: balanced (means 25, 63K): 2.15 against 1.85
+        List<DpUnitState> units = Fixtures.decodeUnits(new long[][] {{30, 60_000, 1_000_000}, {20, 66_000, 1_000_000}});
+        for (double[] c : new double[][] {{400, 0}, {1_000, 1}, {Double.NaN, 1}}) {
+            IqrLexicographicDecodeAllocator stepCost = new IqrLexicographicDecodeAllocator(100,
+                    IqrLexicographicDecodeAllocator.MaskReading.LOOK_AHEAD, IqrLexicographicDecodeAllocator.Selection.STEP_COST,
+                    () -> c[0]);
+            assertThat(stepCost.allocate(List.of(request(1, 10, 0)), units).placed())
+                    .extracting(x -> x.unit().dpRank()).as("X = %s", c[0]).containsExactly((int) c[1]);
+        }
+    }
 }

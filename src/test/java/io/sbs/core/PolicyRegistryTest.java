@@ -25,7 +25,7 @@ class PolicyRegistryTest {
         assertThat(registry.names()).containsExactly(PolicyRegistry.SBS, PolicyRegistry.SBS_CACHE,
                 PolicyRegistry.ROUND_ROBIN, PolicyRegistry.LEAST_OUTSTANDING_TOKENS, PolicyRegistry.LEAST_LOADED_INSTANCE,
                 PolicyRegistry.POWER_OF_TWO, PolicyRegistry.CACHE_AWARE, PolicyRegistry.EARLIEST_FINISH_TIME,
-                PolicyRegistry.EFT_CACHE, PolicyRegistry.LEAST_KV_TOKENS, PolicyRegistry.KV_BATCH_BALANCED);
+                PolicyRegistry.EFT_CACHE, PolicyRegistry.LEAST_KV_TOKENS, PolicyRegistry.KV_BATCH_BALANCED, PolicyRegistry.STEP_COST_BALANCED);
         assertThatThrownBy(() -> registry.names().add("x")).isInstanceOf(UnsupportedOperationException.class);
     }
 
@@ -77,8 +77,8 @@ class PolicyRegistryTest {
         PolicyRegistry.Definition d = registry.get(name);
         assertThat(d.name()).isEqualTo(name);
         assertThat(d.description()).isNotBlank();
-        assertThat(d.decodeAllocatorName()).isIn("iqr-balanced", "round-robin", "least-batch", "least-kv-tokens",
-                "kv-batch-balanced");
+        assertThat(d.decodeAllocatorName()).isIn("iqr-step-cost", "round-robin", "least-batch", "least-kv-tokens",
+                "kv-batch-balanced", "step-cost-balanced");
         assertThat(d.staggered()).isEqualTo(name.startsWith("sbs"));
     }
 

@@ -73,4 +73,13 @@ class EventFramesTest {
         assertThat(EventFrames.startsWithData(f.wrap("data: {}\n\n".getBytes()))).isTrue();
         assertThat(EventFrames.startsWithData(f.wrap(": keep-alive\n\n".getBytes()))).isFalse();
     }
+
+    @Test
+    void dataEvents_countsDataLines_notCommentsOrDataInsideAPayload() {
+        DefaultDataBufferFactory f = DefaultDataBufferFactory.sharedInstance;
+        assertThat(EventFrames.dataEvents(f.wrap("data: {\"a\":\"data:\"}\n\n".getBytes()))).isEqualTo(1);
+        assertThat(EventFrames.dataEvents(f.wrap("data: {}\r\n\r\ndata:{}\r\rdata: {}\n\n".getBytes()))).isEqualTo(3);
+        assertThat(EventFrames.dataEvents(f.wrap(": keep-alive\n\n".getBytes()))).isZero();
+        assertThat(EventFrames.dataEvents(f.wrap("".getBytes()))).isZero();
+    }
 }

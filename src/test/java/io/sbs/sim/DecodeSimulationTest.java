@@ -34,7 +34,7 @@ class DecodeSimulationTest {
     void iqrLexicographic_narrowsTheKvBandAgainstRoundRobin() {
         DecodeResult sbs = run(PolicyRegistry.SBS, 2);
         DecodeResult rr = run(PolicyRegistry.ROUND_ROBIN, 2);
-        assertThat(sbs.allocator()).isEqualTo("iqr-balanced");
+        assertThat(sbs.allocator()).isEqualTo("iqr-step-cost");
         assertThat(rr.allocator()).isEqualTo("round-robin");
         double sbsBand = sbs.kvLoad().p90() - sbs.kvLoad().p10();
         double rrBand = rr.kvLoad().p90() - rr.kvLoad().p10();
@@ -83,5 +83,26 @@ class DecodeSimulationTest {
                 1_000_000_000L, 7, PaperWorkloads.DECODE_PROMPTS::sample, PaperWorkloads.DECODE_OUTPUTS::sample)
                 .with(IqrLexicographicDecodeAllocator.MaskReading.LITERAL, IqrLexicographicDecodeAllocator.Selection.LEXICOGRAPHIC));
         assertThat(literal.allocator()).isEqualTo("iqr-lexicographic-literal");
+    }
+
+    @Test
+    void maxTokens_kvBoundStep_learnedStepCostKey_beatsTheBalancedKey_andLeastKv() {
+        // the small profile's step is KV-bound (0.25 ms per 1K KV tokens against 0.1 ms per request: X = 400),
+        // where weighing batch like KV (the balanced key) gives up throughput; seeds 1-3 summed
+        double stepCost = 0;
+        double balanced = 0;
+        double leastKv = 0;
+        for (long seed = 1; seed <= 3; seed++) {
+            stepCost += run(PolicyRegistry.SBS, seed, OutputLengthKnowledge.MAX_TOKENS).throughputTps();
+            leastKv += run(PolicyRegistry.LEAST_KV_TOKENS, seed, OutputLengthKnowledge.MAX_TOKENS).throughputTps();
+            balanced += DecodeSimulation.run(new DecodeSimulation.Config(SimProfiles.small(),
+                    SchedulingPolicy.defaults(PolicyRegistry.SBS), 35 * 8, 120_000_000_000L, 30_000_000_000L,
+                    1_000_000_000L, seed, PaperWorkloads.DECODE_PROMPTS::sample, PaperWorkloads.DECODE_OUTPUTS::sample)
+                    .with(OutputLengthKnowledge.MAX_TOKENS)
+                    .with(IqrLexicographicDecodeAllocator.MaskReading.LOOK_AHEAD, IqrLexicographicDecodeAllocator.Selection.BALANCED))
+                    .throughputTps();
+        }
+        assertThat(stepCost / balanced).isGreaterThan(1.0);
+        assertThat(stepCost / leastKv).isGreaterThanOrEqualTo(1.0);
     }
 }

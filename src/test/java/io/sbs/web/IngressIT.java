@@ -152,6 +152,21 @@ class IngressIT {
     }
 
     @Test
+    void pd_streamedDecodeTokens_teachTheDecodeStepCost() {
+        long before = loop.decodeStepsTimed().block();
+        client().post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(chat(",\"max_tokens\":6,\"stream\":true")).exchange().expectStatus().isOk()
+                .expectBody(String.class).value(body -> assertThat(body).contains("[DONE]"));
+        // six tokens from the decode server: five gaps between them, each one step of its instance
+        long after = await(() -> loop.decodeStepsTimed().block(), n -> n >= before + 5);
+        assertThat(after - before).isEqualTo(5);
+        // a non-streaming answer has no gaps to time
+        client().post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(chat(",\"max_tokens\":6")).exchange().expectStatus().isOk();
+        assertThat(loop.decodeStepsTimed().block()).isEqualTo(after);
+    }
+
+    @Test
     void prometheus_showsTheDispatcherMeters() {
         client().post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
                 .bodyValue(chat(",\"max_tokens\":2,\"stream\":true")).exchange().expectStatus().isOk();
