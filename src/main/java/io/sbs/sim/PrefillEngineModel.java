@@ -78,6 +78,22 @@ public final class PrefillEngineModel {
         return unitChunk;
     }
 
+    /**
+     * Prompt tokens of a request with {@code blockHashes} that unit {@code rank} would not compute, its cached
+     * leading blocks, as {@link #receive} counts them; reads the cache without touching its recency.
+     */
+    public int cachedTokens(int promptTokens, long[] blockHashes, int rank) {
+        if (shape.cacheBlocksPerUnit() == 0) {
+            return 0;
+        }
+        LinkedHashMap<Long, Boolean> cache = caches.get(rank);
+        int hit = 0;
+        while (hit < blockHashes.length && cache.containsKey(blockHashes[hit])) {
+            hit++;
+        }
+        return (int) Math.min(promptTokens - 1L, (long) hit * shape.cacheBlockTokens());
+    }
+
     /** A request reached unit {@code rank}'s queue; its cached prefix blocks are not computed again. */
     public void receive(long request, int promptTokens, long[] blockHashes, int rank) {
         int tokens = promptTokens;
