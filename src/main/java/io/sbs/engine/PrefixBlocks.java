@@ -20,7 +20,7 @@ import tools.jackson.databind.JsonNode;
  *       as role and content, so turn {@code n + 1}, which repeats turn {@code n}'s messages and adds to them,
  *       starts with turn {@code n}'s blocks. Character blocks do not fall on token boundaries: they find the
  *       same shared prefixes, measured in estimated tokens.
- *   <li>Hash: 64 bits, a multiply-xorshift step per token or character and Murmur3's finalizer per block;
+ *   <li>Hash: 64 bits, a multiply-xorshift step per token or four characters and Murmur3's finalizer per block;
  *       token and character blocks start from different seeds so they never match each other. Not a
  *       cryptographic hash: a client able to forge a collision only misleads the placement of its own request
  *       (the engines keep their own caches), so speed wins (docs/operations.md, "Prefix caching").
@@ -104,8 +104,10 @@ public final class PrefixBlocks {
         int at = 0;
         for (int b = 0; b < blocks; b++) {
             long h = parent;
-            for (int end = (int) (at + chars); at < end; at++) {
-                h = step(h, text.charAt(at));
+            // four characters per step, a token's worth: a block (blockTokens x 4 characters) is whole steps
+            for (int end = (int) (at + chars); at < end; at += 4) {
+                h = step(h, text.charAt(at) | (long) text.charAt(at + 1) << 16 | (long) text.charAt(at + 2) << 32
+                        | (long) text.charAt(at + 3) << 48);
             }
             parent = finish(h);
             out[b] = parent;
