@@ -64,6 +64,7 @@
       return '<b>' + p.instances[p.instance[i]].id + ' / DP ' + p.rank[i] + '</b><br>'
           + 'C_avail ' + f.int(p.available[i]) + ' of C_max ' + f.int(cmax) + '<br>'
           + 'T_inflight ' + f.int(p.inflight[i]) + '<br>Q_device ' + f.int(p.backlog[i])
+          + '<br>prefix hit ratio ' + hitRatio(p.prefixHit[i], p.prefixLookup[i])
           + (p.instances[p.instance[i]].suspect ? '<br><b>instance suspect</b>' : '');
     }
     const d = units.decode;
@@ -72,6 +73,8 @@
         + (band ? '<br>θ ' + f.int(band.theta) : '') + (d.masked[i] ? '<br><b>masked (k &gt; θ)</b>' : '');
   }
 
+  // the cache view's predicted hits over the prompt tokens looked up, since the dispatcher started
+  const hitRatio = (hit, lookup) => lookup > 0 ? (100 * hit / lookup).toFixed(1) + ' %' : '–';
   const label = (cols, i) => cols.instances[cols.instance[i]].id + '/' + cols.rank[i];
   const axisOf = cols => {
     let maxRank = 0;
@@ -150,16 +153,16 @@
     const state = s => s ? '<span class="badge bad">suspect</span>' : '<span class="badge ok">healthy</span>';
     const p = units.prefill;
     p.instances.forEach((inst, k) => {
-      let count = 0, avail = 0, minAvail = Infinity, inflight = 0, backlog = 0;
+      let count = 0, avail = 0, minAvail = Infinity, inflight = 0, backlog = 0, lookup = 0, hit = 0;
       for (let i = 0; i < p.rank.length; i++) {
         if (p.instance[i] === k) {
           count++; avail += p.available[i]; minAvail = Math.min(minAvail, p.available[i]);
-          inflight += p.inflight[i]; backlog += p.backlog[i];
+          inflight += p.inflight[i]; backlog += p.backlog[i]; lookup += p.prefixLookup[i]; hit += p.prefixHit[i];
         }
       }
       rows.push('<tr><td class="mono">' + esc(inst.id) + '</td><td>prefill</td>' + cell(count) + '<td>' + state(inst.suspect)
           + '</td>' + cell(f.int(avail)) + cell(f.int(minAvail)) + cell(f.int(inflight)) + cell(f.int(backlog))
-          + cell('') + cell('') + '</tr>');
+          + cell(hitRatio(hit, lookup)) + cell('') + cell('') + '</tr>');
     });
     const d = units.decode;
     if (d) {
@@ -171,7 +174,7 @@
           }
         }
         rows.push('<tr><td class="mono">' + esc(inst.id) + '</td><td>decode</td>' + cell(count) + '<td>'
-            + state(inst.suspect) + '</td>' + cell('') + cell('') + cell('') + cell('') + cell(f.int(batch))
+            + state(inst.suspect) + '</td>' + cell('') + cell('') + cell('') + cell('') + cell('') + cell(f.int(batch))
             + cell(f.int(maxKv)) + '</tr>');
       });
     }

@@ -2,6 +2,7 @@ package io.sbs.bench;
 
 import io.sbs.bench.http.HttpBench;
 import io.sbs.bench.live.LiveBench;
+import io.sbs.bench.live.TraceBench;
 import io.sbs.bench.io.TraceFormat;
 import io.sbs.sim.Signals;
 import java.nio.file.Path;
@@ -43,12 +44,29 @@ public final class BenchCommand {
                       [--dispatcher-jvm "-Xms1g -Xmx1g -XX:+UseG1GC"] [--dispatcher-args="--sbs.x=y ..."]
                       the policies over engine-sim processes in real time (no EndForward push unless --push),
                       the dispatcher in its own JVM; TTFT at the client at each fraction of the measured capacity
+              live    --trace FILE [--limit 400] [--time-scale 1] [--instances 1] [--profile long]
+                      [--policies sbs,sbs-cache] [--kv-cache-tokens N] [--push] [--seed 1] [--dispatcher-jvm ...]
+                      a Mooncake trace's first requests in real time, prompts made of token ids per hash id, over
+                      engine-sim processes with a prefix cache; TTFT and prefix hit ratio per policy
               preview [--qps 400] [--minutes 10] [--profile divided] [--seed 1]
                       policy previews (what-if) over a recorded window of that traffic; goal: each within 10 s
               jmh     [JMH options]   allocation micro-benchmarks (run by app/bench from the test classpath)
             """;
 
     private BenchCommand() {
+    }
+
+    private static int liveTrace(String[] args) {
+        BenchOptions o = new BenchOptions(args, 1, Set.of("out", "trace", "limit", "time-scale", "instances", "profile",
+                "policies", "kv-cache-tokens", "push", "seed", "dispatcher-jvm", "dispatcher-args"));
+        Path out = Path.of(o.require("out"));
+        return runsProcesses(out, () -> new TraceBench(new TraceBench.Options(out, Path.of(o.require("trace")),
+                (int) o.getDouble("instances", 1), o.get("profile", "long"),
+                words(o.get("policies", "sbs,sbs-cache"), ","), (int) o.getDouble("limit", 400),
+                o.getDouble("time-scale", 1), (long) o.getDouble("kv-cache-tokens", 0), o.flag("push"),
+                (long) o.getDouble("seed", 1),
+                words(o.get("dispatcher-jvm", String.join(" ", HttpBench.DEFAULT_DISPATCHER_JVM)), "\\s+"),
+                words(o.get("dispatcher-args", ""), "\\s+"))).run());
     }
 
     public static void main(String[] args) {
@@ -119,6 +137,9 @@ public final class BenchCommand {
                             .run());
                 }
                 case "live" -> {
+                    if (List.of(args).contains("--trace")) {
+                        return liveTrace(args);
+                    }
                     BenchOptions o = new BenchOptions(args, 1, Set.of("out", "instances", "profile", "loads", "policies",
                             "push", "seconds", "seed", "warmup", "capacity-seconds", "capacity", "poll-rate",
                             "poll-seconds", "dispatcher-jvm", "dispatcher-args"));

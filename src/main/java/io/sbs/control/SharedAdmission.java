@@ -506,7 +506,7 @@ public final class SharedAdmission implements Admission, AutoCloseable {
                 return Mono.empty();
             }
             InferenceRequest r = new InferenceRequest(remoteIds.incrementAndGet(), a.promptTokens(), a.outputTokens(),
-                    loop.now());
+                    loop.now(), a.blockHashes());
             // the assignment goes out from the loop's decision without holding up the claimer
             loop.submit(r).flatMap(d -> assign(fence, e.entryId(), a.acceptedBy(), d))
                     .onErrorResume(this::warn).subscribe();

@@ -197,9 +197,11 @@ record LiveFrame(Summary summary, @Nullable Units units, Readiness readiness) {
      * @param available {@code C_avail}
      * @param inflight  {@code T_inflight}
      * @param backlog   {@code Q_device}
+     * @param prefixLookup prompt tokens of requests with prefix block hashes placed on the unit since start
+     * @param prefixHit    of those, the tokens the cache view predicted cached there
      */
     record PrefillUnits(List<Instance> instances, int[] instance, int[] rank, long[] available, long[] inflight,
-            long[] backlog) {
+            long[] backlog, long[] prefixLookup, long[] prefixHit) {
     }
 
     /**
@@ -255,6 +257,8 @@ record LiveFrame(Summary summary, @Nullable Units units, Readiness readiness) {
         long[] available = new long[n];
         long[] inflight = new long[n];
         long[] backlog = new long[n];
+        long[] lookup = new long[n];
+        long[] hit = new long[n];
         for (int i = 0; i < n; i++) {
             LoopSnapshot.UnitView u = units.get(i);
             instance[i] = indexOf(u, index, instances);
@@ -262,8 +266,10 @@ record LiveFrame(Summary summary, @Nullable Units units, Readiness readiness) {
             available[i] = u.availableTokens();
             inflight[i] = u.inflightTokens();
             backlog[i] = u.backlogTokens();
+            lookup[i] = u.prefixLookupTokens();
+            hit[i] = u.prefixHitTokens();
         }
-        return new PrefillUnits(instances, instance, rank, available, inflight, backlog);
+        return new PrefillUnits(instances, instance, rank, available, inflight, backlog, lookup, hit);
     }
 
     private static DecodeUnits decodeUnits(List<LoopSnapshot.UnitView> units, @Nullable KvBand band,

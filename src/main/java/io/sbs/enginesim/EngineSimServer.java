@@ -1,6 +1,7 @@
 package io.sbs.enginesim;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.sbs.engine.PrefixBlocks;
 import io.sbs.engine.PromptTokens;
 import io.sbs.sim.EngineProfile;
 import java.time.Duration;
@@ -31,6 +32,11 @@ import tools.jackson.databind.node.ObjectNode;
  * spreads requests over its ranks round robin, as SGLang's own DP controller does by default. Prompt length: the length of
  * {@code input_ids} when given, else a documented estimate of one token per four characters of text.
  * After prefill the answer streams one token per decode step ({@code decode.t0Ms} of the profile).
+ * With a profile whose units cache prefixes ({@code cacheBlocksPerUnit > 0}), each DP unit keeps an LRU of
+ * prompt block hashes ({@link PrefixBlocks}, the dispatcher's ingress's own, so both see the same blocks):
+ * the cached leading blocks of a prompt are not computed again, the answer's
+ * {@code usage.prompt_tokens_details.cached_tokens} says how many tokens that saved, and {@code /get_load}
+ * reports per rank {@code cache_hit_rate} with {@code prompt_tokens_total} and {@code cached_tokens_total}.
  * Also {@code GET /get_load}, {@code GET /health} and {@code POST /faults} ({@code slowdown},
  * {@code silent}, {@code refuse}). Errors are RFC 9457 problem details.
  */
@@ -44,6 +50,8 @@ public final class EngineSimServer implements AutoCloseable {
 
     private final RealTimePrefillEngine engine;
     private final Duration decodeStep;
+    /** Tokens per prefix block of the profile's cache; 0 when its units cache nothing. */
+    private final int cacheBlockTokens;
     private final DisposableServer server;
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong prefilled = new AtomicLong();
@@ -67,6 +75,7 @@ public final class EngineSimServer implements AutoCloseable {
     public EngineSimServer(String instanceId, EngineProfile profile, int port, long seed,
             java.util.function.Consumer<RealTimePrefillEngine.PassReport> endForward) {
         this.engine = new RealTimePrefillEngine(instanceId, profile.prefill(), seed, endForward);
+        this.cacheBlockTokens = profile.prefill().cacheBlocksPerUnit() > 0 ? profile.prefill().cacheBlockTokens() : 0;
         this.decodeStep = Duration.ofNanos(Math.max(1, Math.round(profile.decode().t0Ms() * 1_000_000)));
         this.server = HttpServer.create().runOn(OpenAiAnswers.LOOPS).port(port).route(routes -> routes
                 .post("/v1/chat/completions", (req, res) -> generate(req, res, OpenAiAnswers.Api.CHAT))
@@ -118,10 +127,12 @@ public final class EngineSimServer implements AutoCloseable {
             }
             int pinned = rank >= 0 ? rank : (int) (id % engine.dpUnits());
             int prompt = PROMPT_TOKENS.count(json);
+            // the dispatcher's ingress hashes the same body the same way: both see the same blocks
+            long[] blocks = cacheBlockTokens > 0 ? PrefixBlocks.of(json, cacheBlockTokens).hashes() : new long[0];
             int output = OpenAiAnswers.outputTokens(json, api);
             boolean stream = json.path("stream").asBoolean(false);
             JsonNode room = json.get("bootstrap_room");
-            return Mono.fromFuture(() -> engine.submit(id, prompt, pinned))
+            return Mono.fromFuture(() -> engine.submit(id, prompt, blocks, pinned))
                     .doOnCancel(() -> engine.cancel(id))
                     .doOnSuccess(done -> {
                         prefilled.incrementAndGet();
@@ -129,8 +140,9 @@ public final class EngineSimServer implements AutoCloseable {
                             bootstrap.prefilled(room.asLong());
                         }
                     })
-                    .then(Mono.defer(() -> stream ? OpenAiAnswers.stream(res, OpenAiAnswers.events(api, id, json, prompt, output, decodeStep))
-                            : OpenAiAnswers.json(res, OpenAiAnswers.whole(api, id, prompt, output))));
+                    .flatMap(cached -> stream
+                            ? OpenAiAnswers.stream(res, OpenAiAnswers.events(api, id, json, prompt, cached, output, decodeStep))
+                            : OpenAiAnswers.json(res, OpenAiAnswers.whole(api, id, prompt, cached, output)));
         });
     }
 
@@ -154,7 +166,10 @@ public final class EngineSimServer implements AutoCloseable {
             for (RealTimePrefillEngine.RankSnapshot r : ranks) {
                 arr.addObject().put("dp_rank", r.dpRank()).put("num_reqs", r.numReqs())
                         .put("num_waiting_reqs", r.numWaitingReqs()).put("num_tokens", r.numTokens())
-                        .put("num_pending_tokens", r.numTokens());
+                        .put("num_pending_tokens", r.numTokens())
+                        // SGLang's name for its prefix-cache hit rate; the two counts behind it are this simulator's
+                        .put("cache_hit_rate", r.cacheHitRate())
+                        .put("prompt_tokens_total", r.promptTokens()).put("cached_tokens_total", r.cachedTokens());
             }
             return OpenAiAnswers.json(res, arr.toString());
         });

@@ -61,21 +61,32 @@ final class OpenAiAnswers {
      * OpenAI, SGLang and vLLM send it.
      */
     static Flux<String> events(Api api, long id, JsonNode request, int prompt, int output, Duration step) {
+        return events(api, id, request, prompt, 0, output, step);
+    }
+
+    /** {@link #events(Api, long, JsonNode, int, int, Duration)} with {@code cached} prompt tokens in the usage. */
+    static Flux<String> events(Api api, long id, JsonNode request, int prompt, int cached, int output, Duration step) {
         Flux<String> tokens = Flux.range(0, output)
                 .concatMap(i -> i == 0 ? Mono.just(i) : Mono.delay(step).thenReturn(i))
                 .map(i -> "data: " + chunk(api, id, i, i == output - 1) + "\n\n");
         if (request.path("stream_options").path("include_usage").asBoolean(false)) {
-            tokens = tokens.concatWith(Mono.fromSupplier(() -> "data: " + usageChunk(api, id, prompt, output) + "\n\n"));
+            tokens = tokens.concatWith(Mono.fromSupplier(() -> "data: " + usageChunk(api, id, prompt, cached, output) + "\n\n"));
         }
         return tokens.concatWith(Mono.just("data: [DONE]\n\n"));
     }
 
-    static String usageChunk(Api api, long id, int prompt, int output) {
+    static String usageChunk(Api api, long id, int prompt, int cached, int output) {
         ObjectNode o = chunkEnvelope(api, id);
         o.putArray("choices");
-        o.putObject("usage").put("prompt_tokens", prompt).put("completion_tokens", output)
-                .put("total_tokens", prompt + output);
+        usage(o, prompt, cached, output);
         return o.toString();
+    }
+
+    /** OpenAI's usage object; the prompt tokens served from the prefix cache in {@code prompt_tokens_details}. */
+    private static void usage(ObjectNode answer, int prompt, int cached, int output) {
+        ObjectNode usage = answer.putObject("usage");
+        usage.put("prompt_tokens", prompt).put("completion_tokens", output).put("total_tokens", prompt + output);
+        usage.putObject("prompt_tokens_details").put("cached_tokens", cached);
     }
 
     /** What every chunk of a stream carries besides its choices or usage; {@code created} in wall-clock seconds, as OpenAI's. */
@@ -115,6 +126,11 @@ final class OpenAiAnswers {
     }
 
     static String whole(Api api, long id, int prompt, int output) {
+        return whole(api, id, prompt, 0, output);
+    }
+
+    /** A whole answer with {@code cached} prompt tokens in its usage. */
+    static String whole(Api api, long id, int prompt, int cached, int output) {
         StringBuilder text = new StringBuilder();
         for (int i = 0; i < output; i++) {
             text.append("tok").append(i).append(' ');
@@ -136,8 +152,7 @@ final class OpenAiAnswers {
             }
             choice.put("finish_reason", "length");
         }
-        ObjectNode usage = o.putObject("usage");
-        usage.put("prompt_tokens", prompt).put("completion_tokens", output).put("total_tokens", prompt + output);
+        usage(o, prompt, cached, output);
         return o.toString();
     }
 

@@ -26,8 +26,19 @@ public final class RealTimePrefillEngine implements AutoCloseable {
             long[] nextPassTokens, long[] backlogTokens) {
     }
 
-    /** Per-rank load in SGLang's {@code /get_load} terms. */
-    public record RankSnapshot(int dpRank, int numReqs, int numWaitingReqs, long numTokens) {
+    /**
+     * Per-rank load in SGLang's {@code /get_load} terms, and the rank's prefix cache since the start.
+     *
+     * @param promptTokens prompt tokens received
+     * @param cachedTokens of those, the tokens found in the prefix cache and not computed
+     */
+    public record RankSnapshot(int dpRank, int numReqs, int numWaitingReqs, long numTokens, long promptTokens,
+            long cachedTokens) {
+
+        /** Cached over received prompt tokens; 0 before any. */
+        public double cacheHitRate() {
+            return promptTokens == 0 ? 0 : (double) cachedTokens / promptTokens;
+        }
     }
 
     private final String instanceId;
@@ -35,7 +46,10 @@ public final class RealTimePrefillEngine implements AutoCloseable {
     private final ScheduledExecutorService loop;
     private final SplittableRandom jitter;
     private final Consumer<PassReport> endForward;
-    private final Map<Long, CompletableFuture<Void>> waiting = new HashMap<>();
+    private final Map<Long, CompletableFuture<Integer>> waiting = new HashMap<>();
+    private final Map<Long, Integer> cachedOf = new HashMap<>();
+    private final long[] promptTokens;
+    private final long[] cachedTokens;
     private final Map<Long, Integer> rankOf = new HashMap<>();
     private final Set<Long> started = new HashSet<>();
     private volatile double slowdown = 1;
@@ -45,6 +59,8 @@ public final class RealTimePrefillEngine implements AutoCloseable {
     public RealTimePrefillEngine(String instanceId, EngineProfile.Prefill shape, long seed, Consumer<PassReport> endForward) {
         this.instanceId = instanceId;
         this.model = new PrefillEngineModel(shape);
+        this.promptTokens = new long[shape.dpUnits()];
+        this.cachedTokens = new long[shape.dpUnits()];
         this.jitter = new SplittableRandom(seed);
         this.endForward = endForward;
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -60,15 +76,27 @@ public final class RealTimePrefillEngine implements AutoCloseable {
 
     /** Queues a prompt on unit {@code rank}; completes when the pass that finishes its prefill ends. */
     public CompletableFuture<Void> submit(long requestId, int promptTokens, int rank) {
+        return submit(requestId, promptTokens, new long[0], rank).thenApply(cached -> null);
+    }
+
+    /**
+     * Queues a prompt of prefix blocks {@code blockHashes} on unit {@code rank}, whose cached leading blocks
+     * are not computed again; completes with those cached tokens when the pass that finishes its prefill ends.
+     */
+    public CompletableFuture<Integer> submit(long requestId, int prompt, long[] blockHashes, int rank) {
         if (rank < 0 || rank >= model.dpUnits()) {
             throw new IllegalArgumentException("dp rank " + rank + " out of range 0.." + (model.dpUnits() - 1));
         }
-        CompletableFuture<Void> done = new CompletableFuture<>();
+        CompletableFuture<Integer> done = new CompletableFuture<>();
         try {
             loop.execute(() -> {
                 waiting.put(requestId, done);
                 rankOf.put(requestId, rank);
-                model.receive(requestId, promptTokens, new long[0], rank);
+                int cached = model.cachedTokens(prompt, blockHashes, rank);
+                cachedOf.put(requestId, cached);
+                promptTokens[rank] += prompt;
+                cachedTokens[rank] += cached;
+                model.receive(requestId, prompt, blockHashes, rank);
                 if (!model.busy() && !startScheduled) {
                     // requests that arrive together join one pass, as the engine's loop takes its whole queue
                     startScheduled = true;
@@ -84,7 +112,8 @@ public final class RealTimePrefillEngine implements AutoCloseable {
     /** Abandons a request the client no longer wants (it may still be computed if already in a pass). */
     public void cancel(long requestId) {
         loop.execute(() -> {
-            CompletableFuture<Void> f = waiting.remove(requestId);
+            CompletableFuture<Integer> f = waiting.remove(requestId);
+            cachedOf.remove(requestId);
             if (f != null) {
                 f.cancel(false);
             }
@@ -108,9 +137,10 @@ public final class RealTimePrefillEngine implements AutoCloseable {
         for (long r : pass.finishing()) {
             rankOf.remove(r);
             started.remove(r);
-            CompletableFuture<Void> f = waiting.remove(r);
+            CompletableFuture<Integer> f = waiting.remove(r);
+            Integer cached = cachedOf.remove(r);
             if (f != null) {
-                f.complete(null);
+                f.complete(cached == null ? 0 : cached);
             }
         }
         long[] received = model.takeReceived();
@@ -142,7 +172,7 @@ public final class RealTimePrefillEngine implements AutoCloseable {
             long[] backlog = model.backlog();
             RankSnapshot[] out = new RankSnapshot[all.length];
             for (int d = 0; d < all.length; d++) {
-                out[d] = new RankSnapshot(d, all[d], waitingReqs[d], backlog[d]);
+                out[d] = new RankSnapshot(d, all[d], waitingReqs[d], backlog[d], promptTokens[d], cachedTokens[d]);
             }
             return out;
         }, loop);

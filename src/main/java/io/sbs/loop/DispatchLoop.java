@@ -14,6 +14,7 @@ import io.sbs.core.PhaseDispatch;
 import io.sbs.core.PolicyRegistry;
 import io.sbs.core.ReadinessSource;
 import io.sbs.core.SchedulingPolicy;
+import io.sbs.engine.PrefixBlocks;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -66,6 +67,17 @@ public final class DispatchLoop implements AutoCloseable {
             long decidedAtNanos) {
     }
 
+    /**
+     * What the cache view predicted for one prefill decision of a request with block hashes.
+     *
+     * @param lookupTokens the request's prompt tokens
+     * @param hitTokens    the prompt tokens the chosen unit holds cached as its leading blocks, by the view as it
+     *                     stood when the decision's cycle began (at most {@code lookupTokens})
+     */
+    public record PrefixLookup(DpUnitId unit, String policy, int lookupTokens, int hitTokens) {
+    }
+
+    private static final long[] NO_LOOKUPS = new long[2];
     private static final Duration SNAPSHOT_PERIOD = Duration.ofSeconds(1);
 
     private final Scheduler scheduler = Schedulers.newSingle("sbs-dispatch");
@@ -87,6 +99,9 @@ public final class DispatchLoop implements AutoCloseable {
     private final Queue<Runnable> deferred = new ConcurrentLinkedQueue<>();
     private final Set<String> drainingIds = ConcurrentHashMap.newKeySet();
     private final List<Consumer<InferenceRequest>> submitted = new CopyOnWriteArrayList<>();
+    private final List<Consumer<PrefixLookup>> lookups = new CopyOnWriteArrayList<>();
+    /** Per prefill unit: prompt tokens looked up and tokens predicted cached, since start (for the snapshot). */
+    private final Map<DpUnitId, long[]> prefixTotals = new HashMap<>();
     private final Disposable snapshots;
     private PhaseDispatch prefill;
     private @Nullable PhaseDispatch decode;
@@ -148,6 +163,7 @@ public final class DispatchLoop implements AutoCloseable {
                 for (Consumer<InferenceRequest> listener : submitted) {
                     listener.accept(request);
                 }
+                predictHits(w);
                 deliverPrefill(prefill.onArrival(request, clock.getAsLong()));
                 reschedule();
             });
@@ -194,6 +210,63 @@ public final class DispatchLoop implements AutoCloseable {
     }
 
     /**
+     * Adds {@code listener}, told of every prefill decision for a request with prefix block hashes, on the
+     * loop's thread, with what the cache view predicted for it (the prefix meters count these). Quick, and
+     * must not throw.
+     */
+    public void onPrefixLookup(Consumer<PrefixLookup> listener) {
+        lookups.add(listener);
+    }
+
+    /**
+     * Notes, for each prefill unit, the leading blocks of {@code w}'s prompt the view holds there. Taken before
+     * the strategy decides, as deciding remembers the prompt's blocks on the chosen unit: afterwards the view
+     * would claim the whole prompt. Costs a hash lookup per unit and matched block.
+     */
+    private void predictHits(Waiting w) {
+        long[] hashes = w.request.blockHashes();
+        if (hashes.length == 0) {
+            return;
+        }
+        Map<DpUnitId, Integer> hits = new HashMap<>();
+        for (InstanceState i : cluster.instances(Phase.PREFILL)) {
+            for (DpUnitState u : i.units()) {
+                int blocks = u.cachedPrefixBlocks(hashes);
+                if (blocks > 0) {
+                    hits.put(u.id(), blocks);
+                }
+            }
+        }
+        w.predictedBlocks = hits;
+    }
+
+    /** {@link #predictHits} for every request the prefill strategy may still decide. */
+    private void predictUndecided() {
+        for (Waiting w : waiting.values()) {
+            if (w.prefillUnit == null && !awaitingDecode.containsKey(w.request.id())) {
+                predictHits(w);
+            }
+        }
+    }
+
+    private void reportLookup(Waiting w, DpUnitId unit) {
+        InferenceRequest r = w.request;
+        if (r.blockHashes().length == 0) {
+            return;
+        }
+        Map<DpUnitId, Integer> hits = w.predictedBlocks;
+        long blocks = hits == null ? 0 : hits.getOrDefault(unit, 0);
+        int hit = (int) Math.min(r.promptTokens(), blocks * cluster.policy().cacheBlockTokens());
+        long[] totals = prefixTotals.computeIfAbsent(unit, u -> new long[2]);
+        totals[0] += r.promptTokens();
+        totals[1] += hit;
+        PrefixLookup lookup = new PrefixLookup(unit, cluster.policy().name(), r.promptTokens(), hit);
+        for (Consumer<PrefixLookup> listener : lookups) {
+            listener.accept(lookup);
+        }
+    }
+
+    /**
      * Whether new requests should be refused (429): the prefill strategy's flow control is on, the buffer
      * is at its bound, or its oldest request has waited longer than the bound on queueing. The last
      * catches what the strategy cannot see: when no instance opens (engines that never report a pass
@@ -215,6 +288,8 @@ public final class DispatchLoop implements AutoCloseable {
         @Nullable DpUnitId prefillUnit;
         @Nullable DpUnitId decodeUnit;
         long @Nullable [] decodeSent;
+        /** Cached leading blocks of the prompt per prefill unit, where the view holds any; see predictHits. */
+        @Nullable Map<DpUnitId, Integer> predictedBlocks;
 
         Waiting(InferenceRequest request, MonoSink<Dispatched> sink) {
             this.request = request;
@@ -277,6 +352,7 @@ public final class DispatchLoop implements AutoCloseable {
                 decodeWindow.forEach(r -> placed.addAll(decode.onArrival(r, now)));
                 deliverDecode(placed);
             }
+            predictUndecided();
             for (InferenceRequest r : buffered) {
                 deliverPrefill(prefill.onArrival(r, now));
             }
@@ -292,8 +368,10 @@ public final class DispatchLoop implements AutoCloseable {
      */
     public Mono<Void> addInstance(String id, Phase phase, int dpUnits, int chunkTokens, long kvCapacityTokens) {
         return Mono.<Void>fromRunnable(() -> {
+            // a prefill instance's prefix-cache view, in the blocks the ingress hashes in (the policy's size)
             cluster.addInstance(id, phase, dpUnits, phase == Phase.PREFILL ? chunkTokens : 1,
-                    phase == Phase.DECODE ? kvCapacityTokens : Long.MAX_VALUE, 0);
+                    phase == Phase.DECODE ? kvCapacityTokens : Long.MAX_VALUE, phase == Phase.PREFILL
+                            ? PrefixBlocks.viewBlocks(kvCapacityTokens, cluster.policy().cacheBlockTokens()) : 0);
             if (phase == Phase.DECODE && decode == null) {
                 decode = decodeStrategy(cluster.policy().name());
             }
@@ -460,6 +538,7 @@ public final class DispatchLoop implements AutoCloseable {
 
     private void cycle() {
         applyDeferred();
+        predictUndecided();
         deliverPrefill(prefill.onTick(clock.getAsLong()));
         reschedule();
     }
@@ -472,9 +551,13 @@ public final class DispatchLoop implements AutoCloseable {
         long now = clock.getAsLong();
         List<Assignment> decoded = new ArrayList<>(0);
         for (Assignment a : assignments) {
-            if (!waiting.containsKey(a.request().id())) {
+            Waiting w = waiting.get(a.request().id());
+            if (w == null) {
                 cluster.withdrawDispatch(a, clock.getAsLong());
-            } else if (decode == null) {
+                continue;
+            }
+            reportLookup(w, a.unit());
+            if (decode == null) {
                 complete(a.request(), a.unit(), null, now);
             } else {
                 awaitingDecode.put(a.request().id(), a);
@@ -545,7 +628,8 @@ public final class DispatchLoop implements AutoCloseable {
                 for (DpUnitState u : i.units()) {
                     units.add(new LoopSnapshot.UnitView(i.id(), u.id().dpRank(), phase, i.suspect(),
                             u.availableCapacity(), u.outstandingTokens(), u.batchSize(), u.kvTokens(),
-                            u.inflightTokens(), u.deviceBacklogTokens()));
+                            u.inflightTokens(), u.deviceBacklogTokens(), prefixTotals.getOrDefault(u.id(), NO_LOOKUPS)[0],
+                            prefixTotals.getOrDefault(u.id(), NO_LOOKUPS)[1]));
                 }
             }
         }

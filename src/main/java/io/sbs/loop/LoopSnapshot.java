@@ -73,8 +73,19 @@ public record LoopSnapshot(String policy, SchedulingPolicy activePolicy, long ta
      * @param inflightTokens  {@code T_inflight} (prefill)
      * @param backlogTokens   {@code Q_device}, as the engine last reported it (prefill); with the two above,
      *                        {@code C_max = C_avail + T_inflight + Q_device}
+     * @param prefixLookupTokens prompt tokens of requests with prefix block hashes this loop placed on the unit
+     *                        since it started (prefill)
+     * @param prefixHitTokens of those, the tokens the cache view held cached there when deciding (prefill)
      */
     public record UnitView(String instanceId, int dpRank, Phase phase, boolean suspect, long availableTokens,
-            long outstandingTokens, int batchSize, long kvTokens, long inflightTokens, long backlogTokens) {
+            long outstandingTokens, int batchSize, long kvTokens, long inflightTokens, long backlogTokens,
+            long prefixLookupTokens, long prefixHitTokens) {
+
+        /** A unit without prefix lookups. */
+        public UnitView(String instanceId, int dpRank, Phase phase, boolean suspect, long availableTokens,
+                long outstandingTokens, int batchSize, long kvTokens, long inflightTokens, long backlogTokens) {
+            this(instanceId, dpRank, phase, suspect, availableTokens, outstandingTokens, batchSize, kvTokens,
+                    inflightTokens, backlogTokens, 0, 0);
+        }
     }
 }

@@ -79,6 +79,22 @@ public final class PrefillEngineModel {
     }
 
     /**
+     * Prompt tokens of a request with {@code blockHashes} that unit {@code rank} would not compute, its cached
+     * leading blocks, as {@link #receive} counts them; reads the cache without touching its recency.
+     */
+    public int cachedTokens(int promptTokens, long[] blockHashes, int rank) {
+        if (shape.cacheBlocksPerUnit() == 0) {
+            return 0;
+        }
+        LinkedHashMap<Long, Boolean> cache = caches.get(rank);
+        int hit = 0;
+        while (hit < blockHashes.length && cache.containsKey(blockHashes[hit])) {
+            hit++;
+        }
+        return (int) Math.min(promptTokens - 1L, (long) hit * shape.cacheBlockTokens());
+    }
+
+    /**
      * A request reached unit {@code rank}'s queue; its cached prefix blocks are not computed again.
      *
      * @return the prompt tokens the unit's cache held (the engine's own hit, whatever the dispatcher thought)

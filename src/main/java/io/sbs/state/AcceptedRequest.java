@@ -11,9 +11,43 @@ package io.sbs.state;
  * @param promptTokens measured prompt length
  * @param outputTokens requested output length ({@code max_tokens}, or the default)
  * @param acceptedAtMs wall-clock acceptance time, epoch milliseconds
+ * @param blockHashes  the prompt's prefix block hashes as the accepting node's ingress computed them, so the
+ *                     leader places the request by the same cache view whoever accepted it; empty when none
+ *                     (and in entries written before they were recorded)
  */
 public record AcceptedRequest(String requestId, String acceptedBy, String path, String body, int promptTokens,
-        int outputTokens, long acceptedAtMs) {
+        int outputTokens, long acceptedAtMs, long[] blockHashes) {
+
+    public AcceptedRequest {
+        blockHashes = blockHashes == null ? new long[0] : blockHashes;
+    }
+
+    /** An accepted request without block hashes. */
+    public AcceptedRequest(String requestId, String acceptedBy, String path, String body, int promptTokens,
+            int outputTokens, long acceptedAtMs) {
+        this(requestId, acceptedBy, path, body, promptTokens, outputTokens, acceptedAtMs, new long[0]);
+    }
+
+    // the hashes by content: an entry read back from Redis equals the one written
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof AcceptedRequest a && a.requestId.equals(requestId) && a.acceptedBy.equals(acceptedBy)
+                && a.path.equals(path) && a.body.equals(body) && a.promptTokens == promptTokens
+                && a.outputTokens == outputTokens && a.acceptedAtMs == acceptedAtMs
+                && java.util.Arrays.equals(a.blockHashes, blockHashes);
+    }
+
+    @Override
+    public int hashCode() {
+        return requestId.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "AcceptedRequest[requestId=" + requestId + ", acceptedBy=" + acceptedBy + ", path=" + path
+                + ", promptTokens=" + promptTokens + ", outputTokens=" + outputTokens + ", acceptedAtMs="
+                + acceptedAtMs + ", blocks=" + blockHashes.length + "]";
+    }
 
     /** An accepted request with its position in the shared buffer. */
     public record Entry(String entryId, AcceptedRequest request) {

@@ -43,16 +43,30 @@ class DispatcherConfiguration {
         if (!registry.contains(properties.policy())) {
             throw new IllegalArgumentException("sbs.policy '" + properties.policy() + "' is not one of " + registry.names());
         }
-        ClusterState cluster = new ClusterState(SchedulingPolicy.defaults(properties.policy()));
+        // the policies convert cached blocks to tokens at the size the ingress hashes in
+        ClusterState cluster = new ClusterState(SchedulingPolicy.defaults(properties.policy()).toBuilder()
+                .cacheBlockTokens(engines.cacheBlockTokens()).build());
         for (EngineCluster.Member m : engines.members()) {
             cluster.addInstance(m.id(), m.phase(), m.dpUnits(), m.phase() == Phase.PREFILL ? m.chunkTokens() : 1,
-                    m.phase() == Phase.DECODE ? m.kvCapacityTokens() : Long.MAX_VALUE, 0);
+                    m.phase() == Phase.DECODE ? m.kvCapacityTokens() : Long.MAX_VALUE, m.cacheBlocks());
+        }
+        if (cacheAware(properties.policy())) {
+            // a configured tokenizer counts prompt lengths only: the blocks come from token ids or characters
+            log.warn("policy {} places by prefix cache; requests without token ids ('prompt' as token ids, "
+                    + "'input_ids'), every chat request among them, are hashed by the character fallback ({} "
+                    + "characters per token, blocks of {} tokens): see docs/operations.md, \"Prefix caching\"",
+                    properties.policy(), PromptTokens.CHARS_PER_TOKEN, engines.cacheBlockTokens());
         }
         DispatchLoop loop = new DispatchLoop(cluster, registry, properties.maxBuffered(),
                 properties.maxQueueTime().toNanos(), System::nanoTime);
         engines.onEndForward(e -> loop.onForwardEnded(new ForwardEndedEvent(e.instanceId(), loop.now(),
                 e.durationNanos(), e.passTokens(), e.receivedTokens(), e.nextPassTokens(), e.backlogTokens())));
         return loop;
+    }
+
+    /** Whether the named policy places by prefix cache: {@code cache-aware}, {@code sbs-cache}, any {@code *-cache}. */
+    static boolean cacheAware(String policy) {
+        return policy.equals(PolicyRegistry.CACHE_AWARE) || policy.endsWith("-cache");
     }
 
     /** {@code engines} in {@code /actuator/health} and the readiness group. */

@@ -44,6 +44,7 @@ final class DispatcherMetrics implements AutoCloseable {
     private final Disposable refresh;
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<String, Counter[]> prefixCounters = new ConcurrentHashMap<>();
 
     DispatcherMetrics(MeterRegistry registry, DispatchLoop loop) {
         this.registry = registry;
@@ -80,6 +81,7 @@ final class DispatcherMetrics implements AutoCloseable {
         outputTokens = DistributionSummary.builder("sbs.decode.output.tokens")
                 .description("output tokens of finished requests the output-length predictor learned from")
                 .baseUnit("tokens").register(registry);
+        loop.onPrefixLookup(this::prefixLookup);
         refreshUnits(loop.snapshot());
         refresh = Flux.interval(Duration.ofSeconds(1)).subscribe(t -> refreshUnits(loop.snapshot()));
     }
@@ -116,6 +118,28 @@ final class DispatcherMetrics implements AutoCloseable {
         unitBatch.register(batch, true);
         unitKv.register(kv, true);
         readiness.refresh(s);
+    }
+
+    /**
+     * One prefill decision of a request with block hashes: its prompt tokens looked up, and the tokens the
+     * dispatcher's cache view predicted cached on the chosen unit (docs/operations.md, "Prefix caching"). On
+     * the loop's thread: two map hits and two increments.
+     */
+    private void prefixLookup(DispatchLoop.PrefixLookup p) {
+        String key = p.unit().instanceId() + '\u0000' + p.unit().dpRank() + '\u0000' + p.policy();
+        Counter[] pair = prefixCounters.computeIfAbsent(key, k -> {
+            Tags tags = Tags.of("instance", p.unit().instanceId(), "dp_rank", Integer.toString(p.unit().dpRank()),
+                    "policy", p.policy());
+            return new Counter[] {
+                Counter.builder("sbs.prefix.lookup.tokens").baseUnit("tokens")
+                        .description("prompt tokens of requests with prefix block hashes, by the DP unit chosen")
+                        .tags(tags).register(registry),
+                Counter.builder("sbs.prefix.hit.tokens").baseUnit("tokens")
+                        .description("of those, the tokens the dispatcher's cache view held cached on the chosen "
+                                + "unit when it decided").tags(tags).register(registry)};
+        });
+        pair[0].increment(p.lookupTokens());
+        pair[1].increment(p.hitTokens());
     }
 
     /** Time to first token as the client sees it, per policy. */

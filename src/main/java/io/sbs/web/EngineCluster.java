@@ -8,6 +8,7 @@ import io.sbs.core.UnitLoad;
 import io.sbs.engine.EngineClient;
 import io.sbs.engine.EngineLoad;
 import io.sbs.engine.HttpEngineClient;
+import io.sbs.engine.PrefixBlocks;
 import io.sbs.engine.RankLoad;
 import io.sbs.enginesim.DecodeSimServer;
 import io.sbs.enginesim.EngineSimServer;
@@ -45,10 +46,12 @@ public final class EngineCluster implements AutoCloseable {
     /**
      * One instance as the cluster state registers it.
      *
-     * @param bootstrapHost where decode servers fetch this prefill instance's KV (P/D); its URL's host
+     * @param bootstrapHost    where decode servers fetch this prefill instance's KV (P/D); its URL's host
+     * @param cacheBlockTokens tokens per prefix block (prefill)
+     * @param cacheBlocks      blocks the dispatcher's view of each rank's prefix cache holds (prefill; 0: none)
      */
     public record Member(String id, Phase phase, int dpUnits, int chunkTokens, long kvCapacityTokens,
-            String bootstrapHost, int bootstrapPort, EngineClient client) {
+            String bootstrapHost, int bootstrapPort, EngineClient client, int cacheBlockTokens, int cacheBlocks) {
     }
 
     private final List<Member> members = new CopyOnWriteArrayList<>();
@@ -66,6 +69,7 @@ public final class EngineCluster implements AutoCloseable {
     private @Nullable Function<Member, Disposable> poller;
     private static final Duration KNOWN_POLL = Duration.ofMillis(20);
     private volatile Runnable unknownInstance = () -> { };
+    private final int cacheBlockTokens;
 
     EngineCluster(SbsProperties properties) {
         this.engineTimeout = properties.engineTimeout();
@@ -82,9 +86,10 @@ public final class EngineCluster implements AutoCloseable {
                                 report.durationNanos(), report.passTokens(), report.receivedTokens(),
                                 report.nextPassTokens(), report.backlogTokens())));
                 embedded.add(server);
+                // the view holds what the simulated ranks cache, nothing when they cache nothing
                 register(new Member(id, Phase.PREFILL, shape.dpUnits(), shape.unitChunkTokens(), 0, "127.0.0.1",
                         server.port(), HttpEngineClient.sglang(id, "http://127.0.0.1:" + server.port(),
-                        properties.engineTimeout())));
+                        properties.engineTimeout()), shape.cacheBlockTokens(), shape.cacheBlocksPerUnit()));
             }
             EngineProfile.Decode decode = profile.decode();
             for (int i = 0; i < decode.instances(); i++) {
@@ -93,7 +98,7 @@ public final class EngineCluster implements AutoCloseable {
                 embedded.add(server);
                 register(new Member(id, Phase.DECODE, decode.dpUnits(), 0, decode.kvCapacityTokens(), "127.0.0.1", 0,
                         HttpEngineClient.sglang(id, "http://127.0.0.1:" + server.port(),
-                                properties.engineTimeout())));
+                                properties.engineTimeout()), shape.cacheBlockTokens(), 0));
             }
             log.info("embedded default (profile {}): {} simulated prefill instances of {} DP units, {} decode instances "
                     + "of {} DP units", profile.name(), shape.instances(), shape.dpUnits(), decode.instances(),
@@ -107,6 +112,32 @@ public final class EngineCluster implements AutoCloseable {
                 register(member(i));
             }
         }
+        this.cacheBlockTokens = agreedBlockTokens(members);
+    }
+
+    /** The one prefix block size of the prefill instances: a request is hashed once, for whichever unit. */
+    private static int agreedBlockTokens(List<Member> members) {
+        int tokens = 0;
+        for (Member m : members) {
+            if (m.phase() != Phase.PREFILL) {
+                continue;
+            }
+            if (tokens != 0 && m.cacheBlockTokens() != tokens) {
+                throw new IllegalArgumentException("sbs.instances[" + m.id() + "].cache-block-tokens is "
+                        + m.cacheBlockTokens() + " where another prefill instance has " + tokens
+                        + ": every prefill instance must hash requests in blocks of one size");
+            }
+            tokens = m.cacheBlockTokens();
+        }
+        return tokens == 0 ? PrefixBlocks.DEFAULT_BLOCK_TOKENS : tokens;
+    }
+
+    /**
+     * Tokens per prefix block, as the prefill instances were configured at start; the ingress hashes every
+     * request in blocks of this size. Instances registered later are viewed in blocks of it too.
+     */
+    public int cacheBlockTokens() {
+        return cacheBlockTokens;
     }
 
     private Member member(SbsProperties.Instance i) {
@@ -117,7 +148,8 @@ public final class EngineCluster implements AutoCloseable {
         };
         Phase phase = i.role().equals("decode") ? Phase.DECODE : Phase.PREFILL;
         return new Member(i.id(), phase, i.dpUnits(), i.chunkTokens(), i.kvCapacityTokens(),
-                URI.create(i.url()).getHost(), i.bootstrapPort(), client);
+                URI.create(i.url()).getHost(), i.bootstrapPort(), client, i.cacheBlockTokens(),
+                phase == Phase.PREFILL ? PrefixBlocks.viewBlocks(i.kvCapacityTokens(), i.cacheBlockTokens()) : 0);
     }
 
     private synchronized void register(Member m) {

@@ -8,6 +8,7 @@ import io.sbs.engine.EndForwardPayload;
 import io.sbs.engine.EngineAnswerException;
 import io.sbs.engine.EngineClient;
 import io.sbs.engine.EventFrames;
+import io.sbs.engine.PrefixBlocks;
 import io.sbs.engine.PromptTokens;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.state.AcceptedRequest;
@@ -51,7 +52,7 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>A completion request is validated (400 for malformed JSON or a repeated key, missing
  * {@code messages} or {@code prompt}, a {@code max_tokens} that is not an integer from 0 up, prompts above
  * {@code sbs.max-prompt-tokens}, prompt plus {@code max_tokens} above {@code sbs.max-context-tokens}; 429
- * with {@code Retry-After} while flow control is on or the buffer is full), measured in tokens, offered to the dispatch loop, and sent to the engine and DP rank the loop
+ * with {@code Retry-After} while flow control is on or the buffer is full), measured in tokens, hashed into prefix blocks ({@link PrefixBlocks}, blocks of the prefill instances' {@code cache-block-tokens}), offered to the dispatch loop, and sent to the engine and DP rank the loop
  * chose. With a decode unit chosen too (P/D), the request goes to both servers with the same
  * {@code bootstrap_room} and the client's answer comes from the decode server. The answer streams back
  * as the engine's server-sent events, relayed byte for byte and ending in {@code data: [DONE]}, or as one
@@ -84,6 +85,7 @@ final class InferenceHandler {
     private final AtomicLong ids = new AtomicLong();
     private final OutputLengths outputLengths;
     private final String models;
+    private final int cacheBlockTokens;
 
     InferenceHandler(DispatchLoop loop, Admission admission, EngineCluster cluster, SbsProperties properties,
             PromptTokens promptTokens, DispatcherMetrics metrics) {
@@ -96,6 +98,7 @@ final class InferenceHandler {
         this.promptTokens = promptTokens;
         this.metrics = metrics;
         this.outputLengths = new OutputLengths(properties.decode());
+        this.cacheBlockTokens = cluster.cacheBlockTokens();
         ObjectNode list = JSON.createObjectNode().put("object", "list");
         list.putArray("data").addObject().put("id", "sbs").put("object", "model")
                 .put("created", System.currentTimeMillis() / 1_000).put("owned_by", "sbs");
@@ -181,10 +184,12 @@ final class InferenceHandler {
                 String model = body.path("model").asString("");
                 // the decode placement counts the expected output; the context check above and the shared
                 // record below keep what the client asked for
+                // tens of microseconds for a long prompt (PrefixBlocksBenchmark): no reason to leave the event loop
+                long[] blocks = PrefixBlocks.of(body, cacheBlockTokens).hashes();
                 InferenceRequest inference = new InferenceRequest(id, prompt,
-                        outputLengths.expected(model, prompt, asked), loop.now());
+                        outputLengths.expected(model, prompt, asked), loop.now(), blocks);
                 Admission.Ticket ticket = admission.admit(inference, () -> new AcceptedRequest(rid, nodeId, path,
-                        body.toString(), prompt, output, System.currentTimeMillis()));
+                        body.toString(), prompt, output, System.currentTimeMillis(), blocks));
                 Call call = new Call(inference, ticket, rid, path, body, model);
                 return body.path("stream").asBoolean(false) ? stream(call) : whole(call);
             });

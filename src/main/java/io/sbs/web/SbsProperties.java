@@ -6,9 +6,11 @@ import java.util.List;
 import java.util.Map;
 import io.sbs.core.InferenceRequest;
 import io.sbs.core.OutputLengthKnowledge;
+import io.sbs.engine.PrefixBlocks;
 import io.sbs.state.LeaseTimings;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -146,13 +148,20 @@ public record SbsProperties(String policy, int maxPromptTokens, Duration engineT
      *                         a decode DP unit (P/D disaggregation, SGLang's bootstrap handshake)
      * @param dpUnits          DP ranks of the instance
      * @param chunkTokens      new prompt tokens per rank per pass ({@code C_max}; prefill)
-     * @param kvCapacityTokens KV-cache tokens per rank (decode; 0 for unbounded)
+     * @param kvCapacityTokens KV-cache tokens per rank (0 for unbounded): bounds decode placement; on a prefill
+     *                         instance, sizes the dispatcher's view of each rank's prefix cache (unset: 1 Mi
+     *                         tokens' worth)
      * @param bootstrapPort    port of the prefill server's KV bootstrap server (SGLang's
      *                         {@code --disaggregation-bootstrap-port}, default 8998)
+     * @param cacheBlockTokens tokens per prefix block the ingress hashes requests in: the engine's page size
+     *                         (SGLang {@code --page-size}, vLLM {@code --block-size}) or a multiple of it
+     *                         (default 512). Every prefill instance must use the same, as a request is hashed
+     *                         once
      */
     public record Instance(String id, String url, String kind, @Nullable String role, int dpUnits, int chunkTokens,
-            long kvCapacityTokens, int bootstrapPort) {
+            long kvCapacityTokens, int bootstrapPort, int cacheBlockTokens) {
 
+        @ConstructorBinding
         public Instance {
             role = role == null ? "prefill" : role;
             if (!role.equals("prefill") && !role.equals("decode")) {
@@ -160,6 +169,16 @@ public record SbsProperties(String policy, int maxPromptTokens, Duration engineT
             }
             kvCapacityTokens = kvCapacityTokens <= 0 ? Long.MAX_VALUE : kvCapacityTokens;
             bootstrapPort = bootstrapPort <= 0 ? 8998 : bootstrapPort;
+            if (cacheBlockTokens < 0) {
+                throw new IllegalArgumentException("sbs.instances[" + id + "].cache-block-tokens must not be negative");
+            }
+            cacheBlockTokens = cacheBlockTokens == 0 ? PrefixBlocks.DEFAULT_BLOCK_TOKENS : cacheBlockTokens;
+        }
+
+        /** An instance hashed in blocks of the default size. */
+        public Instance(String id, String url, String kind, @Nullable String role, int dpUnits, int chunkTokens,
+                long kvCapacityTokens, int bootstrapPort) {
+            this(id, url, kind, role, dpUnits, chunkTokens, kvCapacityTokens, bootstrapPort, 0);
         }
     }
 

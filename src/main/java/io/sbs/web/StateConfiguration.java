@@ -226,8 +226,9 @@ class StateConfiguration {
 
     @Bean(destroyMethod = "close")
     PolicyService policyService(SbsProperties properties, ClusterStateStore store, Leadership leadership,
-            DispatchLoop loop) {
-        return new PolicyService(store, leadership, loop, SchedulingPolicy.defaults(properties.policy()),
-                properties.state().policySync()).start();
+            DispatchLoop loop, EngineCluster engines) {
+        // the first stored policy converts cached blocks at the size the ingress hashes in, as the loop's does
+        return new PolicyService(store, leadership, loop, SchedulingPolicy.defaults(properties.policy()).toBuilder()
+                .cacheBlockTokens(engines.cacheBlockTokens()).build(), properties.state().policySync()).start();
     }
 }

@@ -167,6 +167,11 @@ class DashboardBrowserIT {
         driver.get(url("/dashboard/load"));
         await().atMost(LIVE).until(() -> "56".equals(driver.findElement(By.tagName("body")).getDomAttribute("data-units")));
         assertThat(driver.findElements(By.cssSelector("#instances tbody tr"))).hasSize(4);
+        // the prefix hit ratio per prefill instance, read in one step as the table is redrawn each second: the
+        // embedded engines cache nothing, so a ratio of 0 once requests were hashed, a dash before
+        List<?> hitRatios = (List<?>) chromium.script("return Array.from(document.querySelectorAll('#instances tbody tr'))"
+                + ".filter(row => row.cells[1].textContent === 'prefill').map(row => row.cells[8].textContent)");
+        assertThat(hitRatios.stream().map(String::valueOf)).hasSize(3).allMatch(t -> t.matches("0\\.0 %|–"));
         // one canvas per chart, not an element per DP unit
         assertThat(driver.findElements(By.cssSelector("#heat-prefill canvas"))).hasSize(1);
         chromium.screenshot("dp-load");

@@ -19,7 +19,8 @@ class DashboardStreamTest {
         LiveFrame.Summary summary = new LiveFrame.Summary(atMs, "sbs", 1, "startup", 0,
                 new Leadership.Status("n", true, 1, "n"), 0, null, null, null, 0, false, null, phase, null, null);
         LiveFrame.PrefillUnits prefill = new LiveFrame.PrefillUnits(List.of(new LiveFrame.Instance("p0", false)),
-                new int[] {0}, new int[] {0}, new long[] {1024}, new long[] {0}, new long[] {0});
+                new int[] {0}, new int[] {0}, new long[] {1024}, new long[] {0}, new long[] {0}, new long[] {0},
+                new long[] {0});
         return new LiveFrame(summary, new LiveFrame.Units(prefill, null), new LiveFrame.Readiness(List.of(), null));
     }
 

@@ -1,6 +1,7 @@
 package io.sbs.enginesim;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import io.sbs.sim.EngineProfile;
@@ -125,6 +126,52 @@ class EngineSimServerIT {
         for (JsonNode rank : after) {
             assertThat(rank.path("num_reqs").asInt()).isZero();
         }
+    }
+
+    @Test
+    void prefixCache_aRepeatedPrefixOnItsRank_isNotComputedAgain_andReported() throws Exception {
+        // the same units, each caching 8 blocks of 100 tokens
+        EngineProfile.Prefill p = PROFILE.prefill();
+        EngineProfile caching = PROFILE.withPrefill(new EngineProfile.Prefill(1, 4, 1000, p.chunkSemantics(), 40, 0.05,
+                0, 0, 0, 8, 100));
+        try (EngineSimServer cached = new EngineSimServer("prefill-c", caching, 0, 1,
+                "http://127.0.0.1:" + receiver.port() + "/end-forward", null)) {
+            String first = ids(0, 550);
+            String second = ids(0, 650);
+            JsonNode a = answer(cached, "{\"prompt\":" + first + ",\"max_tokens\":1,\"data_parallel_rank\":1}");
+            assertThat(a.path("usage").path("prompt_tokens_details").path("cached_tokens").asInt()).isZero();
+            JsonNode b = answer(cached, "{\"prompt\":" + second + ",\"max_tokens\":1,\"data_parallel_rank\":1}");
+            // five whole blocks of the first prompt are the second's first five
+            assertThat(b.path("usage").path("prompt_tokens_details").path("cached_tokens").asInt()).isEqualTo(500);
+            assertThat(b.path("usage").path("prompt_tokens").asInt()).isEqualTo(650);
+            // the pass that received the second prompt (650 tokens) computed only its uncached 150
+            await().atMost(Duration.ofSeconds(5)).until(() -> pushes.stream()
+                    .anyMatch(push -> push.path("received_tokens").get(1).asInt() == 650));
+            assertThat(pushes.stream().filter(push -> push.path("received_tokens").get(1).asInt() == 650)
+                    .map(push -> push.path("pass_tokens").get(1).asInt())).containsExactly(150);
+            JsonNode c = answer(cached, "{\"prompt\":" + second + ",\"max_tokens\":1,\"data_parallel_rank\":2}");
+            assertThat(c.path("usage").path("prompt_tokens_details").path("cached_tokens").asInt())
+                    .as("another rank's cache").isZero();
+            HttpResponse<String> load = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cached.port()
+                    + "/get_load")).GET().build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode rank1 = JSON.readTree(load.body()).get(1);
+            assertThat(rank1.path("prompt_tokens_total").asLong()).isEqualTo(1200);
+            assertThat(rank1.path("cached_tokens_total").asLong()).isEqualTo(500);
+            assertThat(rank1.path("cache_hit_rate").asDouble()).isCloseTo(500.0 / 1200, within(1e-9));
+        }
+    }
+
+    private static String ids(int from, int to) {
+        return java.util.stream.IntStream.range(from, to).mapToObj(Integer::toString)
+                .collect(java.util.stream.Collectors.joining(",", "[", "]"));
+    }
+
+    private JsonNode answer(EngineSimServer server, String body) throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                + "/v1/completions")).timeout(Duration.ofSeconds(10)).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return JSON.readTree(r.body());
     }
 
     @Test

@@ -76,6 +76,33 @@ class DispatchLoopTest {
     }
 
     @Test
+    void prefixLookup_reportsTheChosenUnitsCachedPrefix_asTheViewHeldItBeforeTheDecision() {
+        ClusterState caching = new ClusterState(SchedulingPolicy.defaults(PolicyRegistry.CACHE_AWARE).toBuilder()
+                .cacheBlockTokens(100).build());
+        caching.addInstance("p0", Phase.PREFILL, 2, 1000, Long.MAX_VALUE, 16);
+        loop = new DispatchLoop(caching, PolicyRegistry.standard(), 10_000, 2_000 * MS, clock::get);
+        List<DispatchLoop.PrefixLookup> seen = new CopyOnWriteArrayList<>();
+        loop.onPrefixLookup(seen::add);
+
+        DispatchLoop.Dispatched first = loop.submit(new InferenceRequest(1, 300, 10, clock.get(), new long[] {1, 2, 3}))
+                .block(Duration.ofSeconds(5));
+        // answered, so the two units are balanced again and the router follows the cache
+        loop.onPrefillCompleted(first.unit(), 1, 300, clock.get());
+        DispatchLoop.Dispatched second = loop.submit(new InferenceRequest(2, 450, 10, clock.get(),
+                new long[] {1, 2, 3, 4})).block(Duration.ofSeconds(5));
+        loop.submit(new InferenceRequest(3, 100, 10, clock.get())).block(Duration.ofSeconds(5));
+
+        assertThat(second.unit()).isEqualTo(first.unit());
+        // deciding remembers the prompt's blocks: taken after, the second would have claimed all four
+        assertThat(seen).containsExactly(new DispatchLoop.PrefixLookup(first.unit(), PolicyRegistry.CACHE_AWARE, 300, 0),
+                new DispatchLoop.PrefixLookup(first.unit(), PolicyRegistry.CACHE_AWARE, 450, 300));
+        LoopSnapshot.UnitView unit = loop.snapshotNow().block(Duration.ofSeconds(5)).units().stream()
+                .filter(u -> u.dpRank() == first.unit().dpRank()).findFirst().orElseThrow();
+        assertThat(unit.prefixLookupTokens()).isEqualTo(750);
+        assertThat(unit.prefixHitTokens()).isEqualTo(300);
+    }
+
+    @Test
     void clientGoneBeforeTheDecision_decisionIsWithdrawn_andCapacityFreed() {
         start();
         // occupy the instance: its pass now runs, so the next request waits for the top-up window

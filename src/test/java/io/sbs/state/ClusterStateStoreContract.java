@@ -72,6 +72,16 @@ abstract class ClusterStateStoreContract {
     }
 
     @Test
+    void accepted_keepTheirPrefixBlockHashes() {
+        AcceptedRequest hashed = new AcceptedRequest("h1", "node-b", "/v1/completions", "{\"prompt\":[1,2,3]}", 3, 16,
+                CLOCK.millis(), new long[] {Long.MIN_VALUE, -1, 0, Long.MAX_VALUE});
+        store().accept(hashed).block(WAIT);
+        var claimed = store().claimAccepted(fence(), "-", 10).collectList().block(WAIT);
+        assertThat(claimed).extracting(AcceptedRequest.Entry::request).containsExactly(hashed);
+        assertThat(claimed.get(0).request().blockHashes()).containsExactly(Long.MIN_VALUE, -1, 0, Long.MAX_VALUE);
+    }
+
+    @Test
     void accepted_areClaimedInOrder_oncePerEpoch_andLeaveWhenFinished() {
         for (String id : new String[] {"r1", "r2", "r3"}) {
             assertThat(store().accept(request(id)).block(WAIT)).isNotBlank();

@@ -53,6 +53,12 @@ final class EngineProcesses implements AutoCloseable {
      */
     static EngineProcesses start(Path logs, int count, String profile, @Nullable String endForwardUrl,
             Map<String, String> environment) throws InterruptedException {
+        return start(logs, count, profile, endForwardUrl, environment, List.of());
+    }
+
+    /** {@link #start(Path, int, String, String, Map)} with further {@code engine-sim} options ({@code --kv-cache-tokens N}). */
+    static EngineProcesses start(Path logs, int count, String profile, @Nullable String endForwardUrl,
+            Map<String, String> environment, List<String> engineArgs) throws InterruptedException {
         EngineProcesses engines = new EngineProcesses(logs);
         try {
             JvmLauncher launcher = JvmLauncher.ofThisJvm();
@@ -63,6 +69,7 @@ final class EngineProcesses implements AutoCloseable {
                 if (endForwardUrl != null) {
                     args.addAll(List.of("--end-forward-url", endForwardUrl));
                 }
+                args.addAll(engineArgs);
                 // the drills' small JVMs: an engine simulator's work is timers and a little JSON, and every
                 // core it does not take is one the dispatcher and the client can use
                 engines.processes.add(engines.group.start("engine-" + id(i),
@@ -97,6 +104,29 @@ final class EngineProcesses implements AutoCloseable {
 
     List<URI> urls() {
         return urls;
+    }
+
+    /**
+     * Prompt tokens received and found cached, summed over every rank of every engine ({@code /get_load}'s
+     * {@code prompt_tokens_total} and {@code cached_tokens_total}); null when an engine does not answer.
+     */
+    long @Nullable [] cacheTotals() {
+        long[] totals = new long[2];
+        for (URI url : urls) {
+            String body = answers(url.resolve("/get_load"));
+            if (body == null) {
+                return null;
+            }
+            try {
+                for (JsonNode rank : JSON.readTree(body)) {
+                    totals[0] += rank.path("prompt_tokens_total").asLong();
+                    totals[1] += rank.path("cached_tokens_total").asLong();
+                }
+            } catch (JacksonException e) {
+                return null;
+            }
+        }
+        return totals;
     }
 
     List<ProcessHandle> processes() {

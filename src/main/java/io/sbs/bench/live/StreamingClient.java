@@ -80,9 +80,14 @@ final class StreamingClient implements AutoCloseable {
      * answer (the outcome says what it was), never with an error.
      */
     Mono<Outcome> exchange(String baseUrl, String body, Outcome outcome) {
+        return exchange(baseUrl, PATH, body, outcome);
+    }
+
+    /** {@link #exchange(String, String, Outcome)} to {@code path} ({@code /v1/completions}, ...). */
+    Mono<Outcome> exchange(String baseUrl, String path, String body, Outcome outcome) {
         return Mono.defer(() -> {
             outcome.sent(System.nanoTime());
-            return http.post().uri(baseUrl + PATH).send(ByteBufFlux.fromString(Mono.just(body)))
+            return http.post().uri(baseUrl + path).send(ByteBufFlux.fromString(Mono.just(body)))
                     .response((res, content) -> {
                         outcome.status(res.status().code());
                         if (res.status().code() != 200) {
@@ -106,6 +111,15 @@ final class StreamingClient implements AutoCloseable {
      * requests still open then are cancelled (the dispatcher gives back what they held) and reported unfinished.
      */
     Replay replay(String baseUrl, List<WorkloadRequest> requests, Duration drain) throws InterruptedException {
+        return replay(baseUrl, PATH, requests, r -> chatBody(requests.get(r).promptTokens(), -1), drain);
+    }
+
+    /**
+     * {@link #replay(String, List, Duration)} to {@code path}, request {@code i}'s body {@code bodies.apply(i)},
+     * taken when it is due: large bodies should be built before the run, so building them delays no send.
+     */
+    Replay replay(String baseUrl, String path, List<WorkloadRequest> requests, IntFunction<String> bodies,
+            Duration drain) throws InterruptedException {
         int n = requests.size();
         Outcome[] outcomes = new Outcome[n];
         Disposable[] calls = new Disposable[n];
@@ -120,7 +134,7 @@ final class StreamingClient implements AutoCloseable {
             }
             Outcome o = new Outcome(due, r.promptTokens());
             outcomes[i] = o;
-            calls[i] = exchange(baseUrl, chatBody(r.promptTokens(), -1), o).doFinally(s -> done.countDown()).subscribe();
+            calls[i] = exchange(baseUrl, path, bodies.apply(i), o).doFinally(s -> done.countDown()).subscribe();
         }
         long lastDue = n == 0 ? start : outcomes[n - 1].dueNanos();
         long deadline = lastDue + drain.toNanos();

@@ -6,7 +6,9 @@
  * first by a saturating closed loop straight to them, then each load fraction of it is offered open loop
  * (seeded Poisson arrivals, the simulator's prompt lengths, the same for every policy) as streaming chat
  * completions, and the time to the first content chunk is taken at the client. A helper measures what a
- * load poll costs an engine. Results go to {@code summary.json}, {@code report.md} and a plot.
+ * load poll costs an engine. Results go to {@code summary.json}, {@code report.md} and a plot. With
+ * {@code --trace}, {@link io.sbs.bench.live.TraceBench} replays a slice of a Mooncake trace instead, prompts
+ * made of token ids per hash id, over engines with a prefix cache, to compare the cache-aware policies.
  */
 @NullMarked
 package io.sbs.bench.live;
