@@ -424,15 +424,7 @@ public final class LiveBench {
 
     /** A progress line on the console and in {@code live.log}. */
     private void progress(String line) {
-        String stamped = String.format(Locale.ROOT, "[live %4.0f s] %s", (System.nanoTime() - startNanos) / 1e9, line);
-        System.out.println(stamped);
-        try {
-            Files.createDirectories(o.out());
-            Files.writeString(o.out().resolve("live.log"), stamped + "\n", StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + o.out().resolve("live.log"), e);
-        }
+        ProgressLog.write(o.out(), startNanos, line);
     }
 
     private static Duration seconds(double s) {

@@ -15,14 +15,11 @@ import io.sbs.sim.EngineProfile;
 import io.sbs.sim.WorkloadRequest;
 import io.sbs.sim.workload.TimeScale;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -280,14 +277,6 @@ public final class TraceBench {
     }
 
     private void progress(String line) {
-        String stamped = String.format(Locale.ROOT, "[live %4.0f s] %s", (System.nanoTime() - startNanos) / 1e9, line);
-        System.out.println(stamped);
-        try {
-            Files.createDirectories(o.out());
-            Files.writeString(o.out().resolve("live.log"), stamped + "\n", StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + o.out().resolve("live.log"), e);
-        }
+        ProgressLog.write(o.out(), startNanos, line);
     }
 }
