@@ -27,6 +27,11 @@ final class DispatcherNode {
     }
 
     static final Duration CALL_TIMEOUT = Duration.ofSeconds(1);
+    /**
+     * An operator's change waits longer than a poll: it reads and writes the store and checks a password, and a
+     * missed answer there is a wrong figure in the drill, not a slow node.
+     */
+    static final Duration WRITE_TIMEOUT = Duration.ofSeconds(10);
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final String id;
@@ -155,7 +160,7 @@ final class DispatcherNode {
 
     /** A GET with the viewer's credentials; null when the node does not answer in time. */
     @Nullable HttpResponse<String> get(String path) {
-        return send(HttpRequest.newBuilder(baseUrl().resolve(path)).GET()
+        return send(HttpRequest.newBuilder(baseUrl().resolve(path)).timeout(CALL_TIMEOUT).GET()
                 .header("Authorization", credentials.viewerAuthorization()));
     }
 
@@ -168,12 +173,12 @@ final class DispatcherNode {
         if (ifMatch != null) {
             b.header("If-Match", ifMatch);
         }
-        return send(b);
+        return send(b.timeout(WRITE_TIMEOUT));
     }
 
     private @Nullable HttpResponse<String> send(HttpRequest.Builder request) {
         try {
-            return http.send(request.timeout(CALL_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             return null;
         } catch (InterruptedException e) {
