@@ -1,5 +1,6 @@
 package io.sbs.engine;
 
+import java.util.function.IntToLongFunction;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
@@ -74,21 +75,7 @@ public final class PrefixBlocks {
     /** Chained hashes of the full blocks of {@code tokens}. */
     public static long[] ofTokens(int[] tokens, int blockTokens) {
         requireBlock(blockTokens);
-        int blocks = tokens.length / blockTokens;
-        if (blocks == 0) {
-            return NONE;
-        }
-        long[] out = new long[blocks];
-        long parent = TOKEN_SEED;
-        for (int b = 0, at = 0; b < blocks; b++) {
-            long h = parent;
-            for (int end = at + blockTokens; at < end; at++) {
-                h = step(h, tokens[at]);
-            }
-            parent = finish(h);
-            out[b] = parent;
-        }
-        return out;
+        return chained(tokens.length, at -> tokens[at], blockTokens);
     }
 
     /** Chained hashes of the full blocks of {@code text}, {@code blockTokens} estimated tokens each. */
@@ -127,7 +114,15 @@ public final class PrefixBlocks {
 
     private static long[] ofTokenIds(JsonNode ids, int blockTokens) {
         JsonNode sequence = ids.isEmpty() || !ids.get(0).isArray() ? ids : ids.get(0);
-        int blocks = sequence.size() / blockTokens;
+        return chained(sequence.size(), at -> sequence.get(at).asLong(), blockTokens);
+    }
+
+    /**
+     * The one chaining of token ids, whatever holds them, so that the ingress (JSON) and the engine
+     * simulator (an array) key a prefix alike: each full block's hash covers its parent's and its tokens.
+     */
+    private static long[] chained(int length, IntToLongFunction tokenAt, int blockTokens) {
+        int blocks = length / blockTokens;
         if (blocks == 0) {
             return NONE;
         }
@@ -136,7 +131,7 @@ public final class PrefixBlocks {
         for (int b = 0, at = 0; b < blocks; b++) {
             long h = parent;
             for (int end = at + blockTokens; at < end; at++) {
-                h = step(h, sequence.get(at).asLong());
+                h = step(h, tokenAt.applyAsLong(at));
             }
             parent = finish(h);
             out[b] = parent;
