@@ -94,7 +94,7 @@ final class RedisProcesses implements AutoCloseable {
         r.clusterKey = key;
         try {
             for (int i = 0; i < 3; i++) {
-                int port = Ports.free();
+                int port = Ports.freeForRedisCluster();
                 Path home = Files.createDirectories(dir.resolve("redis-" + i));
                 r.servers.add(new Node("redis-" + i, port, List.of("redis-server", "--port", Integer.toString(port),
                         "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file",
@@ -171,7 +171,7 @@ final class RedisProcesses implements AutoCloseable {
             String sentinelTemplate = Files.readString(sentinelConf);
             String monitor = "sentinel monitor " + MASTER_NAME;
             for (int i = 0; i < 3; i++) {
-                int port = Ports.free();
+                int port = Ports.freeForRedisCluster();
                 Path home = Files.createDirectories(dir.resolve("sentinel-" + i));
                 Path conf = home.resolve("sentinel.conf");
                 // loopback only: the drill's Sentinels have no password

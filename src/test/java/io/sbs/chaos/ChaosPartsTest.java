@@ -165,4 +165,12 @@ class ChaosPartsTest {
         assertThat(ChaosOptions.parse(new String[] {"failover", "--push", "--runs", "2", "--out", "x"}).push()).isTrue();
         assertThat(ChaosOptions.parse(new String[] {"failover", "--out", "x", "--push"}).push()).isTrue();
     }
+
+    @Test
+    void aRedisClusterPort_leavesRoomForItsBusPort_belowTheLimitRedisAccepts() {
+        for (int i = 0; i < 200; i++) {
+            // redis-server --cluster-enabled yes exits on a port above 55535 (its bus is port + 10000)
+            assertThat(Ports.freeForRedisCluster()).isBetween(1, 55_535);
+        }
+    }
 }

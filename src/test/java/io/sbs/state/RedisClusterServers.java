@@ -8,9 +8,8 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.SlotHash;
+import io.sbs.chaos.Ports;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,15 +52,23 @@ public final class RedisClusterServers implements AutoCloseable {
     public RedisClusterServers(int masters, int replicas) throws IOException, InterruptedException {
         dir = Files.createTempDirectory("sbs-redis-cluster");
         try {
-            for (int i = 0; i < masters * (1 + replicas); i++) {
-                ports.add(freePort());
+            while (ports.size() < masters * (1 + replicas)) {
+                int port = Ports.freeForRedisCluster();
+                if (!ports.contains(port)) {
+                    ports.add(port);
+                }
             }
             for (int i = 0; i < ports.size(); i++) {
                 processes.add(start(i));
             }
-            for (int port : ports) {
+            for (int i = 0; i < ports.size(); i++) {
+                int node = i;
                 await().atMost(READY).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
-                        .until(() -> "PONG".equals(sync(port, c -> c.sync().ping())));
+                        .until(() -> "PONG".equals(sync(ports.get(node), c -> c.sync().ping())) || exited(node));
+                if (exited(node)) {
+                    throw new IllegalStateException("redis-server on port " + ports.get(node) + " exited: "
+                            + Files.readString(dir.resolve("node-" + node).resolve("redis.log")));
+                }
             }
             create(replicas);
             for (int port : ports) {
@@ -195,10 +202,8 @@ public final class RedisClusterServers implements AutoCloseable {
         p.waitFor(10, TimeUnit.SECONDS);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+    private boolean exited(int node) {
+        return !processes.get(node).isAlive();
     }
 
     @Override
