@@ -1,5 +1,6 @@
 package io.sbs.admin;
 
+import io.sbs.core.PolicySettings;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.state.ClusterStateStore;
 import io.sbs.state.Leadership;
@@ -67,7 +68,7 @@ class AdminConfiguration {
             policy.setDescription("A scheduling policy: the strategy's name and its settings. Durations are ISO-8601 "
                     + "strings (\"PT0.05S\" is 50 ms). Unknown fields are refused (422).");
             policy.setAdditionalProperties(false);
-            for (PolicyFields.Field f : PolicyFields.ALL) {
+            for (PolicySettings.Setting f : PolicySettings.ALL) {
                 Schema<?> s = switch (f.kind()) {
                     case TEXT -> new StringSchema();
                     case DURATION -> new StringSchema().format("duration").example("PT0.05S");

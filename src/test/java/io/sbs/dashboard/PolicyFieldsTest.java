@@ -13,11 +13,6 @@ class PolicyFieldsTest {
     private static final SchedulingPolicy DEFAULTS = SchedulingPolicy.defaults("sbs");
 
     @Test
-    void labels_everyPolicySetting_hasOneAndNoneIsStale() {
-        assertThat(PolicyFields.LABELS.keySet()).containsExactlyInAnyOrderElementsOf(PolicyFields.names());
-    }
-
-    @Test
     void parse_valuesOfAPolicy_giveThatPolicyBack() {
         SchedulingPolicy custom = DEFAULTS.toBuilder().name("round-robin").pinnedInterval(Duration.ofNanos(12_500_000))
                 .iqrKappa(2.25).windowSamples(64).build();
