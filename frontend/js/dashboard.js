@@ -123,6 +123,11 @@
       source.addEventListener('frame', e => {
         setStatus('live', 'live');
         SBS.lastFrame = JSON.parse(e.data);
+        // the footer's badge follows the node into and out of degraded mode without a reload
+        const badge = document.getElementById('degraded-badge');
+        if (badge) {
+          badge.hidden = !SBS.lastFrame.summary.degraded;
+        }
         onFrame(SBS.lastFrame);
       });
       source.addEventListener('error', () => {

@@ -2,6 +2,7 @@ package io.sbs.dashboard;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sbs.control.ClusterView;
+import io.sbs.control.DegradedMode;
 import io.sbs.control.PolicyService;
 import io.sbs.control.ReadinessWindow;
 import io.sbs.loop.DispatchLoop;
@@ -32,8 +33,8 @@ class DashboardConfiguration {
 
     @Bean(destroyMethod = "close")
     DashboardFeed dashboardFeed(DispatchLoop loop, ClusterView view, PolicyService policies, Leadership leadership,
-            MeterRegistry registry, ReadinessWindow readiness) {
-        return new DashboardFeed(loop, view, policies, leadership,
+            DegradedMode degradedMode, MeterRegistry registry, ReadinessWindow readiness) {
+        return new DashboardFeed(loop, view, policies, leadership, degradedMode::degraded,
                 new RequestWindow(registry, REQUEST_WINDOW, System::nanoTime), readiness, Clock.systemUTC(), PERIOD,
                 HISTORY);
     }

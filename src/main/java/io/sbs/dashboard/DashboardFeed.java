@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -49,6 +50,8 @@ final class DashboardFeed implements AutoCloseable {
     private final ClusterView view;
     private final PolicyService policies;
     private final Leadership leadership;
+    /** Whether this node decides alone, so a page open through an outage shows it without a reload. */
+    private final BooleanSupplier degraded;
     private final RequestWindow requests;
     private final ReadinessWindow readiness;
     private final Clock wallClock;
@@ -59,11 +62,12 @@ final class DashboardFeed implements AutoCloseable {
     private final Disposable connection;
 
     DashboardFeed(DispatchLoop loop, ClusterView view, PolicyService policies, Leadership leadership,
-            RequestWindow requests, ReadinessWindow readiness, Clock wallClock, Duration period, int historySize) {
+            BooleanSupplier degraded, RequestWindow requests, ReadinessWindow readiness, Clock wallClock, Duration period, int historySize) {
         this.loop = loop;
         this.view = view;
         this.policies = policies;
         this.leadership = leadership;
+        this.degraded = degraded;
         this.requests = requests;
         this.readiness = readiness;
         this.wallClock = wallClock;
@@ -99,7 +103,7 @@ final class DashboardFeed implements AutoCloseable {
     }
 
     private LiveFrame build(LoopSnapshot snapshot, PolicyRecord record) {
-        return LiveFrame.of(snapshot, record, leadership.status(), requests.sample(), LiveFrame.Readiness.of(snapshot,
+        return LiveFrame.of(snapshot, record, leadership.status(), degraded.getAsBoolean(), requests.sample(), LiveFrame.Readiness.of(snapshot,
                 readiness.recent(READINESS_WINDOW), readiness.recent(WATCHDOG_ONLY_WINDOW)), wallClock.millis());
     }
 

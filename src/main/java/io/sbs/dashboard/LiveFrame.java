@@ -37,11 +37,12 @@ record LiveFrame(Summary summary, @Nullable Units units, Readiness readiness) {
      * @param requests         first tokens relayed since start (all policies)
      * @param qps              requests per second that got their first token, over {@link RequestWindow}'s window
      * @param chunkUtilization prefill chunk utilization of the last second, null without passes
+     * @param degraded         this node decides alone: the shared store is unreachable (degraded mode)
      * @param decode           null without decode instances
      * @param kv               the decode KV-load band, null without decode units
      */
     record Summary(long atMs, String policy, long policyVersion, String policyActor, double pinnedIntervalMs,
-            Leadership.Status leader, long requests, @Nullable Double qps, @Nullable Double ttftP50Ms,
+            Leadership.Status leader, boolean degraded, long requests, @Nullable Double qps, @Nullable Double ttftP50Ms,
             @Nullable Double ttftP99Ms, int buffered, boolean overloaded, @Nullable Double chunkUtilization,
             PhaseFigures prefill, @Nullable PhaseFigures decode, @Nullable KvBand kv) {
     }
@@ -214,10 +215,10 @@ record LiveFrame(Summary summary, @Nullable Units units, Readiness readiness) {
     }
 
     /**
-     * The frame of {@code snapshot}, with the stored policy record, this node's leadership, the request
-     * figures and the readiness decisions.
+     * The frame of {@code snapshot}, with the stored policy record, this node's leadership and degraded mode,
+     * the request figures and the readiness decisions.
      */
-    static LiveFrame of(LoopSnapshot snapshot, PolicyRecord record, Leadership.Status leader,
+    static LiveFrame of(LoopSnapshot snapshot, PolicyRecord record, Leadership.Status leader, boolean degraded,
             RequestWindow.Figures requests, Readiness readiness, long atMs) {
         List<LoopSnapshot.UnitView> prefill = new ArrayList<>();
         List<LoopSnapshot.UnitView> decode = new ArrayList<>();
@@ -228,7 +229,7 @@ record LiveFrame(Summary summary, @Nullable Units units, Readiness readiness) {
         long[] weighed = weighedKv(decode);
         KvBand band = KvBand.of(weighed, kappa);
         Summary summary = new Summary(atMs, snapshot.policy(), record.version(), record.actor(),
-                snapshot.activePolicy().pinnedInterval().toNanos() / 1e6, leader, requests.requests(), requests.qps(),
+                snapshot.activePolicy().pinnedInterval().toNanos() / 1e6, leader, degraded, requests.requests(), requests.qps(),
                 requests.ttftP50Ms(), requests.ttftP99Ms(), snapshot.buffered(), snapshot.overloaded(),
                 Double.isNaN(snapshot.chunkUtilization()) ? null : snapshot.chunkUtilization(),
                 PhaseFigures.of(snapshot.prefill()), PhaseFigures.ofNullable(snapshot.decode()), band);

@@ -17,7 +17,7 @@ class DashboardStreamTest {
     private static LiveFrame frame(long atMs) {
         LiveFrame.PhaseFigures phase = new LiveFrame.PhaseFigures(10, 30, 1, 3, 3, 0);
         LiveFrame.Summary summary = new LiveFrame.Summary(atMs, "sbs", 1, "startup", 0,
-                new Leadership.Status("n", true, 1, "n"), 0, null, null, null, 0, false, null, phase, null, null);
+                new Leadership.Status("n", true, 1, "n"), false, 0, null, null, null, 0, false, null, phase, null, null);
         LiveFrame.PrefillUnits prefill = new LiveFrame.PrefillUnits(List.of(new LiveFrame.Instance("p0", false)),
                 new int[] {0}, new int[] {0}, new long[] {1024}, new long[] {0}, new long[] {0}, new long[] {0},
                 new long[] {0});

@@ -62,8 +62,8 @@ class LiveFrameTest {
     void of_snapshot_putsEachPhasesUnitsInColumns() {
         List<LoopSnapshot.UnitView> units = List.of(prefill("p0", 0, 700, 300, 24), prefill("p0", 1, 1024, 0, 0),
                 prefill("p1", 0, -200, 1024, 200), decode("d0", 0, false, 2, 4000), decode("d0", 1, false, 1, 1000));
-        LiveFrame frame = LiveFrame.of(snapshot(units, 0.5), new PolicyRecord(POLICY, 4, "alice", 1, 3), LEADER,
-                REQUESTS, NO_READINESS, 1234);
+        LiveFrame frame = LiveFrame.of(snapshot(units, 0.5), new PolicyRecord(POLICY, 4, "alice", 1, 3),
+                LEADER, false, REQUESTS, NO_READINESS, 1234);
 
         LiveFrame.PrefillUnits p = frame.units().prefill();
         assertThat(p.instances()).containsExactly(new LiveFrame.Instance("p0", false), new LiveFrame.Instance("p1", false));
@@ -99,8 +99,8 @@ class LiveFrameTest {
         }
         units.add(decode("d0", 8, false, 3, 5000));
         units.add(decode("d1", 0, true, 9, 90_000));
-        LiveFrame frame = LiveFrame.of(snapshot(units, Double.NaN), new PolicyRecord(POLICY, 1, "startup", 0, 1), LEADER,
-                REQUESTS, NO_READINESS, 0);
+        LiveFrame frame = LiveFrame.of(snapshot(units, Double.NaN), new PolicyRecord(POLICY, 1, "startup", 0, 1),
+                LEADER, false, REQUESTS, NO_READINESS, 0);
 
         LiveFrame.KvBand band = frame.summary().kv();
         assertThat(band.units()).isEqualTo(9);
@@ -117,8 +117,8 @@ class LiveFrameTest {
     void of_everyDecodeInstanceSuspect_weighsThemAll() {
         List<LoopSnapshot.UnitView> units = List.of(prefill("p0", 0, 1024, 0, 0), decode("d0", 0, true, 1, 100),
                 decode("d0", 1, true, 1, 200), decode("d0", 2, true, 1, 300));
-        LiveFrame frame = LiveFrame.of(snapshot(units, 0), new PolicyRecord(POLICY, 1, "startup", 0, 1), LEADER,
-                REQUESTS, NO_READINESS, 0);
+        LiveFrame frame = LiveFrame.of(snapshot(units, 0), new PolicyRecord(POLICY, 1, "startup", 0, 1),
+                LEADER, false, REQUESTS, NO_READINESS, 0);
         assertThat(frame.summary().kv().units()).isEqualTo(3);
     }
 
@@ -216,7 +216,7 @@ class LiveFrameTest {
         LiveFrame.Readiness r = LiveFrame.Readiness.of(withInstances("sbs",
                 prefillInstance("p0", false, decisions(0, 5, 0, 0, 0))), Map.of(), Map.of());
         LiveFrame frame = LiveFrame.of(snapshot(List.of(prefill("p0", 0, 1024, 0, 0)), 0),
-                new PolicyRecord(POLICY, 1, "startup", 0, 1), LEADER, REQUESTS, r, 0);
+                new PolicyRecord(POLICY, 1, "startup", 0, 1), LEADER, false, REQUESTS, r, 0);
         assertThat(frame.readiness()).isSameAs(r);
         assertThat(frame.withoutUnits().readiness()).isSameAs(r);
     }

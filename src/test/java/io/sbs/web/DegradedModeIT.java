@@ -24,11 +24,14 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
-import reactor.core.Disposable;
+import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.reactive.function.BodyInserters;
+import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -48,6 +51,7 @@ class DegradedModeIT {
     private static final long PAUSE_MS = 8_000;
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Pattern CSRF = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
+    private static final Pattern BADGE = Pattern.compile("<span id=\"degraded-badge\"[^>]*>");
 
     private RedisServer redis;
     private RecordingEngine engine;
@@ -107,12 +111,23 @@ class DegradedModeIT {
         return new Login(in.getResponseCookies().getFirst("SESSION").getValue(), xsrf);
     }
 
-    /** Whether the dashboard's footer on {@code d} shows the degraded badge. */
+    /** Whether the dashboard's footer on {@code d} shows the degraded badge, as the page is rendered. */
     private static boolean badge(WireDispatcher d, Login login) {
         String page = http(d).get().uri("/dashboard").cookie("SESSION", login.session())
                 .cookie("XSRF-TOKEN", login.xsrf()).exchange().expectStatus().isOk().expectBody(String.class)
                 .returnResult().getResponseBody();
-        return page.contains("id=\"degraded-badge\"");
+        Matcher badge = BADGE.matcher(page);
+        assertThat(badge.find()).as("the footer's degraded badge element").isTrue();
+        return !badge.group().contains("hidden");
+    }
+
+    /** Whether the live feed's next frame on {@code d} says degraded: an open page follows it without a reload. */
+    private static boolean liveBadge(WireDispatcher d, Login login) {
+        String frame = WebClient.create(d.baseUrl()).get().uri("/dashboard/events")
+                .cookie("SESSION", login.session()).cookie("XSRF-TOKEN", login.xsrf()).retrieve()
+                .bodyToFlux(new ParameterizedTypeReference<ServerSentEvent<String>>() { })
+                .filter(e -> "frame".equals(e.event())).map(ServerSentEvent::data).blockFirst(WAIT);
+        return JSON.readTree(frame).path("summary").path("degraded").asBoolean();
     }
 
     /**
@@ -182,12 +197,14 @@ class DegradedModeIT {
         // still ready (it serves), and says why it serves alone; the pause outlasts a slow health call
         assertThat(readiness(b)).isEqualTo("UP degraded=true");
         assertThat(badge(b, viewer)).as("the dashboard's degraded badge").isTrue();
+        await().atMost(WAIT).until(() -> liveBadge(b, viewer));
         // served while the store is away, not held until it returns
         int before = answeredDegraded.get();
         await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(() -> answeredDegraded.get() >= before + 10);
         await().atMost(WAIT).pollInterval(Duration.ofMillis(20))
                 .until(() -> gauge(a, "sbs.state.degraded") == 0 && gauge(b, "sbs.state.degraded") == 0);
-        await().atMost(WAIT).until(() -> readiness(b).equals("UP degraded=false") && !badge(b, viewer));
+        await().atMost(WAIT).until(() -> readiness(b).equals("UP degraded=false") && !badge(b, viewer)
+                && !liveBadge(b, viewer));
         // and through the buffer again afterwards
         int rejoinedAt = sent.get();
         await().atMost(WAIT).until(() -> sent.get() >= rejoinedAt + 25);
