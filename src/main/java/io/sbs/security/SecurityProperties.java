@@ -61,10 +61,10 @@ public record SecurityProperties(@Nullable List<@Valid User> users, @Nullable Li
 
     /**
      * @param name     the login name
-     * @param password the encoded password with its encoder's id: {@code {bcrypt}$2a$10$...} (recommended;
-     *                 {@code htpasswd -bnBC 10 "" secret} or Spring's {@code BCryptPasswordEncoder} make
-     *                 one), or {@code {noop}secret} for tests; never logged
-     * @param roles    any of {@code VIEWER}, {@code OPERATOR}, {@code ENGINE}
+     * @param password the encoded password with its encoder's id: {bcrypt}$2a$10$... (recommended;
+     *                 htpasswd -bnBC 10 "" secret or Spring's BCryptPasswordEncoder make
+     *                 one), or {noop}secret for tests; never logged
+     * @param roles    any of VIEWER, OPERATOR, ENGINE
      */
     public record User(
             @NotBlank String name,
@@ -83,7 +83,7 @@ public record SecurityProperties(@Nullable List<@Valid User> users, @Nullable Li
      * @param name  the token's name, for the audit trail
      * @param token at least 16 characters; from the environment or a mounted secret, never from a file in
      *              the repository; never logged
-     * @param roles any of {@code VIEWER}, {@code OPERATOR}, {@code ENGINE}
+     * @param roles any of VIEWER, OPERATOR, ENGINE
      */
     public record ApiToken(
             @NotBlank String name,

@@ -27,30 +27,31 @@ import org.springframework.validation.annotation.Validated;
 /**
  * The dispatcher's settings ({@code sbs.*}).
  *
- * @param policy            registry name of the dispatch strategy at start ({@code sbs}, {@code round-robin}, ...)
+ * @param policy            registry name of the dispatch strategy at start (sbs, round-robin, ...)
  * @param maxPromptTokens   longer prompts are refused with 400
  * @param engineTimeout     per-call (and per-token while streaming) timeout towards engines
  * @param pollInterval      load polling period per instance (default 50 ms): with the first tokens, the
  *                          readiness signals of stock engines; each poll costs the engine one
- *                          {@code /get_load} (docs/operations.md, "Readiness signals")
+ *                          /get_load (docs/operations.md, "Readiness signals")
  * @param engineToken       bearer token engines present on the EndForward push; from the environment
- *                          ({@code SBS_ENGINE_TOKEN}), never logged
+ *                          (SBS_ENGINE_TOKEN), never logged
  * @param maxBuffered       bound of the scheduler-side buffer; beyond it new requests get 429
  * @param maxQueueTime      bound of the oldest buffered request's wait; beyond it new requests get 429
- * @param tokenizers        Hugging Face {@code tokenizer.json} per model name, for exact prompt lengths
- * @param defaultTokenizer  the tokenizer for models not in {@code tokenizers}; without one, such prompts
+ * @param tokenizers        Hugging Face tokenizer.json per model name, for exact prompt lengths
+ * @param defaultTokenizer  the tokenizer for models not in sbs.tokenizers; without one, such prompts
  *                          are estimated at four characters per token
  * @param instances         engines to dispatch to; when empty, the embedded simulated cluster starts
  * @param embedded          the embedded default's simulated cluster
  * @param state             where the shared state lives, and this node's part in active-standby
  * @param preview           the policy preview (what-if over recorded traffic)
- * @param maxContextTokens  prompt plus {@code max_tokens} may not exceed this (the model's context); more is
- *                          refused with 400, as OpenAI answers. At least {@code maxPromptTokens}
+ * @param maxContextTokens  prompt plus max_tokens may not exceed this (the model's context); more is
+ *                          refused with 400, as OpenAI answers. At least sbs.max-prompt-tokens; unset, 131072 or
+ *                          sbs.max-prompt-tokens when that is larger
  * @param enginePush        who may push EndForward
  * @param instanceNetworks  where engine instances may live (configured or registered at run time)
  * @param requestReadTimeout a request's body must arrive without a pause this long, and whole within three
  *                          times it; a slower client gets 408 and its connection is closed (default 10 s); the
- *                          headers are bounded by {@code server.netty.idle-timeout}
+ *                          headers are bounded by server.netty.idle-timeout
  * @param decode            what the decode placement counts for a request's output length
  */
 @Validated
@@ -98,12 +99,12 @@ public record SbsProperties(
      * Output lengths for the decode placement ({@code sbs.decode.*}): a request's KV footprint on its decode
      * unit is its prompt plus the output the dispatcher expects.
      *
-     * @param outputLength     {@code max-tokens} (the default): the request's {@code max_tokens}, or
-     *                         {@code defaultMaxTokens} when it sets none; {@code predicted}: the mean output of
+     * @param outputLength     max-tokens (the default): the request's max_tokens, or
+     *                         sbs.decode.default-max-tokens when it sets none; predicted: the mean output of
      *                         recent finished requests of the same model and prompt-length bucket (learned from
-     *                         the engines' usage), capped by the request's {@code max_tokens} (docs/operations.md).
-     *                         {@code oracle}, the simulator's, is refused: no dispatcher knows the true output length
-     * @param defaultMaxTokens output tokens counted for a request without {@code max_tokens}, and before the
+     *                         the engines' usage), capped by the request's max_tokens (docs/operations.md).
+     *                         oracle, the simulator's, is refused: no dispatcher knows the true output length
+     * @param defaultMaxTokens output tokens counted for a request without max_tokens, and before the
      *                         predictor has learned
      */
     public record Decode(
@@ -119,9 +120,9 @@ public record SbsProperties(
     /**
      * The EndForward push ({@code sbs.engine-push.*}).
      *
-     * @param allowAnonymous accept pushes without the engine token when none is set ({@code sbs.engine-token});
+     * @param allowAnonymous accept pushes without the engine token when none is set (sbs.engine-token);
      *                       off by default, so a dispatcher without a token refuses every push rather than
-     *                       letting anyone who reaches it steer {@code Δ} and the watchdog
+     *                       letting anyone who reaches it steer Δ and the watchdog
      */
     public record EnginePush(@DefaultValue("false") boolean allowAnonymous) {
     }
@@ -148,20 +149,20 @@ public record SbsProperties(
      * One engine instance.
      *
      * @param id               the instance's name, unique among the instances
-     * @param url              the engine's HTTP base URL ({@code http} or {@code https})
-     * @param kind             {@code sglang} or {@code vllm}
-     * @param role             {@code prefill} (the default; also an engine that decodes what it prefills) or
-     *                         {@code decode}: with decode instances declared, every request gets a prefill and
+     * @param url              the engine's HTTP base URL (http or https)
+     * @param kind             sglang or vllm
+     * @param role             prefill (the default; also an engine that decodes what it prefills) or
+     *                         decode: with decode instances declared, every request gets a prefill and
      *                         a decode DP unit (P/D disaggregation, SGLang's bootstrap handshake)
      * @param dpUnits          DP ranks of the instance
-     * @param chunkTokens      new prompt tokens per rank per pass ({@code C_max}; prefill)
+     * @param chunkTokens      new prompt tokens per rank per pass (C_max; prefill)
      * @param kvCapacityTokens KV-cache tokens per rank, 0 for unbounded: bounds decode placement; on a prefill
      *                         instance, sizes the dispatcher's view of each rank's prefix cache (0: 1 Mi tokens'
      *                         worth)
      * @param bootstrapPort    port of the prefill server's KV bootstrap server (SGLang's
-     *                         {@code --disaggregation-bootstrap-port})
+     *                         --disaggregation-bootstrap-port)
      * @param cacheBlockTokens tokens per prefix block the ingress hashes requests in: the engine's page size
-     *                         (SGLang {@code --page-size}, vLLM {@code --block-size}) or a multiple of it.
+     *                         (SGLang --page-size, vLLM --block-size) or a multiple of it.
      *                         Every prefill instance must use the same, as a request is hashed once
      */
     public record Instance(
@@ -200,7 +201,7 @@ public record SbsProperties(
     /**
      * The embedded default's simulated cluster ({@code sbs.embedded.*}), started when no instance is set.
      *
-     * @param profile    engine profile of the simulated cluster ({@code divided}: 3 instances of DP8)
+     * @param profile    engine profile of the simulated cluster (divided: 3 instances of DP8)
      * @param demoQps    a demo load of this many requests per second, 0 for none
      * @param endForward whether the simulated engines push EndForward after every pass; off by default, as
      *                   stock SGLang and vLLM push nothing
@@ -221,13 +222,13 @@ public record SbsProperties(
      * @param maxRequests    cap on recorded requests (24 bytes each); the oldest go first beyond it
      * @param maxBlockHashes cap on recorded prefix block hashes (8 bytes each); 0 records none
      * @param profile        engine profile whose timing the simulated instances use; by default the embedded
-     *                       default's ({@code sbs.embedded.profile})
-     * @param traces         directory of named traces ({@code .csv} Azure, {@code .jsonl} Mooncake) a preview
+     *                       default's (sbs.embedded.profile)
+     * @param traces         directory of named traces (.csv Azure, .jsonl Mooncake) a preview
      *                       may replay instead; unset or missing, a preview offers none and replays recorded
      *                       traffic only
      * @param threads        simulations run at once (2: the current and the proposed policy together)
      * @param giveUp         a simulated policy that makes a request wait this long is reported saturated; by
-     *                       default {@code max-queue-time} plus the longest replayed prompt's time alone
+     *                       default sbs.max-queue-time plus the longest replayed prompt's time alone
      * @param budget         wall-clock time a preview may take; one that runs longer stops and is answered
      *                       422 (too large), so no ask holds the preview's threads for long
      */
@@ -246,24 +247,24 @@ public record SbsProperties(
      * Shared state and leadership ({@code sbs.state.*}). The lease's defaults are
      * {@link LeaseTimings#DEFAULTS}.
      *
-     * @param store            {@code memory} (the embedded default: one node, always leader) or {@code redis}
-     *                         (active-standby through the lease; connection from {@code spring.data.redis.*})
+     * @param store            memory (the embedded default: one node, always leader) or redis
+     *                         (active-standby through the lease; connection from spring.data.redis.*)
      * @param cluster          the cluster's name, the hash tag of its Redis keys
      * @param nodeId           this replica's identity, unique in the cluster; by default the host name
-     *                         ({@code HOSTNAME}, the pod's name under Kubernetes) and the process id
+     *                         (HOSTNAME, the pod's name under Kubernetes) and the process id
      * @param leaseTtl         lease TTL; demotion deadline + command timeout must stay under it
      * @param renewPeriod      how often the lease is renewed or tried; shorter than the demotion deadline
      * @param demotionDeadline a leader that has not renewed for this long stops acting as leader
      * @param commandTimeout   timeout of every lease and fenced command
      * @param waitReplicas     replicas that must acknowledge an accepted request before it counts as accepted
-     *                         (Redis {@code WAIT}); 0 acknowledges on the master's write alone
+     *                         (Redis WAIT); 0 acknowledges on the master's write alone
      * @param waitTimeout      how long an acceptance waits for those replicas
      * @param policySync       how often every node reads the stored policy, so a standby runs the current one
      * @param decisionTimeout  how long an accepted request waits for a leader's decision before it is answered
      *                         with 503; it must cover a takeover (lease TTL plus a renewal)
      * @param degradedGrace    how long the store may fail to answer before each node decides its requests
-     *                         alone (degraded mode, {@link io.sbs.control.DegradedMode}); 0 turns it off, and
-     *                         requests then wait for a leader up to {@code decisionTimeout}
+     *                         alone (degraded mode, docs/operations.md); 0 turns it off, and
+     *                         requests then wait for a leader up to sbs.state.decision-timeout
      */
     public record State(
             @DefaultValue("memory") @NotNull @Pattern(regexp = "memory|redis", message = "must be memory or redis")
