@@ -1,10 +1,18 @@
 package io.sbs.security;
 
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Positive;
+import jakarta.validation.constraints.Size;
 import java.time.Duration;
 import java.util.List;
-import java.util.regex.Pattern;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -20,17 +28,20 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties(prefix = SecurityProperties.PREFIX)
-public record SecurityProperties(List<User> users, List<ApiToken> apiTokens, @Nullable LoginLimits loginAttempts) {
+public record SecurityProperties(@Nullable List<@Valid User> users, @Nullable List<@Valid ApiToken> apiTokens,
+        @DefaultValue @Valid LoginLimits loginAttempts) {
 
     public static final String PREFIX = "sbs.security";
 
     // DelegatingPasswordEncoder's form: the encoder's id in braces, then the encoded password
-    private static final Pattern ENCODED = Pattern.compile("^\\{[A-Za-z0-9_.-]+}.+");
+    private static final String ENCODED = "^\\{[A-Za-z0-9_.-]+}.+";
+
+    private static final String ROLE = Roles.VIEWER + "|" + Roles.OPERATOR + "|" + Roles.ENGINE;
 
     public SecurityProperties {
+        // absent, not invalid: the binder leaves an unset list null
         users = users == null ? List.of() : List.copyOf(users);
         apiTokens = apiTokens == null ? List.of() : List.copyOf(apiTokens);
-        loginAttempts = loginAttempts == null ? new LoginLimits(0, 0, null) : loginAttempts;
     }
 
     /**
@@ -38,36 +49,29 @@ public record SecurityProperties(List<User> users, List<ApiToken> apiTokens, @Nu
      * or {@code perAddress} from one client address, within {@code window}, further logins are refused
      * without checking the password (429 on the API, the login page says so) until the window ends.
      *
-     * @param perUser    failures per user name per window (default 50)
-     * @param perAddress failures per client address per window (default 200: several people behind one
-     *                   address mistype too)
-     * @param window     the window, counted from a key's first failure (default one minute)
+     * @param perUser    failures per user name per window
+     * @param perAddress failures per client address per window (several people behind one address mistype too)
+     * @param window     the window, counted from a key's first failure
      */
-    public record LoginLimits(int perUser, int perAddress, @Nullable Duration window) {
-
-        public LoginLimits {
-            perUser = perUser <= 0 ? 50 : perUser;
-            perAddress = perAddress <= 0 ? 200 : perAddress;
-            window = window == null || window.isNegative() || window.isZero() ? Duration.ofMinutes(1) : window;
-        }
+    public record LoginLimits(
+            @DefaultValue("50") @Positive int perUser,
+            @DefaultValue("200") @Positive int perAddress,
+            @DefaultValue("1m") @DurationMin(nanos = 1, message = "must be positive") Duration window) {
     }
 
     /**
-     * @param password the encoded password with its encoder's id: {@code {bcrypt}$2a$10$...} (recommended;
-     *                 {@code htpasswd -bnBC 10 "" secret} or Spring's {@code BCryptPasswordEncoder} make
-     *                 one), or {@code {noop}secret} for tests; never logged
-     * @param roles    any of {@code VIEWER}, {@code OPERATOR}, {@code ENGINE}
+     * @param name     the login name
+     * @param password the encoded password with its encoder's id: {bcrypt}$2a$10$... (recommended;
+     *                 htpasswd -bnBC 10 "" secret or Spring's BCryptPasswordEncoder make
+     *                 one), or {noop}secret for tests; never logged
+     * @param roles    any of VIEWER, OPERATOR, ENGINE
      */
-    public record User(String name, String password, List<String> roles) {
-
-        public User {
-            name = required(name, "sbs.security.users[].name");
-            if (password == null || !ENCODED.matcher(password).matches()) {
-                throw new IllegalArgumentException("sbs.security.users[" + name + "].password must name its encoder, "
-                        + "e.g. {bcrypt}$2a$10$... or {noop}secret");
-            }
-            roles = checkedRoles("sbs.security.users[" + name + "].roles", roles);
-        }
+    public record User(
+            @NotBlank String name,
+            @NotNull @Pattern(regexp = ENCODED, message = "must name its encoder, e.g. \\{bcrypt\\}$2a$10$... or "
+                    + "\\{noop\\}secret") String password,
+            @NotEmpty(message = "must name at least one of VIEWER, OPERATOR, ENGINE")
+                    List<@Pattern(regexp = ROLE, message = "must be VIEWER, OPERATOR or ENGINE") String> roles) {
 
         @Override
         public String toString() {
@@ -76,42 +80,20 @@ public record SecurityProperties(List<User> users, List<ApiToken> apiTokens, @Nu
     }
 
     /**
+     * @param name  the token's name, for the audit trail
      * @param token at least 16 characters; from the environment or a mounted secret, never from a file in
      *              the repository; never logged
+     * @param roles any of VIEWER, OPERATOR, ENGINE
      */
-    public record ApiToken(String name, String token, List<String> roles) {
-
-        public ApiToken {
-            name = required(name, "sbs.security.api-tokens[].name");
-            if (token == null || token.length() < 16) {
-                throw new IllegalArgumentException("sbs.security.api-tokens[" + name + "].token must have at least "
-                        + "16 characters");
-            }
-            roles = checkedRoles("sbs.security.api-tokens[" + name + "].roles", roles);
-        }
+    public record ApiToken(
+            @NotBlank String name,
+            @NotNull @Size(min = 16, message = "must have at least 16 characters") String token,
+            @NotEmpty(message = "must name at least one of VIEWER, OPERATOR, ENGINE")
+                    List<@Pattern(regexp = ROLE, message = "must be VIEWER, OPERATOR or ENGINE") String> roles) {
 
         @Override
         public String toString() {
             return "ApiToken[name=" + name + ", roles=" + roles + "]";
         }
-    }
-
-    private static String required(@Nullable String value, String key) {
-        if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException(key + " is required");
-        }
-        return value;
-    }
-
-    private static List<String> checkedRoles(String key, @Nullable List<String> roles) {
-        if (roles == null || roles.isEmpty()) {
-            throw new IllegalArgumentException(key + " must name at least one of " + Roles.ALL);
-        }
-        for (String r : roles) {
-            if (!Roles.ALL.contains(r)) {
-                throw new IllegalArgumentException(key + ": unknown role '" + r + "', known: " + Roles.ALL);
-            }
-        }
-        return List.copyOf(roles);
     }
 }

@@ -89,7 +89,7 @@ class DispatcherConfiguration {
     @Bean(destroyMethod = "close")
     // only for the embedded default: never send demo traffic to configured engines
     @org.springframework.boot.autoconfigure.condition.ConditionalOnExpression(
-            "${sbs.embedded.demo-qps:0} > 0 and '${sbs.instances[0].id:}' == ''")
+            "${sbs.embedded.demo-qps:" + SbsProperties.Embedded.DEFAULT_DEMO_QPS + "} > 0 and '${sbs.instances[0].id:}' == ''")
     DemoLoad demoLoad(SbsProperties properties) {
         return new DemoLoad(properties.embedded().demoQps());
     }

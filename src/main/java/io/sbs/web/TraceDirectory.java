@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The named traces of {@code sbs.preview.traces}: every {@code .csv} (Azure LLM inference trace) and
@@ -19,15 +20,16 @@ import java.util.stream.Stream;
  */
 final class TraceDirectory implements TraceLibrary {
 
-    private final Path directory;
+    private final @Nullable Path directory;
 
-    TraceDirectory(Path directory) {
+    /** @param directory null when the operator set none: then no named traces are offered */
+    TraceDirectory(@Nullable Path directory) {
         this.directory = directory;
     }
 
     @Override
     public List<String> names() {
-        if (!Files.isDirectory(directory)) {
+        if (directory == null || !Files.isDirectory(directory)) {
             return List.of();
         }
         try (Stream<Path> files = Files.list(directory)) {

@@ -13,7 +13,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.List;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.health.contributor.Health;
@@ -42,9 +43,15 @@ class EnginesHealthIndicatorTest {
     }
 
     private Health health(SbsProperties.Instance... instances) {
-        SbsProperties properties = new SbsProperties(null, 0, null, null, null, 0, null, null, null, List.of(instances),
-                null, null, null, 0, null, null, null, null);
-        cluster = new EngineCluster(properties);
+        Map<String, String> settings = new HashMap<>();
+        for (int i = 0; i < instances.length; i++) {
+            SbsProperties.Instance instance = instances[i];
+            String at = "sbs.instances[" + i + "].";
+            settings.putAll(Map.of(at + "id", instance.id(), at + "url", instance.url(), at + "kind", instance.kind(),
+                    at + "role", instance.role(), at + "dp-units", Integer.toString(instance.dpUnits()),
+                    at + "chunk-tokens", Integer.toString(instance.chunkTokens())));
+        }
+        cluster = new EngineCluster(BoundSettings.sbs(settings));
         return new EnginesHealthIndicator(cluster).health().block(Duration.ofSeconds(10));
     }
 

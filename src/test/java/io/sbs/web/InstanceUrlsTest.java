@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 class InstanceUrlsTest {
 
-    private final InstanceUrls defaults = new InstanceUrls(new SbsProperties.InstanceNetworks(null, null));
+    private final InstanceUrls defaults = new InstanceUrls(BoundSettings.defaults().instanceNetworks());
 
     @Test
     void problem_plainEngineUrls_areFine() {
@@ -47,9 +47,9 @@ class InstanceUrlsTest {
 
     @Test
     void networks_notInCidrNotation_stopTheStartNamingTheProperty() {
-        assertThatThrownBy(() -> new InstanceUrls(new SbsProperties.InstanceNetworks(List.of("example.com/8"), null)))
+        assertThatThrownBy(() -> new InstanceUrls(new SbsProperties.InstanceNetworks(List.of("example.com/8"), List.of())))
                 .hasMessageContaining("sbs.instance-networks.allow");
-        assertThatThrownBy(() -> new InstanceUrls(new SbsProperties.InstanceNetworks(null, List.of("10.0.0.0/33"))))
+        assertThatThrownBy(() -> new InstanceUrls(new SbsProperties.InstanceNetworks(List.of(), List.of("10.0.0.0/33"))))
                 .hasMessageContaining("sbs.instance-networks.deny");
     }
 }

@@ -1,18 +1,21 @@
 package io.sbs.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sbs.core.OutputLengthKnowledge;
 import io.sbs.core.OutputLengthPredictor;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** {@code sbs.decode.*}: what the decode placement counts for a request's output. */
+/**
+ * {@code sbs.decode.*}: what the decode placement counts for a request's output. Invalid settings: {@code
+ * SbsPropertiesTest}.
+ */
 class OutputLengthsTest {
 
     @Test
     void defaults_countMaxTokens_or256() {
-        SbsProperties.Decode d = new SbsProperties.Decode(null, 0);
+        SbsProperties.Decode d = BoundSettings.defaults().decode();
         assertThat(d.knowledge()).isEqualTo(OutputLengthKnowledge.MAX_TOKENS);
         OutputLengths lengths = new OutputLengths(d);
         assertThat(lengths.expected("m", 100, null)).isEqualTo(256);
@@ -30,7 +33,7 @@ class OutputLengthsTest {
 
     @Test
     void predicted_learnsFromFinishedRequests_cappedByMaxTokens() {
-        OutputLengths lengths = new OutputLengths(new SbsProperties.Decode("predicted", 0));
+        OutputLengths lengths = new OutputLengths(BoundSettings.sbs(Map.of("sbs.decode.output-length", "predicted")).decode());
         assertThat(lengths.expected("m", 100, null)).isEqualTo(256);
         for (int i = 0; i < OutputLengthPredictor.MIN_SAMPLES; i++) {
             lengths.finished("m", 100, 700);
@@ -40,10 +43,4 @@ class OutputLengthsTest {
         assertThat(lengths.requested(null)).isEqualTo(256);
     }
 
-    @Test
-    void invalidSettings_refuseTheStart_namingTheProperty() {
-        assertThatThrownBy(() -> new SbsProperties.Decode("oracle", 0)).hasMessageContaining("sbs.decode.output-length");
-        assertThatThrownBy(() -> new SbsProperties.Decode("guess", 0)).hasMessageContaining("sbs.decode.output-length");
-        assertThatThrownBy(() -> new SbsProperties.Decode(null, -1)).hasMessageContaining("sbs.decode.default-max-tokens");
-    }
 }
