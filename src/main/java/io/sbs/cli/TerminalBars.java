@@ -1,7 +1,11 @@
 package io.sbs.cli;
 
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.Optional;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -10,7 +14,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * The progress on a terminal: one bar per experiment (the {@code progressbar} library), with what ran last
  * beside it and the ETA of {@link Progress.Stage#eta}, the work-weighted one; a finished bar stays on screen
- * above the next. Notes are printed above the bar, which redraws itself on its next update.
+ * above the next. Notes, and the command's own lines on standard output (a drill's line per run), take the
+ * bar's line and the bar redraws itself below them on its next update: the bar is drawn with a carriage
+ * return alone, never by moving the cursor up, so lines printed between two updates cannot be overwritten.
  */
 final class TerminalBars implements Progress.Display {
 
@@ -18,17 +24,20 @@ final class TerminalBars implements Progress.Display {
     private static final String CLEAR_LINE = "\r\033[K";
 
     private final PrintStream out;
+    private final PrintStream stdout;
     private @Nullable ProgressBar bar;
 
     TerminalBars(PrintStream out) {
         this.out = out;
+        this.stdout = System.out;
+        System.setOut(new PrintStream(new ClearingBar(stdout), true));
     }
 
     @Override
     public void opened(Progress.Stage stage, String stamp) {
         bar = new ProgressBarBuilder().setTaskName(stage.name).setInitialMax(stage.tasks)
                 .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUpdateIntervalMillis(500).continuousUpdate()
-                .setMaxRenderedLength(160)
+                .setConsumer(new ConsoleProgressBarConsumer(out))
                 .setEtaFunction(state -> Optional.ofNullable(stage.eta(stage.nowNanos())))
                 .build();
     }
@@ -67,5 +76,33 @@ final class TerminalBars implements Progress.Display {
             bar = null;
         }
         out.flush();
+        System.out.flush();
+        System.setOut(stdout);
+    }
+
+    /** Standard output that erases the bar's line before each line of its own. */
+    private static final class ClearingBar extends FilterOutputStream {
+
+        private boolean lineStart = true;
+
+        ClearingBar(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            if (lineStart) {
+                out.write(CLEAR_LINE.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            }
+            out.write(b);
+            lineStart = b == '\n';
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            for (int i = off; i < off + len; i++) {
+                write(b[i]);
+            }
+        }
     }
 }
