@@ -27,6 +27,9 @@ final class PlainLines implements Progress.Display {
     @Override
     public void advanced(Progress.Stage stage, String stamp, boolean force) {
         long now = stage.nowNanos();
+        if (!force && stage.done >= stage.tasks) {
+            return; // the closing line says it
+        }
         if (force || lastNanos == Long.MIN_VALUE || now - lastNanos >= periodNanos) {
             print(stage, stamp);
         }

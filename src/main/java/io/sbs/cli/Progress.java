@@ -1,5 +1,6 @@
 package io.sbs.cli;
 
+import java.io.Console;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -72,9 +73,26 @@ public final class Progress implements AutoCloseable {
      * @param log         a file that gets every line and note as well (kept with the results), or null
      */
     public static Progress onConsole(String command, int experiments, @Nullable Path log) {
-        boolean terminal = System.console() != null;
-        Display display = terminal ? new TerminalBars(System.err) : new PlainLines(System.err, PERIOD);
+        Display display = onTerminal() ? new TerminalBars(System.err) : new PlainLines(System.err, PERIOD);
         return new Progress(command, experiments, display, System::nanoTime, log, true);
+    }
+
+    /**
+     * Whether standard input and output are a terminal: {@code System.console()} on Java 17; from Java 22 on,
+     * which gives a console to redirected processes too, also its {@code isTerminal()}.
+     */
+    public static boolean onTerminal() {
+        Console console = System.console();
+        if (console == null) {
+            return false;
+        }
+        try {
+            return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+        } catch (NoSuchMethodException e) {
+            return true;
+        } catch (ReflectiveOperationException e) {
+            return false;
+        }
     }
 
     /** Plain lines on {@code out}, at least one every {@code period}, with no thread of its own (tests). */

@@ -2,6 +2,7 @@ package io.sbs.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sbs.cli.Progress;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -44,7 +45,7 @@ class BenchCommandIT {
         }
         realErr.print(stderr.toString(StandardCharsets.UTF_8));
         assertThat(code).isZero();
-        assertThat(System.console()).as("the test JVM's output is piped, as app/bench's is in a log").isNull();
+        assertThat(Progress.onTerminal()).as("the test JVM's output is piped, as app/bench's is in a log").isFalse();
         List<String> progress = stderr.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("[paper "))
                 .toList();
         for (String experiment : new String[] {"1/7 TTFT vs load, profile paper: ", "2/7 TTFT vs load, profile divided: ",

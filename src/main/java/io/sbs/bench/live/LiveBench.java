@@ -172,6 +172,7 @@ public final class LiveBench {
                     }
                     index++;
                 }
+                stage.close();
             } finally {
                 for (int i = stacks.size() - 1; i >= 0; i--) {
                     stacks.get(i).close();

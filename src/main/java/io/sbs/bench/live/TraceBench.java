@@ -123,6 +123,7 @@ public final class TraceBench {
                 results.add(run(policy, client, slice, bodies, kv));
                 stage.done("policy " + policy);
             }
+            stage.close();
         }
         write(results, slice.size(), span, kv);
         progress(String.format(Locale.ROOT, "done in %.0f s", (System.nanoTime() - startNanos) / 1e9));
