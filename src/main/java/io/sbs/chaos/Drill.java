@@ -24,9 +24,10 @@ abstract class Drill {
         this.o = options;
     }
 
-    /** Counts each run in {@code stage} as it ends. */
+    /** Counts each run in {@code stage} as it ends; the first is taken to start now, each next as one ends. */
     void reportTo(Progress.Stage stage) {
         this.progress = stage;
+        stage.running("run 1");
     }
 
     /** Starts the processes, runs {@code o.runs()} faults, and reports. */
@@ -63,6 +64,9 @@ abstract class Drill {
         this.ended++;
         if (progress != null) {
             progress.done("run " + this.ended + ": " + ended.tally().sent() + " sent, " + ended.tally().lost() + " lost");
+            if (this.ended < o.runs()) {
+                progress.running("run " + (this.ended + 1));
+            }
         }
         return ended;
     }

@@ -184,6 +184,9 @@ public final class Progress implements AutoCloseable {
         /** {@code what} starts now (a task of a sequence: a live run, a drill's run); always printed. */
         public void running(String what) {
             synchronized (Progress.this) {
+                if (closed) {
+                    return;
+                }
                 last = what;
                 running = true;
                 display.advanced(this, stamp(), true);
@@ -199,6 +202,9 @@ public final class Progress implements AutoCloseable {
         /** A task of {@code units} of work is done. */
         public void done(String what, double units) {
             synchronized (Progress.this) {
+                if (closed) {
+                    return; // a task that outlived its experiment: the next one's bar is not its own
+                }
                 done++;
                 workDone += units;
                 last = what;
