@@ -86,8 +86,7 @@ final class ReplaySuite {
         List<WorkloadRequest> all = format.read(trace);
         List<WorkloadRequest> workload = TimeScale.scale(limit > 0 && all.size() > limit ? all.subList(0, limit) : all,
                 timeScale);
-        Progress.Stage stage = progress.stage("replay of " + trace.getFileName() + " (" + workload.size()
-                + " requests)", policies.size());
+        Progress.Stage stage = progress.stage("replay, " + workload.size() + " requests", policies.size());
         List<PrefillResult> results = new ArrayList<>();
         try (Parallel parallel = new Parallel()) {
             List<Future<PrefillResult>> tasks = new ArrayList<>();

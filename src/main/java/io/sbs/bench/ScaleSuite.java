@@ -57,8 +57,7 @@ final class ScaleSuite {
         double[] decodeWallBox = new double[1];
         PrefillResult prefill;
         DecodeResult decode;
-        Progress.Stage stage = progress.stage("scale, " + PaperSuite.fmt(seconds) + " virtual seconds at "
-                + PaperSuite.fmt(qps) + " QPS, policy sbs", 2);
+        Progress.Stage stage = progress.stage("scale, prefill and decode", 2);
         try (Parallel parallel = new Parallel()) {
             java.util.concurrent.Future<PrefillResult> p = parallel.submit(stage, "prefill", 1, () -> {
                 long t0 = System.nanoTime();

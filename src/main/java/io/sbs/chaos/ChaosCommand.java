@@ -205,8 +205,7 @@ public final class ChaosCommand implements Callable<Integer> {
                 case "sentinel" -> new SentinelDrill(harness, options);
                 default -> throw new IllegalArgumentException("unknown drill " + options.drill());
             };
-            drill.reportTo(progress.stage(options.drill() + " drill, policy " + options.policy() + ", "
-                    + options.runs() + (options.runs() == 1 ? " run" : " runs"), options.runs()));
+            drill.reportTo(progress.stage(options.drill() + " runs, policy " + options.policy(), options.runs()));
             DrillReport report = drill.run();
             report.write(options.out(), options);
             progress.close();

@@ -161,8 +161,7 @@ public final class LiveBench {
                     stacks.add(start(policy, client, credentials, capacity, dpUnits, chunk));
                 }
                 int index = 0;
-                Progress.Stage stage = progress.stage(String.format(Locale.ROOT, "runs at %s of %.1f requests/s, "
-                        + "policies %s", o.loads(), capacity.rps(), o.policies()), arrivals.size() * stacks.size());
+                Progress.Stage stage = progress.stage("runs, load x policy", arrivals.size() * stacks.size());
                 for (Map.Entry<Double, List<WorkloadRequest>> e : arrivals.entrySet()) {
                     // each load starts with the next policy, so none always runs first or last
                     for (int i = 0; i < stacks.size(); i++) {

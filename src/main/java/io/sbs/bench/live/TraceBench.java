@@ -117,8 +117,7 @@ public final class TraceBench {
                 slice.size(), span, o.timeScale(), o.instances(), profile.name(), kv, BLOCK_TOKENS, o.policies()));
         List<Result> results = new ArrayList<>();
         try (StreamingClient client = new StreamingClient()) {
-            Progress.Stage stage = progress.stage("policies " + o.policies() + " over " + slice.size() + " requests",
-                    o.policies().size());
+            Progress.Stage stage = progress.stage("trace runs, one per policy", o.policies().size());
             for (String policy : o.policies()) {
                 results.add(run(policy, client, slice, bodies, kv));
                 stage.done("policy " + policy);
