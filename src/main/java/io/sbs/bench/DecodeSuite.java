@@ -3,6 +3,7 @@ package io.sbs.bench;
 import io.sbs.bench.io.MarkdownTable;
 import io.sbs.bench.io.ProfileLoader;
 import io.sbs.bench.io.ReportWriter;
+import io.sbs.cli.Progress;
 import io.sbs.core.IqrLexicographicDecodeAllocator.MaskReading;
 import io.sbs.core.IqrLexicographicDecodeAllocator.Selection;
 import io.sbs.core.OutputLengthKnowledge;
@@ -54,6 +55,8 @@ final class DecodeSuite {
             new Variant("sbs-lexicographic-literal", MaskReading.LITERAL, Selection.LEXICOGRAPHIC),
             new Variant("sbs-kv-first", MaskReading.LOOK_AHEAD, Selection.KV_FIRST));
     private static final List<String> BLIND = List.of(PolicyRegistry.ROUND_ROBIN, PolicyRegistry.LEAST_OUTSTANDING_TOKENS);
+    private static final List<String> KV_AWARE = List.of(PolicyRegistry.LEAST_KV_TOKENS,
+            PolicyRegistry.KV_BATCH_BALANCED, PolicyRegistry.STEP_COST_BALANCED);
 
     /** Measured virtual seconds of each coupled P/D run, and its warm-up, at the default decode length (240 s). */
     static final double COUPLED_SECONDS = 60;
@@ -86,16 +89,16 @@ final class DecodeSuite {
     }
 
     /** {@code app/bench decode}: this suite alone, into {@code out}. */
-    static void standalone(Path out, List<Long> seeds, double decodeSeconds) {
+    static void standalone(Path out, List<Long> seeds, double decodeSeconds, Progress progress) {
         long started = System.nanoTime();
         StringBuilder report = new StringBuilder("# SBS decode benchmark\n\n");
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("suite", "decode");
         try (Parallel parallel = new Parallel()) {
-            Map<String, Object> r = new DecodeSuite(seeds, decodeSeconds).run(parallel, report);
+            Map<String, Object> r = new DecodeSuite(seeds, decodeSeconds).run(parallel, report, progress);
             summary.put("headline", Map.of("decode_by_knowledge", r.get("headline")));
             summary.put("decode_by_knowledge", r);
-            Map<String, Object> coupled = new DecodeSuite(seeds, decodeSeconds).coupled(parallel, report);
+            Map<String, Object> coupled = new DecodeSuite(seeds, decodeSeconds).coupled(parallel, report, progress);
             summary.put("coupled_pd", coupled);
         }
         double wall = (System.nanoTime() - started) / 1e9;
@@ -106,25 +109,29 @@ final class DecodeSuite {
     }
 
     /** Every run, submitted at once; then the tables and the {@code decode_by_knowledge} headline. */
-    Map<String, Object> run(Parallel parallel, StringBuilder report) {
+    Map<String, Object> run(Parallel parallel, StringBuilder report, Progress progress) {
         Map<String, Future<DecodeResult>> runs = new LinkedHashMap<>();
+        Progress.Stage stage = progress.stage("decode by output-length knowledge", PROFILES.size() * seeds.size()
+                * (BLIND.size() + MODES.size() * (KV_AWARE.size() + VARIANTS.size())));
         for (String name : PROFILES) {
             EngineProfile profile = ProfileLoader.load(name);
             for (long seed : seeds) {
                 for (String policy : BLIND) {
                     DecodeSimulation.Config c = config(profile, policy, seed, decodeSeconds);
-                    runs.put(key(name, null, policy, seed), parallel.submit(() -> DecodeSimulation.run(c)));
+                    String k = key(name, null, policy, seed);
+                    runs.put(k, parallel.submit(stage, k, 1, () -> DecodeSimulation.run(c)));
                 }
                 for (OutputLengthKnowledge mode : MODES) {
-                    for (String policy : List.of(PolicyRegistry.LEAST_KV_TOKENS, PolicyRegistry.KV_BATCH_BALANCED,
-                            PolicyRegistry.STEP_COST_BALANCED)) {
+                    for (String policy : KV_AWARE) {
                         DecodeSimulation.Config c = config(profile, policy, seed, decodeSeconds).with(mode);
-                        runs.put(key(name, mode, policy, seed), parallel.submit(() -> DecodeSimulation.run(c)));
+                        String k = key(name, mode, policy, seed);
+                        runs.put(k, parallel.submit(stage, k, 1, () -> DecodeSimulation.run(c)));
                     }
                     for (Variant v : VARIANTS) {
                         DecodeSimulation.Config c = config(profile, PolicyRegistry.SBS, seed, decodeSeconds).with(mode)
                                 .with(v.reading(), v.selection());
-                        runs.put(key(name, mode, v.name(), seed), parallel.submit(() -> DecodeSimulation.run(c)));
+                        String k = key(name, mode, v.name(), seed);
+                        runs.put(k, parallel.submit(stage, k, 1, () -> DecodeSimulation.run(c)));
                     }
                 }
             }
@@ -236,13 +243,14 @@ final class DecodeSuite {
      * the dispatcher counts {@code max-tokens} for output lengths. TTFT and TPOT per policy and profile,
      * means over the seeds.
      */
-    Map<String, Object> coupled(Parallel parallel, StringBuilder report) {
+    Map<String, Object> coupled(Parallel parallel, StringBuilder report, Progress progress) {
         // --decode-seconds shortens the coupled runs in proportion (the bench's own tests use 10 s)
         double scale = Math.min(1, decodeSeconds / DEFAULT_DECODE_SECONDS);
         double measuredSeconds = COUPLED_SECONDS * scale;
         double warmupSeconds = COUPLED_WARMUP_S * scale;
         Map<String, Future<PrefillResult>> runs = new LinkedHashMap<>();
         Map<String, CoupledShape> shapes = new LinkedHashMap<>();
+        Progress.Stage stage = progress.stage("coupled P/D", PROFILES.size() * seeds.size() * COUPLED_POLICIES.size());
         for (String name : PROFILES) {
             CoupledShape shape = CoupledShape.of(ProfileLoader.load(name));
             shapes.put(name, shape);
@@ -257,7 +265,8 @@ final class DecodeSuite {
                             workload, seed, (long) (warmupSeconds * 1e9), PrefillRuns.PUSH_POLL_NANOS,
                             120_000_000_000L, Long.MAX_VALUE, List.of(), Signals.PUSH)
                             .with(new PrefillSimulation.Coupling(shape.decodeInstances(), OutputLengthKnowledge.MAX_TOKENS));
-                    runs.put(name + "/" + policy + "/" + seed, parallel.submit(() -> PrefillSimulation.run(c)));
+                    String k = name + "/" + policy + "/" + seed;
+                    runs.put(k, parallel.submit(stage, k, 1, () -> PrefillSimulation.run(c)));
                 }
             }
         }

@@ -4,6 +4,7 @@ import io.sbs.bench.io.MarkdownTable;
 import io.sbs.bench.io.Plots;
 import io.sbs.bench.io.ProfileLoader;
 import io.sbs.bench.io.ReportWriter;
+import io.sbs.cli.Progress;
 import io.sbs.core.OutputLengthKnowledge;
 import io.sbs.core.PolicyRegistry;
 import io.sbs.core.SchedulingPolicy;
@@ -21,7 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Future;
-import java.util.function.Supplier;
 
 /**
  * {@code app/bench paper}: the paper's experiments (section 5) in the simulator, every policy in the same
@@ -63,26 +63,35 @@ final class PaperSuite {
             5120, List.of(0.4, 0.45, 0.5, 0.6, 0.8));
     static final Map<Integer, Double> NAMED_SLO = Map.of(3072, 0.4, 5120, 0.5);
 
+    /** The experiments {@link #run} reports progress of: TTFT vs load per setup, capacity, decode, and the decode suite's two. */
+    static final int EXPERIMENTS = SETUPS.size() + 4;
+    /** A peak-QPS search's work in load points: its bisection to 1% runs about seven. */
+    private static final double PEAK_SEARCH_WORK = 7;
+
     private final Path out;
     private final List<Long> seeds;
     private final double seconds;
     private final double decodeSeconds;
     private final int prefillInstances;
     private final Signals signals;
+    private final Progress progress;
 
     /**
      * @param prefillInstances when positive, overrides the number of prefill instances of every profile
      *                         (a sensitivity study of the cluster size {@code N}); 0 keeps the profiles'
      * @param signals          what the simulated engines tell the dispatcher: EndForward pushes (the paper's
      *                         setting) or only what stock engines give
+     * @param progress         where each experiment's progress shows
      */
-    PaperSuite(Path out, List<Long> seeds, double seconds, double decodeSeconds, int prefillInstances, Signals signals) {
+    PaperSuite(Path out, List<Long> seeds, double seconds, double decodeSeconds, int prefillInstances, Signals signals,
+            Progress progress) {
         this.out = out;
         this.seeds = seeds;
         this.seconds = seconds;
         this.decodeSeconds = decodeSeconds;
         this.prefillInstances = prefillInstances;
         this.signals = signals;
+        this.progress = progress;
     }
 
     private EngineProfile load(String name) {
@@ -126,10 +135,10 @@ final class PaperSuite {
             headline.put("decode", decode.get("headline"));
 
             DecodeSuite decodeSuite = new DecodeSuite(DecodeSuite.threeSeeds(seeds), decodeSeconds);
-            Map<String, Object> byKnowledge = decodeSuite.run(parallel, report);
+            Map<String, Object> byKnowledge = decodeSuite.run(parallel, report, progress);
             summary.put("decode_by_knowledge", byKnowledge);
             headline.put("decode_by_knowledge", byKnowledge.get("headline"));
-            Map<String, Object> coupled = decodeSuite.coupled(parallel, report);
+            Map<String, Object> coupled = decodeSuite.coupled(parallel, report, progress);
             summary.put("coupled_pd", coupled);
             Map<String, Object> coupledHeadline = new LinkedHashMap<>();
             coupled.forEach((profile, h) -> {
@@ -163,11 +172,14 @@ final class PaperSuite {
         PrefillRuns runs = new PrefillRuns(profile, setup.prompts(), PaperWorkloads.PREFILL_OUTPUTS, seconds, 10, seeds,
                 signals);
         double upper = runs.capacityQps(setup.prompts().mean()) * 1.2;
-        List<Supplier<PrefillRuns.MaxQps>> peaks = new ArrayList<>();
+        Progress.Stage stage = progress.stage("TTFT vs load, profile " + setup.profile(),
+                BASELINES.size() + LOADS.size() * POLICIES.size(),
+                BASELINES.size() * PEAK_SEARCH_WORK + LOADS.size() * POLICIES.size());
+        List<Future<PrefillRuns.MaxQps>> peaks = new ArrayList<>();
         for (String b : BASELINES) {
-            peaks.add(() -> runs.maxQps(b, setup.slo(), upper));
+            peaks.add(parallel.submit(stage, "peak QPS of " + b, PEAK_SEARCH_WORK, () -> runs.maxQps(b, setup.slo(), upper)));
         }
-        List<PrefillRuns.MaxQps> found = parallel.all(peaks);
+        List<PrefillRuns.MaxQps> found = peaks.stream().map(Parallel::get).toList();
         PrefillRuns.MaxQps best = found.get(0);
         for (PrefillRuns.MaxQps m : found) {
             if (m.qps() > best.qps()) {
@@ -178,7 +190,8 @@ final class PaperSuite {
         Map<String, Future<List<PrefillResult>>> pending = new LinkedHashMap<>();
         for (double load : LOADS) {
             for (String policy : POLICIES) {
-                pending.put(key(load, policy), parallel.submit(() -> runs.run(policy, load * peak, 10 * setup.slo() + 5)));
+                pending.put(key(load, policy), parallel.submit(stage, "load " + loadKey(load) + ", policy " + policy, 1,
+                        () -> runs.run(policy, load * peak, 10 * setup.slo() + 5)));
             }
         }
         Map<String, Object> loads = new LinkedHashMap<>();
@@ -264,6 +277,8 @@ final class PaperSuite {
         policies.add(PolicyRegistry.SBS);
         policies.add(PolicyRegistry.EARLIEST_FINISH_TIME);
         Map<String, Future<PrefillRuns.MaxQps>> pending = new LinkedHashMap<>();
+        Progress.Stage stage = progress.stage("prefill capacity, profile paper", CAPACITY_SLOS.values().stream()
+                .mapToInt(List::size).sum() * policies.size());
         for (int chunk : List.of(3072, 5120)) {
             EngineProfile profile = base.withPrefill(base.prefill().withChunkTokens(chunk));
             PrefillRuns runs = new PrefillRuns(profile, PaperWorkloads.SHORT_PROMPTS, PaperWorkloads.PREFILL_OUTPUTS,
@@ -271,7 +286,8 @@ final class PaperSuite {
             double upper = runs.capacityQps(PaperWorkloads.SHORT_PROMPTS.mean()) * 1.2;
             for (double slo : CAPACITY_SLOS.get(chunk)) {
                 for (String policy : policies) {
-                    pending.put(chunk + "/" + slo + "/" + policy, parallel.submit(() -> runs.maxQps(policy, slo, upper)));
+                    pending.put(chunk + "/" + slo + "/" + policy, parallel.submit(stage, "chunk " + chunk + ", SLO " + slo
+                            + " s, policy " + policy, 1, () -> runs.maxQps(policy, slo, upper)));
                 }
             }
         }
@@ -350,13 +366,14 @@ final class PaperSuite {
         int concurrency = 35 * profile.decode().dpUnits() * profile.decode().instances();
         List<String> policies = List.of(PolicyRegistry.ROUND_ROBIN, PolicyRegistry.LEAST_OUTSTANDING_TOKENS,
                 PolicyRegistry.SBS);
-        List<Supplier<DecodeResult>> tasks = new ArrayList<>();
+        Progress.Stage stage = progress.stage("decode, profile paper", policies.size());
+        List<Future<DecodeResult>> tasks = new ArrayList<>();
         for (String policy : policies) {
             // what the live dispatcher knows of output lengths (issue 16); decode_by_knowledge has the oracle's figures
-            tasks.add(() -> DecodeSimulation.run(DecodeSuite.config(profile, policy, seeds.get(0), decodeSeconds)
-                    .with(OutputLengthKnowledge.MAX_TOKENS)));
+            tasks.add(parallel.submit(stage, "policy " + policy, 1, () -> DecodeSimulation.run(DecodeSuite.config(profile,
+                    policy, seeds.get(0), decodeSeconds).with(OutputLengthKnowledge.MAX_TOKENS))));
         }
-        List<DecodeResult> results = parallel.all(tasks);
+        List<DecodeResult> results = tasks.stream().map(Parallel::get).toList();
         DecodeResult baseline = results.get(0).throughputTps() >= results.get(1).throughputTps() ? results.get(0) : results.get(1);
         DecodeResult sbs = results.get(2);
         MarkdownTable table = new MarkdownTable(1, "policy", "decode placement", "throughput tok/s", "TPOT ms",

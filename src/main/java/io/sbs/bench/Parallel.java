@@ -1,7 +1,6 @@
 package io.sbs.bench;
 
-import java.util.ArrayList;
-import java.util.List;
+import io.sbs.cli.Progress;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -20,16 +19,13 @@ final class Parallel implements AutoCloseable {
         return pool.submit(task::get);
     }
 
-    <T> List<T> all(List<Supplier<T>> tasks) {
-        List<Future<T>> futures = new ArrayList<>(tasks.size());
-        for (Supplier<T> t : tasks) {
-            futures.add(submit(t));
-        }
-        List<T> out = new ArrayList<>(tasks.size());
-        for (Future<T> f : futures) {
-            out.add(get(f));
-        }
-        return out;
+    /** {@link #submit(Supplier)}, counted as done in {@code stage} when it is, as {@code what} of {@code work} units. */
+    <T> Future<T> submit(Progress.Stage stage, String what, double work, Supplier<T> task) {
+        return pool.submit(() -> {
+            T result = task.get();
+            stage.done(what, work);
+            return result;
+        });
     }
 
     static <T> T get(Future<T> f) {

@@ -4,6 +4,7 @@ import io.sbs.bench.io.MarkdownTable;
 import io.sbs.bench.io.ProfileLoader;
 import io.sbs.bench.io.ReportWriter;
 import io.sbs.bench.io.TraceFormat;
+import io.sbs.cli.Progress;
 import io.sbs.core.PolicyRegistry;
 import io.sbs.core.SchedulingPolicy;
 import io.sbs.sim.EngineProfile;
@@ -17,7 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.concurrent.Future;
 
 /**
  * {@code app/bench replay --trace FILE [--format azure|mooncake] [--time-scale X] [--profile NAME]}:
@@ -63,9 +64,11 @@ final class ReplaySuite {
     private final long seed;
     private final Signals signals;
     private final List<String> policies;
+    private final Progress progress;
 
     ReplaySuite(Path out, Path trace, TraceFormat format, double timeScale, String profileName, int limit, long seed,
-            Signals signals, List<String> policies) {
+            Signals signals, List<String> policies, Progress progress) {
+        this.progress = progress;
         this.signals = signals;
         this.policies = policies.isEmpty() ? PolicyRegistry.standard().names() : List.copyOf(policies);
         this.out = out;
@@ -83,13 +86,15 @@ final class ReplaySuite {
         List<WorkloadRequest> all = format.read(trace);
         List<WorkloadRequest> workload = TimeScale.scale(limit > 0 && all.size() > limit ? all.subList(0, limit) : all,
                 timeScale);
-        List<Supplier<PrefillResult>> tasks = new ArrayList<>();
-        for (String policy : policies) {
-            tasks.add(() -> simulate(profile, workload, policy, seed, signals));
-        }
-        List<PrefillResult> results;
+        Progress.Stage stage = progress.stage("replay, " + workload.size() + " requests", policies.size());
+        List<PrefillResult> results = new ArrayList<>();
         try (Parallel parallel = new Parallel()) {
-            results = parallel.all(tasks);
+            List<Future<PrefillResult>> tasks = new ArrayList<>();
+            for (String policy : policies) {
+                tasks.add(parallel.submit(stage, "policy " + policy, 1,
+                        () -> simulate(profile, workload, policy, seed, signals)));
+            }
+            tasks.forEach(t -> results.add(Parallel.get(t)));
         }
         Map<String, Object> perPolicy = new LinkedHashMap<>();
         MarkdownTable table = new MarkdownTable(3, "policy", "mean TTFT s", "p99 TTFT s", "cache hit ratio",

@@ -2,6 +2,7 @@ package io.sbs.bench;
 
 import io.sbs.bench.io.ProfileLoader;
 import io.sbs.bench.io.ReportWriter;
+import io.sbs.cli.Progress;
 import io.sbs.core.PolicyRegistry;
 import io.sbs.core.SchedulingPolicy;
 import io.sbs.sim.DecodeResult;
@@ -31,8 +32,10 @@ final class ScaleSuite {
     private final double hours;
     private final double qps;
     private final Signals signals;
+    private final Progress progress;
 
-    ScaleSuite(Path out, double hours, double qps, Signals signals) {
+    ScaleSuite(Path out, double hours, double qps, Signals signals, Progress progress) {
+        this.progress = progress;
         this.signals = signals;
         this.out = out;
         this.hours = hours;
@@ -54,8 +57,9 @@ final class ScaleSuite {
         double[] decodeWallBox = new double[1];
         PrefillResult prefill;
         DecodeResult decode;
+        Progress.Stage stage = progress.stage("scale, prefill and decode", 2);
         try (Parallel parallel = new Parallel()) {
-            java.util.concurrent.Future<PrefillResult> p = parallel.submit(() -> {
+            java.util.concurrent.Future<PrefillResult> p = parallel.submit(stage, "prefill", 1, () -> {
                 long t0 = System.nanoTime();
                 PrefillResult r = PrefillSimulation.run(new PrefillSimulation.Config(profile,
                         SchedulingPolicy.defaults(PolicyRegistry.SBS), workload, 1, 0, PrefillRuns.pollNanos(signals),
@@ -63,7 +67,7 @@ final class ScaleSuite {
                 prefillWallBox[0] = (System.nanoTime() - t0) / 1e9;
                 return r;
             });
-            java.util.concurrent.Future<DecodeResult> d = parallel.submit(() -> {
+            java.util.concurrent.Future<DecodeResult> d = parallel.submit(stage, "decode", 1, () -> {
                 long t0 = System.nanoTime();
                 DecodeResult r = DecodeSimulation.run(new DecodeSimulation.Config(profile,
                         SchedulingPolicy.defaults(PolicyRegistry.SBS), concurrency, (long) (seconds * 1e9), 0,

@@ -1,11 +1,9 @@
 package io.sbs.chaos;
 
-import io.sbs.bench.BenchOptions;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -48,28 +46,9 @@ record ChaosOptions(String drill, int runs, long seed, double qps, String policy
         }
     }
 
-    /** {@code <drill> [--name value ...] [-- spring-args...]}. */
+    /** {@code <drill> [--name value ...] [-- spring-args...]}, as {@code app/chaos} reads it. */
     static ChaosOptions parse(String[] args) {
-        if (args.length == 0) {
-            throw new IllegalArgumentException("name a drill: failover, fence or sentinel");
-        }
-        int dashes = Arrays.asList(args).indexOf("--");
-        String[] own = dashes < 0 ? args : Arrays.copyOfRange(args, 0, dashes);
-        List<String> passed = dashes < 0 ? List.of() : List.of(Arrays.copyOfRange(args, dashes + 1, args.length));
-        BenchOptions o = new BenchOptions(own, 1,
-                Set.of("out", "runs", "seed", "qps", "policy", "after", "timeout", "redis-configs", "redis", "push"));
-        double runs = o.getDouble("runs", 1);
-        if (runs != Math.rint(runs)) {
-            throw new IllegalArgumentException("--runs must be a whole number, got " + runs);
-        }
-        return new ChaosOptions(args[0], (int) runs, (long) o.getDouble("seed", 1), o.getDouble("qps", 20),
-                o.get("policy", "sbs"), Path.of(o.require("out")), seconds(o.getDouble("after", 3)),
-                seconds(o.getDouble("timeout", 30)), Path.of(o.get("redis-configs", defaultRedisConfigs().toString())),
-                passed, o.get("redis", "standalone"), Boolean.parseBoolean(o.get("push", "false")));
-    }
-
-    private static Duration seconds(double s) {
-        return Duration.ofNanos(Math.round(s * 1e9));
+        return ChaosCommand.parse(args);
     }
 
     /**

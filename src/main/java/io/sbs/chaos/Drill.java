@@ -1,5 +1,6 @@
 package io.sbs.chaos;
 
+import io.sbs.cli.Progress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -15,10 +16,18 @@ abstract class Drill {
     final ChaosOptions o;
     private Tally total = Tally.ZERO;
     private long bufferLeft;
+    private @Nullable Progress.Stage progress;
+    private int ended;
 
     Drill(Harness harness, ChaosOptions options) {
         this.h = harness;
         this.o = options;
+    }
+
+    /** Counts each run in {@code stage} as it ends; the first is taken to start now, each next as one ends. */
+    void reportTo(Progress.Stage stage) {
+        this.progress = stage;
+        stage.running("run 1");
     }
 
     /** Starts the processes, runs {@code o.runs()} faults, and reports. */
@@ -52,6 +61,13 @@ abstract class Drill {
         Ended ended = new Ended(results, stopped, Tally.of(results), h.bufferLeft(DRAIN));
         total = total.plus(ended.tally());
         bufferLeft += ended.bufferLeft() == null ? 0 : ended.bufferLeft();
+        this.ended++;
+        if (progress != null) {
+            progress.done("run " + this.ended + ": " + ended.tally().sent() + " sent, " + ended.tally().lost() + " lost");
+            if (this.ended < o.runs()) {
+                progress.running("run " + (this.ended + 1));
+            }
+        }
         return ended;
     }
 

@@ -1,34 +1,87 @@
 package io.sbs.enginesim;
 
 import io.sbs.bench.io.ProfileLoader;
+import io.sbs.cli.Cli;
+import io.sbs.cli.HelpOption;
 import io.sbs.sim.EngineProfile;
-import org.jspecify.annotations.Nullable;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * Entry point of {@code app/engine-sim [--role prefill|decode] [--port 30000] [--profile paper]
  * [--instance-id prefill-0] [--end-forward-url URL] [--seed 1] [--kv-cache-tokens N] [--cache-block-tokens N]}.
  * The last two give each DP unit a prefix cache of {@code N} tokens (an LRU of blocks), hashing prompts in blocks
- * of the given size (default: the profile's); {@code --kv-cache-tokens 0} turns the cache off. The engine token for EndForward pushes comes from the environment
- * variable {@code SBS_ENGINE_TOKEN}, never from the command line, so it does not show in process lists.
+ * of the given size (default: the profile's); {@code --kv-cache-tokens 0} turns the cache off. The engine token for
+ * EndForward pushes comes from the environment variable {@code SBS_ENGINE_TOKEN}, never from the command line, so
+ * it does not show in process lists.
  */
-public final class EngineSimCommand {
+@Command(name = "app/engine-sim", description = "Starts a simulated SGLang-like engine; it runs until stopped.",
+        footer = {"", "EndForward pushes carry the token from the environment variable SBS_ENGINE_TOKEN when set."})
+public final class EngineSimCommand implements Callable<Integer> {
 
-    private EngineSimCommand() {
+    /** The phase the engine serves. */
+    enum Role {
+        PREFILL, DECODE;
+
+        /** As the option spells it. */
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    @Mixin
+    HelpOption help;
+
+    @Option(names = "--role", defaultValue = "prefill", paramLabel = "prefill|decode",
+            description = "Default: ${DEFAULT-VALUE}.")
+    Role role;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "30000", description = "Default: ${DEFAULT-VALUE}.")
+    int port;
+
+    @Option(names = "--profile", defaultValue = "paper", paramLabel = "NAME|FILE",
+            description = "An engine profile by name, or a profile file. Default: ${DEFAULT-VALUE}.")
+    String profile;
+
+    @Option(names = "--instance-id", defaultValue = "prefill-0", paramLabel = "ID",
+            description = "Default: ${DEFAULT-VALUE}.")
+    String instanceId;
+
+    @Option(names = "--end-forward-url", paramLabel = "URL[,URL...]",
+            description = "Where a prefill engine pushes EndForward after each pass (several: in turn); no push "
+                    + "without it.")
+    @Nullable String endForwardUrl;
+
+    @Option(names = "--seed", paramLabel = "SEED", defaultValue = "1", description = "Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--kv-cache-tokens", paramLabel = "N",
+            description = "Each prefill DP unit's prefix cache in tokens; 0 turns it off. Default: the profile's.")
+    @Nullable Long kvCacheTokens;
+
+    @Option(names = "--cache-block-tokens", paramLabel = "N",
+            description = "The prefix cache's block size. Default: the profile's.")
+    @Nullable Integer cacheBlockTokens;
+
+    EngineSimCommand() {
     }
 
     /** The profile with its prefill units' prefix cache as the options size it. */
-    static EngineProfile withCache(EngineProfile profile, @Nullable String kvCacheTokens, @Nullable String blockTokens) {
+    static EngineProfile withCache(EngineProfile profile, @Nullable Long kvCacheTokens, @Nullable Integer blockTokens) {
         EngineProfile.Prefill p = profile.prefill();
-        int block = blockTokens == null ? p.cacheBlockTokens() : Integer.parseInt(blockTokens);
+        int block = blockTokens == null ? p.cacheBlockTokens() : blockTokens;
         if (block < 1) {
             throw new IllegalArgumentException("--cache-block-tokens must be at least 1");
         }
         int blocks = p.cacheBlocksPerUnit();
         if (kvCacheTokens != null) {
-            long tokens = Long.parseLong(kvCacheTokens);
+            long tokens = kvCacheTokens;
             if (tokens < 0) {
                 throw new IllegalArgumentException("--kv-cache-tokens must not be negative");
             }
@@ -39,51 +92,18 @@ public final class EngineSimCommand {
                 p.jitterFraction(), blocks, block));
     }
 
-    public static int run(String[] args) throws InterruptedException {
-        Map<String, String> o = new LinkedHashMap<>(Map.of("port", "30000", "profile", "paper", "instance-id",
-                "prefill-0", "seed", "1", "role", "prefill"));
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--help")) {
-                System.out.println("usage: app/engine-sim [--role prefill|decode] [--port N] [--profile NAME|FILE] "
-                        + "[--instance-id ID] [--end-forward-url URL] [--seed N] [--kv-cache-tokens N] "
-                        + "[--cache-block-tokens N]   (token for pushes: env SBS_ENGINE_TOKEN)");
-                return 0;
-            }
-            if (!a.startsWith("--") || i + 1 >= args.length) {
-                System.err.println("app/engine-sim: expected --name value, got '" + a + "' (see --help)");
-                return 2;
-            }
-            String name = a.substring(2);
-            if (!Map.of("port", 1, "profile", 1, "instance-id", 1, "end-forward-url", 1, "seed", 1, "role", 1,
-                    "kv-cache-tokens", 1, "cache-block-tokens", 1).containsKey(name)) {
-                System.err.println("app/engine-sim: unknown option --" + name + " (see --help)");
-                return 2;
-            }
-            o.put(name, args[++i]);
-        }
-        EngineProfile profile;
-        int port;
-        long seed;
-        try {
-            profile = ProfileLoader.load(o.get("profile"));
-            port = Integer.parseInt(o.get("port"));
-            seed = Long.parseLong(o.get("seed"));
-            profile = withCache(profile, o.get("kv-cache-tokens"), o.get("cache-block-tokens"));
-        } catch (IllegalArgumentException e) {
-            System.err.println("app/engine-sim: " + e.getMessage());
-            return 2;
-        }
-        AutoCloseable server = switch (o.get("role")) {
-            case "prefill" -> new EngineSimServer(o.get("instance-id"), profile, port, seed, o.get("end-forward-url"),
+    public static int run(String[] args) {
+        return Cli.execute(new EngineSimCommand(), args);
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        EngineProfile loaded = withCache(ProfileLoader.load(profile), kvCacheTokens, cacheBlockTokens);
+        AutoCloseable server = switch (role) {
+            case PREFILL -> new EngineSimServer(instanceId, loaded, port, seed, endForwardUrl,
                     System.getenv("SBS_ENGINE_TOKEN"));
-            case "decode" -> new DecodeSimServer(o.get("instance-id"), profile, port);
-            default -> null;
+            case DECODE -> new DecodeSimServer(instanceId, loaded, port);
         };
-        if (server == null) {
-            System.err.println("app/engine-sim: --role must be prefill or decode");
-            return 2;
-        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

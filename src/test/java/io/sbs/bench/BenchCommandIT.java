@@ -2,10 +2,15 @@ package io.sbs.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sbs.cli.Progress;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,10 +27,36 @@ class BenchCommandIT {
     }
 
     @Test
-    void paper_shortRun_writesSummaryWithTheHeadlineContract_reportAndPlots(@TempDir Path out) throws IOException {
-        int code = BenchCommand.run(new String[] {"paper", "--out", out.toString(), "--seeds", "1", "--seconds", "4",
-            "--decode-seconds", "10"});
+    void paper_shortRun_writesSummaryWithTheHeadlineContract_reportAndPlots_progressOnStandardError(@TempDir Path out)
+            throws IOException {
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        PrintStream realOut = System.out;
+        PrintStream realErr = System.err;
+        int code;
+        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        try {
+            code = BenchCommand.run(new String[] {"paper", "--out", out.toString(), "--seeds", "1", "--seconds", "4",
+                "--decode-seconds", "10"});
+        } finally {
+            System.setOut(realOut);
+            System.setErr(realErr);
+        }
+        realErr.print(stderr.toString(StandardCharsets.UTF_8));
         assertThat(code).isZero();
+        assertThat(Progress.onTerminal()).as("the test JVM's output is piped, as app/bench's is in a log").isFalse();
+        List<String> progress = stderr.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("[paper "))
+                .toList();
+        for (String experiment : new String[] {"1/7 TTFT vs load, profile paper: ", "2/7 TTFT vs load, profile divided: ",
+            "3/7 TTFT vs load, profile long: ", "4/7 prefill capacity, profile paper: ", "5/7 decode, profile paper: ",
+            "6/7 decode by output-length knowledge: ", "7/7 coupled P/D: "}) {
+            assertThat(progress).as("a line when it starts and when it ends").filteredOn(l -> l.contains(experiment))
+                    .hasSizeGreaterThanOrEqualTo(2).last().asString().contains(" done in ");
+        }
+        assertThat(stdout.toString(StandardCharsets.UTF_8)).as("standard output: the results alone")
+                .isEqualTo("wrote " + out.resolve("summary.json") + " and " + out.resolve("report.md")
+                        + System.lineSeparator());
         JsonNode h = JSON.readTree(out.resolve("summary.json").toFile()).get("headline");
         assertThat(fields(h)).containsExactlyInAnyOrder("paper", "divided", "long", "decode", "decode_by_knowledge",
                 "coupled_pd", "signals", "wall_seconds");

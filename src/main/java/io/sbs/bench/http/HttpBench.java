@@ -26,9 +26,12 @@ public final class HttpBench {
 
     /**
      * The dispatcher's JVM options unless {@code --dispatcher-jvm} says otherwise: a fixed heap, so the
-     * measured run does not pay for growing it, and G1, named as {@code app/sbs} names it.
+     * measured run does not pay for growing it, and G1, named as {@code app/sbs} names it. One string, so
+     * the {@code --dispatcher-jvm} options can name it as their default.
      */
-    public static final List<String> DEFAULT_DISPATCHER_JVM = List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC");
+    public static final String DEFAULT_DISPATCHER_JVM_OPTIONS = "-Xms1g -Xmx1g -XX:+UseG1GC";
+
+    public static final List<String> DEFAULT_DISPATCHER_JVM = List.of(DEFAULT_DISPATCHER_JVM_OPTIONS.split(" "));
 
     private static final int DP_UNITS = 8;
     private static final int CHUNK_TOKENS = 4096;

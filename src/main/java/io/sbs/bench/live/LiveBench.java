@@ -6,6 +6,7 @@ import io.sbs.bench.io.ProfileLoader;
 import io.sbs.chaos.Credentials;
 import io.sbs.chaos.Ports;
 import io.sbs.chaos.Prometheus;
+import io.sbs.cli.Progress;
 import io.sbs.core.PolicyRegistry;
 import io.sbs.sim.EngineProfile;
 import io.sbs.sim.WorkloadRequest;
@@ -99,11 +100,14 @@ public final class LiveBench {
     private final EngineProfile profile;
     private final LengthDistribution prompts;
     private final long startNanos = System.nanoTime();
+    /** On the console, and kept in {@code live.log} so a long run can be read later. */
+    private final Progress progress;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     public LiveBench(Options options) {
         this.o = options;
         this.profile = ProfileLoader.load(options.profile());
+        this.progress = Progress.onConsole("live", 1, options.out().resolve("live.log"));
         this.prompts = prompts(profile.name());
     }
 
@@ -116,6 +120,14 @@ public final class LiveBench {
     }
 
     public void run() throws InterruptedException {
+        try {
+            measure();
+        } finally {
+            progress.close();
+        }
+    }
+
+    private void measure() throws InterruptedException {
         int dpUnits = profile.prefill().dpUnits();
         int chunk = profile.prefill().unitChunkTokens();
         progress(String.format(Locale.ROOT, "live: %d engine-sim instances of profile %s (DP %d, C_max %d), EndForward "
@@ -149,14 +161,17 @@ public final class LiveBench {
                     stacks.add(start(policy, client, credentials, capacity, dpUnits, chunk));
                 }
                 int index = 0;
+                Progress.Stage stage = progress.stage("runs, load x policy", arrivals.size() * stacks.size());
                 for (Map.Entry<Double, List<WorkloadRequest>> e : arrivals.entrySet()) {
                     // each load starts with the next policy, so none always runs first or last
                     for (int i = 0; i < stacks.size(); i++) {
                         PolicyStack stack = stacks.get((index + i) % stacks.size());
                         results.add(run(stack, stacks, client, e.getKey(), e.getKey() * capacity.rps(), e.getValue()));
+                        stage.done(String.format(Locale.ROOT, "load %.2f, policy %s", e.getKey(), stack.policy()));
                     }
                     index++;
                 }
+                stage.close();
             } finally {
                 for (int i = stacks.size() - 1; i >= 0; i--) {
                     stacks.get(i).close();
@@ -424,7 +439,7 @@ public final class LiveBench {
 
     /** A progress line on the console and in {@code live.log}. */
     private void progress(String line) {
-        ProgressLog.write(o.out(), startNanos, line);
+        progress.note(line);
     }
 
     private static Duration seconds(double s) {

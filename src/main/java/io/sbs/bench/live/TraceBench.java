@@ -10,6 +10,7 @@ import io.sbs.bench.io.ReportWriter;
 import io.sbs.chaos.Credentials;
 import io.sbs.chaos.Ports;
 import io.sbs.chaos.Prometheus;
+import io.sbs.cli.Progress;
 import io.sbs.core.PolicyRegistry;
 import io.sbs.sim.EngineProfile;
 import io.sbs.sim.WorkloadRequest;
@@ -83,14 +84,25 @@ public final class TraceBench {
     private final Options o;
     private final EngineProfile profile;
     private final long startNanos = System.nanoTime();
+    /** On the console, and kept in {@code live.log} so a long run can be read later. */
+    private final Progress progress;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     public TraceBench(Options options) {
         this.o = options;
         this.profile = ProfileLoader.load(options.profile());
+        this.progress = Progress.onConsole("live", 1, options.out().resolve("live.log"));
     }
 
     public void run() throws InterruptedException {
+        try {
+            measure();
+        } finally {
+            progress.close();
+        }
+    }
+
+    private void measure() throws InterruptedException {
         List<WorkloadRequest> all = MooncakeTraceReader.read(o.trace());
         List<WorkloadRequest> slice = TimeScale.scale(all.subList(0, Math.min(o.limit(), all.size())), o.timeScale());
         String[] bodies = new String[slice.size()];
@@ -105,9 +117,12 @@ public final class TraceBench {
                 slice.size(), span, o.timeScale(), o.instances(), profile.name(), kv, BLOCK_TOKENS, o.policies()));
         List<Result> results = new ArrayList<>();
         try (StreamingClient client = new StreamingClient()) {
+            Progress.Stage stage = progress.stage("trace runs, one per policy", o.policies().size());
             for (String policy : o.policies()) {
                 results.add(run(policy, client, slice, bodies, kv));
+                stage.done("policy " + policy);
             }
+            stage.close();
         }
         write(results, slice.size(), span, kv);
         progress(String.format(Locale.ROOT, "done in %.0f s", (System.nanoTime() - startNanos) / 1e9));
@@ -277,6 +292,6 @@ public final class TraceBench {
     }
 
     private void progress(String line) {
-        ProgressLog.write(o.out(), startNanos, line);
+        progress.note(line);
     }
 }
