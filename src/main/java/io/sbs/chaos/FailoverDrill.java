@@ -64,6 +64,11 @@ final class FailoverDrill extends Drill {
             Boolean warm = o.push() ? PushReadiness.fromPushes(survivor) : null;
             long killed = leader.kill();
             load.route(Harness.targets(List.of(survivor)));
+            if (o.push() && warm == null) {
+                // it did not answer in time: ask again while it still stands by (the lease runs 2 s more), when
+                // its window, which takes samples from pushes alone, holds what it will lead with
+                warm = PushReadiness.fromPushes(survivor);
+            }
             Takeover after = Takeover.await(survivor, killed, before.epoch());
             Double takeover = after == null ? null : Tally.ms(after.atNanos() - killed);
             // beside the push figures' first poll, which must not wait for it
