@@ -158,6 +158,17 @@ final class DispatcherNode {
         return r == null || r.statusCode() != 200 ? null : r.body();
     }
 
+    /**
+     * Its {@code /actuator/prometheus} text for the meters {@code names} only (Prometheus family names, such
+     * as {@code sbs_forward_from_pushes}; a counter's without {@code _total}); null when it does not answer in
+     * time. Writing every meter costs a
+     * busy node a large part of a second, which a figure timed at the answer would count.
+     */
+    @Nullable String prometheus(String... names) {
+        HttpResponse<String> r = get("/actuator/prometheus?includedNames=" + String.join(",", names));
+        return r == null || r.statusCode() != 200 ? null : r.body();
+    }
+
     /** A GET with the viewer's credentials; null when the node does not answer in time. */
     @Nullable HttpResponse<String> get(String path) {
         return send(HttpRequest.newBuilder(baseUrl().resolve(path)).timeout(CALL_TIMEOUT).GET()

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
@@ -21,7 +22,8 @@ import tools.jackson.databind.json.JsonMapper;
  * the requests its engine prefilled from the takeover to the end of the run
  * ({@code registered_instance_served_after_takeover}): the new leader dispatches to it only because the
  * registration is stored and followed by every node. The new leader removes it again after the run. With
- * {@code --push}, {@link PushReadiness} times how soon the new leader's loop runs on pushes again.
+ * {@code --push}, {@link PushReadiness} times how soon the new leader's loop runs on a {@code T̄_fwd} from
+ * pushes (0 when it stood by as a hot standby) and how soon it takes a fresh push as leader.
  */
 final class FailoverDrill extends Drill {
 
@@ -40,8 +42,9 @@ final class FailoverDrill extends Drill {
         List<@Nullable Double> firstCompletions = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         List<@Nullable Long> servedCounts = new ArrayList<>();
-        List<@Nullable Double> pushReadinesses = new ArrayList<>();
+        List<@Nullable Double> passModels = new ArrayList<>();
         List<@Nullable Double> pushApplieds = new ArrayList<>();
+        List<@Nullable Double> firstPolls = new ArrayList<>();
         DispatcherNode lastSurvivor = null;
         for (int run = 1; run <= o.runs(); run++) {
             Harness.Leaders before = h.awaitOneLeader(Duration.ofSeconds(30));
@@ -50,7 +53,6 @@ final class FailoverDrill extends Drill {
             lastSurvivor = survivor;
             // an operator's change the takeover must keep: an instance only the leader was told of
             Integer registered = status(leader.write("POST", "/api/v1/instances", h.extraInstanceSpec(), null));
-            Double pushesBefore = o.push() ? PushReadiness.count(survivor) : null;
             Double appliedBefore = o.push() ? PushReadiness.applied(survivor) : null;
             ClientLoad load = h.load("failover-" + run, h.nodes());
             long started = load.start();
@@ -58,21 +60,28 @@ final class FailoverDrill extends Drill {
             Wait.untilNanos(started + killAfter);
             // what the standby relayed to the leader until now: the relay works in steady state
             Double relayed = o.push() ? PushReadiness.relayed(leader) : null;
+            // the standby's pass model just before the kill: warm (from the pushes it relays) or not
+            Boolean warm = o.push() ? PushReadiness.fromPushes(survivor) : null;
             long killed = leader.kill();
             load.route(Harness.targets(List.of(survivor)));
+            if (o.push() && warm == null) {
+                // it did not answer in time: ask again while it still stands by (the lease runs 2 s more), when
+                // its window, which takes samples from pushes alone, holds what it will lead with
+                warm = PushReadiness.fromPushes(survivor);
+            }
             Takeover after = Takeover.await(survivor, killed, before.epoch());
             Double takeover = after == null ? null : Tally.ms(after.atNanos() - killed);
-            Long extraAtTakeover = after == null ? null : h.extraPrefilled();
-            Double pushApplied = null;
+            // beside the push figures' first poll, which must not wait for it
+            CompletableFuture<@Nullable Long> extraAtTakeoverCall = after == null
+                    ? CompletableFuture.completedFuture(null) : CompletableFuture.supplyAsync(h::extraPrefilled);
+            PushReadiness.AfterTakeover pushes = null;
             if (after != null && appliedBefore != null) {
-                pushApplied = PushReadiness.appliedAfterMs(survivor, after.atNanos(), appliedBefore,
+                pushes = PushReadiness.poll(survivor, after.atNanos(), Boolean.TRUE.equals(warm), appliedBefore,
                         after.atNanos() + o.after().toNanos());
             }
-            Double pushReadiness = null;
-            if (after != null && pushesBefore != null) {
-                pushReadiness = PushReadiness.afterMs(survivor, after.atNanos(), pushesBefore,
-                        after.atNanos() + o.after().toNanos());
-            }
+            Long extraAtTakeover = extraAtTakeoverCall.join();
+            Double passModel = pushes == null ? null : pushes.passModelMs();
+            Double pushApplied = pushes == null ? null : pushes.appliedMs();
             Wait.untilNanos((after == null ? System.nanoTime() : after.atNanos()) + o.after().toNanos());
             Ended ended = end(load);
             Long extraAtEnd = h.extraPrefilled();
@@ -99,20 +108,23 @@ final class FailoverDrill extends Drill {
             r.put("removed_status", removed);
             if (o.push()) {
                 r.put("relayed_pushes_before_kill", relayed);
+                r.put("pass_model_from_pushes_before_kill", warm);
+                r.put("pass_model_from_pushes_after_takeover_ms", passModel);
                 r.put("push_applied_after_takeover_ms", pushApplied);
-                r.put("push_readiness_after_takeover_ms", pushReadiness);
+                r.put("first_poll_after_takeover_ms", pushes == null ? null : pushes.firstPollMs());
                 r.put("pass_ms", passMs);
             }
             ended.into(r);
             runs.add(r);
             System.out.printf(java.util.Locale.ROOT, "failover run %d: killed %s, takeover %s ms, first completion "
                     + "after kill %s ms, sent %d, completed %d, failed_with_error %d, lost %d, buffer_left %s, "
-                    + "registered instance served %s after the takeover, first push taken %s ms and push readiness %s ms "
+                    + "registered instance served %s after the takeover, T̄_fwd from pushes %s ms and first push taken %s ms "
                     + "after it%n", run,
                     leader.id(), takeover, firstCompletion, tally.sent(), tally.completed(), tally.failedWithError(),
-                    tally.lost(), ended.bufferLeft(), served, pushApplied, pushReadiness);
+                    tally.lost(), ended.bufferLeft(), served, passModel, pushApplied);
             servedCounts.add(served);
-            pushReadinesses.add(pushReadiness);
+            passModels.add(passModel);
+            firstPolls.add(pushes == null ? null : pushes.firstPollMs());
             pushApplieds.add(pushApplied);
             if (registered == null || registered != 201) {
                 notes.add("run " + run + ": registering " + Harness.EXTRA + " on " + leader.id() + " answered "
@@ -136,8 +148,9 @@ final class FailoverDrill extends Drill {
         overall.put("registered_instance_served_after_takeover_min", servedCounts.stream()
                 .map(n -> n == null ? 0L : n).min(Long::compare).orElse(null));
         if (o.push()) {
+            overall.put("pass_model_from_pushes_after_takeover_ms", Tally.spread(passModels));
             overall.put("push_applied_after_takeover_ms", Tally.spread(pushApplieds));
-            overall.put("push_readiness_after_takeover_ms", Tally.spread(pushReadinesses));
+            overall.put("first_poll_after_takeover_ms", Tally.spread(firstPolls));
         }
         // the last leader ends with a normal stop, whose log must stay quiet (StateShutdown)
         DispatcherNode last = Objects.requireNonNull(lastSurvivor, "no run");

@@ -1,5 +1,6 @@
 package io.sbs.control;
 
+import io.sbs.core.Phase;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.loop.LoopSnapshot;
 import io.sbs.state.ClusterStateStore;
@@ -21,6 +22,11 @@ import tools.jackson.databind.json.JsonMapper;
  * publishes its {@link LoopSnapshot} to the store every {@code period} (a fenced write), with a small
  * interval sample for the history; a standby answers reads from the last published view rather than from
  * its own idle loop.
+ *
+ * <p>A standby also reads the published view every {@code period} and hands the leader's measured
+ * {@code T̄_fwd} to its own loop as a prior ({@link DispatchLoop#priorForward}), which the loop runs on
+ * while it has measured no pass itself: the pushes it relays teach it more, but an engine may push to the
+ * leader alone, and without pushes only the leader measures passes (from first tokens).
  */
 public final class ClusterView implements AutoCloseable {
 
@@ -68,10 +74,14 @@ public final class ClusterView implements AutoCloseable {
         return this;
     }
 
-    /** Publishes the loop's current view if this node leads. */
+    /** Publishes the loop's current view if this node leads; else follows the leader's {@code T̄_fwd}. */
     public Mono<Void> publish() {
         if (!leadership.isLeader()) {
-            return Mono.empty();
+            // a standby that cannot read the view keeps its prior; the store's outage is reported elsewhere
+            return follow().onErrorResume(e -> {
+                log.debug("following the leader's view failed: {}", e.toString());
+                return Mono.empty();
+            });
         }
         LoopSnapshot s = loop.snapshot();
         Leadership.Status status = leadership.status();
@@ -83,6 +93,21 @@ public final class ClusterView implements AutoCloseable {
                     leadership.fenced();
                     return Mono.empty();
                 });
+    }
+
+    /** A standby's loop takes the leader's measured {@code T̄_fwd} per phase as its prior. */
+    private Mono<Void> follow() {
+        return store.leaderView().map(json -> JSON.readValue(json, LoopSnapshot.class)).doOnNext(view -> {
+            prior(Phase.PREFILL, view.prefill());
+            prior(Phase.DECODE, view.decode());
+        }).then();
+    }
+
+    private void prior(Phase phase, LoopSnapshot.@Nullable PhaseView v) {
+        // a leader that measured nothing publishes the offline default (or its own prior): nothing to learn
+        if (v != null && (v.forwardSamples() > 0 || v.forwardFromPushes())) {
+            loop.priorForward(phase, v.meanForwardNanos(), v.forwardFromPushes());
+        }
     }
 
     /** The leader's view: this node's own loop when it leads, else the last one the leader published. */

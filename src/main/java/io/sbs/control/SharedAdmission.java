@@ -477,7 +477,11 @@ public final class SharedAdmission implements Admission, AutoCloseable {
             cursorEpoch = fence.epoch();
             unsure.clear();
             ledAt = fence.epoch();
-            log.info("{} leads at epoch {}: reconciling the shared buffer", node, fence.epoch());
+            // whether the loop starts on measured passes (a hot standby) or on the offline default
+            DispatchLoop.PassModel model = loop.passModel();
+            log.info("{} leads at epoch {}: reconciling the shared buffer; prefill T̄_fwd {} ms, {}", node, fence.epoch(),
+                    String.format(java.util.Locale.ROOT, "%.1f", model.meanForwardNanos() / 1e6),
+                    model.fromPushes() ? "from EndForward pushes" : "not from pushes");
         }
         return store.claimAccepted(fence, cursor, CLAIM_BATCH)
                 .concatMap(e -> {

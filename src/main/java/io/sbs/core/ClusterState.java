@@ -304,19 +304,50 @@ public final class ClusterState {
 
     /** EndForward from a prefill instance. Unknown instances are ignored (they may have been removed). */
     public void onForwardEnded(ForwardEndedEvent e, long now) {
+        forwardEnded(e, now, true);
+    }
+
+    /**
+     * EndForward from a prefill instance that another node dispatches to: this node stands by (hot standby).
+     * The pass teaches {@code T̄_fwd} and the pass-time model, and the instance's estimate takes the
+     * engine's queues as reported, as from any push; but the tokens the engine says it received came from
+     * the leader, so none of them is this node's work arriving, and what this node sent itself (while it
+     * led) counts as arrived long ago. Its watchdog is left alone: it is armed by the node's own dispatches.
+     */
+    public void observeForwardEnded(ForwardEndedEvent e, long now) {
+        forwardEnded(e, now, false);
+    }
+
+    private void forwardEnded(ForwardEndedEvent e, long now, boolean ours) {
         InstanceState inst = instances.get(e.instanceId());
         if (inst == null) {
             return;
         }
-        intervals.get(inst.phase()).recordForwardPass(e.durationNanos());
+        intervals.get(inst.phase()).recordForwardPass(e.durationNanos(), true);
         // the pass the push reports is the one the estimate was running: its attention is the estimate's
         double attention = inst.tracker != null && inst.tracker.running() ? inst.tracker.takeAttention() : 0;
         passTimes.get(inst.phase()).record(max(e.passTokens()), sum(e.passTokens()), attention, e.durationNanos());
         TripleCheckReadiness.heard(inst, now);
-        if (inst.tracker != null && inst.tracker.onPush(e, e.endedAtNanos(), now, boundaryTolerance(inst.phase()))) {
+        if (inst.tracker != null
+                && inst.tracker.onPush(e, e.endedAtNanos(), now, boundaryTolerance(inst.phase()), ours)) {
             inst.countReadiness(ReadinessSource.PUSH, 1);
-            armWatchdog(inst);
+            if (ours) {
+                armWatchdog(inst);
+            }
         }
+    }
+
+    /**
+     * The leader's published {@code T̄_fwd} of {@code phase}, taken while this node's own window is empty
+     * ({@link IntervalEstimator#prior}); {@code fromPushes} when the leader's came from EndForward pushes.
+     */
+    public void priorForward(Phase phase, long meanForwardNanos, boolean fromPushes) {
+        intervals.get(phase).prior(meanForwardNanos, fromPushes);
+    }
+
+    /** Whether {@code T̄_fwd} of {@code phase} comes from EndForward pushes ({@link IntervalEstimator#forwardFromPushes}). */
+    public boolean forwardFromPushes(Phase phase) {
+        return intervals.get(phase).forwardFromPushes();
     }
 
     /** EndForward from a decode instance. */

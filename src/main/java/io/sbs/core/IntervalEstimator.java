@@ -12,6 +12,11 @@ import java.util.function.IntSupplier;
  * {@code default * N}, so that the watchdog has a horizon from the first dispatch. {@code Δ} is clamped
  * to {@code [min, max]}; an operator may pin it, which bypasses the estimate and the clamps.
  *
+ * <p>Hot standby: a node that does not lead learns {@code T̄_fwd} from the EndForward pushes it relays
+ * (each sample remembers whether a push reported it), and may be given a prior, the leader's published
+ * {@code T̄_fwd}, which stands in for the window while the window is empty, so a node that takes over
+ * paces its first dispatches on the cluster's measured passes rather than on the offline default.
+ *
  * <p>Times are nanoseconds on the caller's clock. Not thread-safe.
  */
 public final class IntervalEstimator {
@@ -29,6 +34,8 @@ public final class IntervalEstimator {
     private long minInterval;
     private long maxInterval;
     private long pinnedInterval;
+    private long priorForward;
+    private boolean priorFromPushes;
 
     public IntervalEstimator(int window, long defaultIntervalNanos, long minIntervalNanos, long maxIntervalNanos) {
         if (window < 1) {
@@ -50,10 +57,44 @@ public final class IntervalEstimator {
         this.pinnedInterval = Math.max(0, pinnedNanos);
     }
 
+    /** A pass measured by the dispatcher itself (its start and end observed). */
     public void recordForwardPass(long durationNanos) {
+        recordForwardPass(durationNanos, false);
+    }
+
+    /** A pass of {@code durationNanos}; {@code pushed} when an EndForward push reported it. */
+    public void recordForwardPass(long durationNanos, boolean pushed) {
         if (durationNanos > 0) {
-            forward.add(Math.min(durationNanos, MAX_FORWARD_NANOS));
+            forward.add(Math.min(durationNanos, MAX_FORWARD_NANOS), pushed);
         }
+    }
+
+    /**
+     * The {@code T̄_fwd} to use while the window is empty, instead of {@code default * N}: the leader's
+     * published figure, on a node that stands by; {@code fromPushes} when that figure came from EndForward
+     * pushes. A non-positive value removes the prior.
+     */
+    public void prior(long meanForwardNanos, boolean fromPushes) {
+        priorForward = meanForwardNanos > 0 ? Math.min(meanForwardNanos, MAX_FORWARD_NANOS) : 0;
+        priorFromPushes = priorForward > 0 && fromPushes;
+    }
+
+    /** Passes {@code T̄_fwd} averages now (at most the window). */
+    public int forwardSamples() {
+        return forward.count;
+    }
+
+    /** Of {@link #forwardSamples()}, those an EndForward push reported. */
+    public int pushedForwardSamples() {
+        return forward.pushed;
+    }
+
+    /**
+     * Whether {@code T̄_fwd} comes from EndForward pushes: the window holds pushed passes, or, empty, it
+     * stands on a prior that did.
+     */
+    public boolean forwardFromPushes() {
+        return forward.pushed > 0 || (forward.count == 0 && priorFromPushes);
     }
 
     public void recordDispatchLatency(long latencyNanos) {
@@ -73,9 +114,12 @@ public final class IntervalEstimator {
         return dispatchLatency.count > 0 ? dispatchLatency.max() : 0;
     }
 
-    /** {@code T̄_fwd}, or the cold-start stand-in {@code default * N}. */
+    /** {@code T̄_fwd}; with no sample, the prior, else the cold-start stand-in {@code default * N}. */
     public long meanForwardNanos(int healthyInstances) {
-        return forward.count > 0 ? forward.mean() : defaultInterval * Math.max(1, healthyInstances);
+        if (forward.count > 0) {
+            return forward.mean();
+        }
+        return priorForward > 0 ? priorForward : defaultInterval * Math.max(1, healthyInstances);
     }
 
     /**
@@ -83,7 +127,8 @@ public final class IntervalEstimator {
      * instances walks them all, and readiness asks for {@code T̄_fwd} several times per instance per tick.
      */
     public long meanForwardNanos(IntSupplier healthyInstances) {
-        return forward.count > 0 ? forward.mean() : meanForwardNanos(healthyInstances.getAsInt());
+        return forward.count > 0 ? forward.mean() : priorForward > 0 ? priorForward
+                : meanForwardNanos(healthyInstances.getAsInt());
     }
 
     /** {@code τ_net}; 0 before any sample. */
@@ -96,10 +141,10 @@ public final class IntervalEstimator {
         if (pinnedInterval > 0) {
             return pinnedInterval;
         }
-        if (forward.count == 0) {
+        if (forward.count == 0 && priorForward == 0) {
             return defaultInterval;
         }
-        long raw = (forward.mean() + meanDispatchLatencyNanos()) / Math.max(1, healthyInstances);
+        long raw = (meanForwardNanos(healthyInstances) + meanDispatchLatencyNanos()) / Math.max(1, healthyInstances);
         return Math.max(minInterval, Math.min(maxInterval, raw));
     }
 
@@ -109,21 +154,31 @@ public final class IntervalEstimator {
 
     private static final class Window {
         private final long[] samples;
+        private final boolean[] fromPush;
         private int next;
         private int count;
+        private int pushed;
         private long sum;
 
         Window(int size) {
             samples = new long[size];
+            fromPush = new boolean[size];
         }
 
         void add(long v) {
+            add(v, false);
+        }
+
+        void add(long v, boolean push) {
             if (count == samples.length) {
                 sum -= samples[next];
+                pushed -= fromPush[next] ? 1 : 0;
             } else {
                 count++;
             }
             samples[next] = v;
+            fromPush[next] = push;
+            pushed += push ? 1 : 0;
             sum += v;
             next = (next + 1) % samples.length;
         }

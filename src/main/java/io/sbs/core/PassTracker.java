@@ -388,6 +388,17 @@ final class PassTracker {
      * Returns false when the report is older than a boundary already observed (it is then ignored).
      */
     boolean onPush(ForwardEndedEvent e, long endedAt, long now, long tolerance) {
+        return onPush(e, endedAt, now, tolerance, true);
+    }
+
+    /**
+     * {@link #onPush(ForwardEndedEvent, long, long, long)}; with {@code ours} false the engine's received
+     * tokens were sent by another node (this one stands by), so they do not advance this node's received
+     * count, which is brought to what it sent: a standby sends nothing, and what it sent while it led has
+     * reached the engine. Matched against the engine's received tokens, its own next dispatches then count
+     * as on their way until the engine reports them, as they should.
+     */
+    boolean onPush(ForwardEndedEvent e, long endedAt, long now, long tolerance, boolean ours) {
         if (lastEndObserved && endedAt < lastEnd - tolerance) {
             return false;
         }
@@ -398,8 +409,12 @@ final class PassTracker {
         prevSum = takeSum();
         prevAttention = takeAttention;
         for (int d = 0; d < units; d++) {
-            if (d < e.receivedTokens().length) {
-                received[d] += Math.max(0, e.receivedTokens()[d]);
+            if (!ours) {
+                received[d] = sent[d];
+            } else if (d < e.receivedTokens().length) {
+                // beyond what this node sent, the engine received another sender's tokens (a predecessor's
+                // last dispatches): counted, they would make this node's next ones look arrived too early
+                received[d] = Math.min(sent[d], received[d] + Math.max(0, e.receivedTokens()[d]));
             }
             // what the engine has received is in its report, the rest is still on its way
             long arrived = 0;

@@ -110,6 +110,7 @@ public final class DispatchLoop implements AutoCloseable {
     private long passTokens;
     private long passCapacity;
     private volatile boolean overloaded;
+    private volatile PassModel passModel = new PassModel(0, false);
     private volatile LoopSnapshot snapshot;
 
     /**
@@ -127,6 +128,7 @@ public final class DispatchLoop implements AutoCloseable {
         String name = cluster.policy().name();
         this.prefill = registry.prefill(name, cluster, new SplittableRandom(1));
         this.decode = decodeStrategy(name);
+        markForwardSource();
         this.snapshot = takeSnapshot();
         this.snapshots = scheduler.schedulePeriodically(() -> snapshot = takeSnapshot(), SNAPSHOT_PERIOD.toNanos(),
                 SNAPSHOT_PERIOD.toNanos(), TimeUnit.NANOSECONDS);
@@ -446,6 +448,51 @@ public final class DispatchLoop implements AutoCloseable {
         });
     }
 
+    /**
+     * EndForward pushed to this node while another leads (it relays the push): the loop's pass model learns
+     * from it as the leader's does ({@link ClusterState#observeForwardEnded}), so that, should this node take
+     * over, its first dispatches run on the passes measured now (a hot standby). It never decides anything:
+     * only requests submitted to the loop are decided, and a standby submits none.
+     */
+    public void onForwardObserved(ForwardEndedEvent event) {
+        scheduler.schedule(() -> {
+            cluster.observeForwardEnded(event, clock.getAsLong());
+            cycle();
+        });
+    }
+
+    /**
+     * The leader's published {@code T̄_fwd} of {@code phase}, which this loop runs on while it has measured no
+     * pass of its own ({@link ClusterState#priorForward}).
+     */
+    public void priorForward(Phase phase, long meanForwardNanos, boolean fromPushes) {
+        scheduler.schedule(() -> {
+            cluster.priorForward(phase, meanForwardNanos, fromPushes);
+            markForwardSource();
+        });
+    }
+
+    /**
+     * The prefill phase's {@code T̄_fwd} and whether it comes from EndForward pushes
+     * ({@link ClusterState#forwardFromPushes}), as of the loop's last task rather than its last snapshot.
+     */
+    public PassModel passModel() {
+        return passModel;
+    }
+
+    /** The prefill {@code T̄_fwd} in nanoseconds, and whether EndForward pushes gave it. */
+    public record PassModel(long meanForwardNanos, boolean fromPushes) {
+    }
+
+    private void markForwardSource() {
+        long mean = cluster.meanForwardNanos(Phase.PREFILL);
+        boolean pushed = cluster.forwardFromPushes(Phase.PREFILL);
+        PassModel last = passModel;
+        if (last.meanForwardNanos() != mean || last.fromPushes() != pushed) {
+            passModel = new PassModel(mean, pushed);
+        }
+    }
+
     public void onLoadPolled(String instanceId, boolean idle, long sampledAt) {
         scheduler.schedule(() -> {
             cluster.onLoadPolled(instanceId, idle, sampledAt, clock.getAsLong());
@@ -541,6 +588,7 @@ public final class DispatchLoop implements AutoCloseable {
         predictUndecided();
         deliverPrefill(prefill.onTick(clock.getAsLong()));
         reschedule();
+        markForwardSource();
     }
 
     /**
@@ -660,7 +708,8 @@ public final class DispatchLoop implements AutoCloseable {
         }
         return new LoopSnapshot.PhaseView(cluster.intervalNanos(phase), cluster.meanForwardNanos(phase),
                 cluster.dispatchLatencyNanos(phase), cluster.healthyInstances(phase),
-                cluster.instances(phase).size(), fires);
+                cluster.instances(phase).size(), fires, cluster.interval(phase).forwardSamples(),
+                cluster.interval(phase).pushedForwardSamples(), cluster.forwardFromPushes(phase));
     }
 
     @Override

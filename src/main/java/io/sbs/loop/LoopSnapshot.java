@@ -61,9 +61,21 @@ public record LoopSnapshot(String policy, SchedulingPolicy activePolicy, long ta
      * @param healthyInstances     {@code N}
      * @param instances            registered instances
      * @param watchdogFires        watchdog fires since start, summed over the phase's instances
+     * @param forwardSamples       passes {@code T̄_fwd} averages (0: a prior or the cold-start default)
+     * @param pushedForwardSamples of those, passes an EndForward push reported
+     * @param forwardFromPushes    {@code T̄_fwd} comes from EndForward pushes: pushed passes in the window, or,
+     *                             with none, a prior (the leader's published figure) that came from pushes
      */
     public record PhaseView(long intervalNanos, long meanForwardNanos, long dispatchLatencyNanos, int healthyInstances,
-            int instances, long watchdogFires) {
+            int instances, long watchdogFires, int forwardSamples, int pushedForwardSamples,
+            boolean forwardFromPushes) {
+
+        /** A phase whose {@code T̄_fwd} has no measured pass (the default or a prior not from pushes). */
+        public PhaseView(long intervalNanos, long meanForwardNanos, long dispatchLatencyNanos, int healthyInstances,
+                int instances, long watchdogFires) {
+            this(intervalNanos, meanForwardNanos, dispatchLatencyNanos, healthyInstances, instances, watchdogFires, 0,
+                    0, false);
+        }
     }
 
     /**

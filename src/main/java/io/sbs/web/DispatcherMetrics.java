@@ -69,6 +69,11 @@ final class DispatcherMetrics implements AutoCloseable {
                 return v == null ? 0 : v.watchdogFires();
             }).description("watchdog fires: an instance silent past its deadline").tag("phase", tag).register(registry);
         }
+        // live rather than from the snapshot: the failover drill times when a new leader's T̄_fwd has it
+        Gauge.builder("sbs.forward.from.pushes", loop, l -> l.passModel().fromPushes() ? 1 : 0)
+                .description("1 while the prefill T̄_fwd comes from EndForward pushes (pushed passes in its window, "
+                        + "or, with none, the leader's push-derived figure)")
+                .tag("phase", "prefill").register(registry);
         unitAvailable = MultiGauge.builder("sbs.unit.available.tokens")
                 .description("C_avail of each prefill DP unit").register(registry);
         unitOutstanding = MultiGauge.builder("sbs.unit.outstanding.tokens")
@@ -198,12 +203,14 @@ final class DispatcherMetrics implements AutoCloseable {
     }
 
     /**
-     * An EndForward push the leader's loop took ({@code T̄_fwd} and the pass tracker had it): {@code direct}
-     * when pushed to this node, {@code relayed} when a standby took it and relayed it here.
+     * An EndForward push this node's loop took ({@code T̄_fwd} and the pass tracker had it): {@code direct}
+     * when pushed to it as leader, {@code relayed} when a standby took it and relayed it here, {@code standby}
+     * when it stands by and relayed the push (its loop learns from it too: a hot standby).
      */
     void endForwardApplied(String path) {
         counters.computeIfAbsent("end-forward-applied\u0000" + path, key -> Counter.builder("sbs.end_forward.applied")
-                .description("EndForward pushes the leader's loop took, pushed here or relayed by a standby")
+                .description("EndForward pushes this node's loop took: as leader pushed here (direct) or relayed "
+                        + "by a standby (relayed), or as a standby relaying it (standby)")
                 .tag("path", path).register(registry)).increment();
     }
 

@@ -507,6 +507,11 @@ final class InferenceHandler {
             if (!admission.relayEndForward(text)) {
                 loop.onForwardEnded(ended);
                 metrics.endForwardApplied("direct");
+            } else {
+                // a hot standby: its own loop learns the pass too, so a takeover starts on measured passes,
+                // and a push relayed to a leader that has just died is not lost to the node taking over
+                loop.onForwardObserved(ended);
+                metrics.endForwardApplied("standby");
             }
             return ServerResponse.noContent().build();
         });

@@ -255,4 +255,25 @@ class ClusterStateTest {
         assertThat(cluster.dispatchLatencyBoundNanos(Phase.PREFILL)).isEqualTo(50 * MS);
         assertThat(cluster.dispatchHorizonNanos(Phase.PREFILL)).isLessThan(100 * MS);
     }
+
+    @Test
+    void observeForwardEnded_onAStandby_teachesTheMeanForwardPassFromPushes_withoutArmingTheWatchdog() {
+        for (int i = 1; i <= 4; i++) {
+            cluster.observeForwardEnded(Fixtures.ended("p0", i * 20 * MS, 16 * MS, new long[] {300, 0},
+                    new long[] {300, 0}, new long[] {300, 0}, new long[2]), i * 20 * MS);
+        }
+        assertThat(cluster.meanForwardNanos(Phase.PREFILL)).isEqualTo(16 * MS);
+        assertThat(cluster.forwardFromPushes(Phase.PREFILL)).isTrue();
+        assertThat(p0.passRunning()).as("the engine said its next pass runs").isTrue();
+        assertThat(p0.watchdogDeadlineNanos()).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
+    void priorForward_isTheMeanForwardPass_untilThisNodeMeasuresOne() {
+        cluster.priorForward(Phase.PREFILL, 16 * MS, true);
+        assertThat(cluster.meanForwardNanos(Phase.PREFILL)).isEqualTo(16 * MS);
+        assertThat(cluster.forwardFromPushes(Phase.PREFILL)).isTrue();
+        cluster.onForwardEnded(Fixtures.endedIdle("p0", 2, 30 * MS, 20 * MS), 30 * MS);
+        assertThat(cluster.meanForwardNanos(Phase.PREFILL)).isEqualTo(20 * MS);
+    }
 }

@@ -194,4 +194,40 @@ class IntervalEstimatorTest {
         }
         assertThat(e.dispatchLatencyBoundNanos()).isEqualTo(2 * MS);
     }
+
+    @Test
+    void prior_standsInForAnEmptyWindow_thenGivesWayToTheFirstMeasuredPass() {
+        e.prior(20 * MS, true);
+        assertThat(e.meanForwardNanos(4)).as("the leader's figure, not default x N").isEqualTo(20 * MS);
+        assertThat(e.intervalNanos(2)).isEqualTo(10 * MS);
+        assertThat(e.forwardFromPushes()).isTrue();
+        e.recordForwardPass(30 * MS);
+        assertThat(e.meanForwardNanos(4)).isEqualTo(30 * MS);
+        assertThat(e.forwardFromPushes()).as("a pass the dispatcher measured itself, no push").isFalse();
+        e.prior(0, true);
+        assertThat(e.meanForwardNanos(4)).isEqualTo(30 * MS);
+    }
+
+    @Test
+    void prior_removed_bringsBackTheColdStartDefault() {
+        e.prior(20 * MS, false);
+        assertThat(e.forwardFromPushes()).isFalse();
+        e.prior(0, false);
+        assertThat(e.meanForwardNanos(4)).isEqualTo(200 * MS);
+        assertThat(e.intervalNanos(4)).isEqualTo(50 * MS);
+    }
+
+    @Test
+    void forwardFromPushes_whileAPushedPassIsInTheWindow_andNotAfterItLeaves() {
+        e.recordForwardPass(16 * MS, true);
+        for (int i = 0; i < 31; i++) {
+            e.recordForwardPass(16 * MS);
+        }
+        assertThat(e.forwardSamples()).isEqualTo(32);
+        assertThat(e.pushedForwardSamples()).isEqualTo(1);
+        assertThat(e.forwardFromPushes()).isTrue();
+        e.recordForwardPass(16 * MS);
+        assertThat(e.pushedForwardSamples()).isZero();
+        assertThat(e.forwardFromPushes()).isFalse();
+    }
 }

@@ -139,6 +139,34 @@ class PassTrackerTest {
         assertThat(tracker.onPush(e, 50 * MS, 102 * MS, 25 * MS)).as("older than what was observed").isFalse();
     }
 
+    /** A pass that ended at {@code endedAt} with {@code received} tokens reaching unit 0 and nothing left. */
+    private static ForwardEndedEvent drained(long endedAt, long received) {
+        return Fixtures.ended("p", endedAt, 16 * MS, new long[] {received, 0}, new long[] {received, 0},
+                new long[2], new long[2]);
+    }
+
+    @Test
+    void onPush_observedOnAStandby_leavesItsOwnNextDispatchOnItsWay() {
+        // standing by, the node hears the engine take 800 tokens the leader sent
+        assertThat(tracker.onPush(drained(50 * MS, 800), 50 * MS, 51 * MS, 25 * MS, false)).isTrue();
+        // it has taken over: 300 tokens of its own, reaching the engine at 62 ms
+        tracker.send(0, 1, 300, 60 * MS, TAU);
+        // the engine's report of a pass that ended at 61 ms cannot hold them yet
+        tracker.onPush(drained(61 * MS, 0), 61 * MS, 61 * MS, 25 * MS);
+        assertThat(tracker.hasWork()).isTrue();
+        assertThat(unit(0).startingPassTokens()).as("request 1 starts the next pass").isEqualTo(300);
+    }
+
+    @Test
+    void onPush_reportingTokensAnotherSenderSent_doesNotCountThemForThisNodesLaterDispatches() {
+        // a predecessor's last 800 tokens, reported to this node as leader
+        tracker.onPush(drained(50 * MS, 800), 50 * MS, 51 * MS, 25 * MS);
+        tracker.send(0, 1, 300, 60 * MS, TAU);
+        tracker.onPush(drained(61 * MS, 0), 61 * MS, 61 * MS, 25 * MS);
+        assertThat(tracker.hasWork()).isTrue();
+        assertThat(unit(0).startingPassTokens()).isEqualTo(300);
+    }
+
     @Test
     void onPolled_idle_finishesWhatHadArrived_andKeepsWhatWasStillOnItsWay() {
         firstPass();
