@@ -426,8 +426,13 @@ public final class ClusterState {
         if (b != null) {
             inst.countReadiness(ReadinessSource.COMPLETION, 1);
             if (b.durationNanos() > 0) {
-                intervals.get(inst.phase()).recordForwardPass(b.durationNanos());
-                passTimes.get(inst.phase()).record(b.maxTokens(), b.totalTokens(), b.attention(), b.durationNanos());
+                int k = Math.max(1, b.passes());
+                long each = b.durationNanos() / k;
+                for (int i = 0; i < k; i++) {
+                    intervals.get(inst.phase()).recordForwardPass(each);
+                }
+                passTimes.get(inst.phase()).record(Math.round(b.maxTokens() / (double) k),
+                        Math.round(b.totalTokens() / (double) k), b.attention() / k, each);
             }
         }
         armWatchdog(inst);

@@ -28,8 +28,13 @@ import java.util.Map;
  *       only estimated, that pass really ended now and the running pass is restarted from here. First
  *       tokens of a pass whose end was already observed are recognised by the request (it finished in
  *       that pass, or is a sibling the estimate had put later) and move no boundary, however late they
- *       come back: relayed first tokens of one pass arrive tens of ms apart. A pass whose start and end
- *       were both observed is a duration sample for {@code T̄_fwd} and the pass-time model.</li>
+ *       come back: relayed first tokens of one pass arrive tens of ms apart. Passes the estimate ran back to
+ *       back from an observed boundary to this one are a duration sample for {@code T̄_fwd} and the
+ *       pass-time model, all of them together (their mean duration, at their mean tokens): a pass that
+ *       finishes nothing (the middle chunks of a long prompt) has no observed end of its own, and measuring
+ *       only single passes between two first tokens kept the long passes out of the samples whenever short
+ *       cached remainders finished in every other pass, which left {@code T̄_fwd} at a fraction of the mean
+ *       pass and the watchdog firing inside long passes.</li>
  *   <li>{@link ReadinessSource#PUSH} (EndForward): exact. The engine's received count says which of the
  *       dispatcher's prompts have reached it; their remaining tokens are brought to the engine's queue
  *       (run from the head when the engine is ahead, an unnamed block added when it holds work the
@@ -38,9 +43,12 @@ import java.util.Map;
  *       sample; a unit reporting fewer waiting requests than the estimate holds outside the running pass
  *       has started a pass the estimate had not (the running pass ended between the last observation and
  *       the sample); a unit reporting more tokens queued than the estimate holds, by more than a chunk,
- *       holds work the estimate lost, which comes back as an unnamed block.</li>
- *   <li>{@link ReadinessSource#WATCHDOG}: no progress for {@code k_w · T̄_fwd} beyond the first pass the
- *       estimate expects to finish something: the estimate is dropped and the instance counts as idle.</li>
+ *       holds work the estimate lost, which comes back as an unnamed block. A busy answer is progress for
+ *       the watchdog: the engine is alive and says it holds work, so dropping the estimate and counting it
+ *       idle would contradict the observation; the poll's own corrections apply instead.</li>
+ *   <li>{@link ReadinessSource#WATCHDOG}: no progress (a first token, a push, an answered poll) for
+ *       {@code k_w · T̄_fwd} beyond the first pass the estimate expects to finish something: the estimate is
+ *       dropped and the instance counts as idle.</li>
  * </ul>
  * Choices where the paper is silent: arrival order is kept per instance (a later decision never arrives
  * before an earlier one), so the FIFO of each unit is the order of the decisions; the return path of a
@@ -85,13 +93,15 @@ final class PassTracker {
     /**
      * A pass boundary an observation established.
      *
-     * @param durationNanos a measured pass duration (its start and end both observed), or -1
-     * @param maxTokens     the measured pass's straggler tokens
-     * @param totalTokens   the measured pass's tokens
-     * @param attention     the measured pass's straggler attention ({@link PassTimeModel#attention})
+     * @param durationNanos the measured duration of {@code passes} passes run back to back (the start of the
+     *                      first and the end of the last observed), or -1
+     * @param passes        how many passes the estimate ran in that time (1: a single pass measured)
+     * @param maxTokens     the passes' straggler tokens, summed over them
+     * @param totalTokens   the passes' tokens, summed
+     * @param attention     the passes' straggler attention ({@link PassTimeModel#attention}), summed
      */
-    record Boundary(long durationNanos, long maxTokens, long totalTokens, double attention) {
-        static final Boundary UNMEASURED = new Boundary(-1, 0, 0, 0);
+    record Boundary(long durationNanos, int passes, long maxTokens, long totalTokens, double attention) {
+        static final Boundary UNMEASURED = new Boundary(-1, 0, 0, 0, 0);
     }
 
     private final InstanceState inst;
@@ -119,14 +129,21 @@ final class PassTracker {
     private long lastEnd = Long.MIN_VALUE;
     private long lastEndSeq = -2;
     private boolean lastEndObserved;
-    private long prevStart;
-    private boolean prevStartObserved;
-    private long prevMax;
-    private long prevSum;
-    private double prevAttention;
     /** The running pass's straggler attention, computed when its tokens are taken. */
     private double takeAttention;
     private long lastArrival = Long.MIN_VALUE;
+    /**
+     * The passes the estimate ran back to back since the last observed boundary ({@code chainFrom}, or
+     * {@link Long#MIN_VALUE} when the chain is broken), their count and summed features: a first token at
+     * the end of the chain measures all of them together.
+     */
+    private long chainFrom = Long.MIN_VALUE;
+    private int chainPasses;
+    private long chainMax;
+    private long chainSum;
+    private double chainAttention;
+    /** Set while {@link #applyPass} starts the next pass at once, which continues the chain. */
+    private boolean continuing;
     /** Since when the watchdog counts: the last progress, or the send that gave an empty estimate work. */
     private long watchFrom = Long.MIN_VALUE;
 
@@ -327,11 +344,12 @@ final class PassTracker {
                 return null;
             }
             boolean inPass = running && inRunningPass(it);
-            boolean measurable = inPass && startObserved && endedAt > start;
-            long sampleStart = start;
-            long max = takeMax();
-            long sum = takeSum();
-            double attention = takeAttention;
+            boolean measurable = inPass && chainFrom != Long.MIN_VALUE && endedAt > chainFrom;
+            long sampleStart = chainFrom;
+            int passes = chainPasses + 1;
+            long max = chainMax + takeMax();
+            long sum = chainSum + takeSum();
+            double attention = chainAttention + takeAttention;
             // the running pass ended by then; only on its own unit does the estimate learn more (FIFO: what
             // was ahead of it is done too), so other units keep what the estimate has them still run
             if (running) {
@@ -345,7 +363,7 @@ final class PassTracker {
                 startPass(endedAt, true);
             }
             sync(now);
-            return measurable ? new Boundary(endedAt - sampleStart, max, sum, attention) : Boundary.UNMEASURED;
+            return measurable ? new Boundary(endedAt - sampleStart, passes, max, sum, attention) : Boundary.UNMEASURED;
         }
         Long finishedIn = finished.get(requestId);
         if (finishedIn == null || finishedIn == ABSORBED) {
@@ -357,8 +375,9 @@ final class PassTracker {
                 return null;
             }
             // its pass ended at endedAt, not at the predicted lastEnd; the running pass starts from here
-            Boundary b = prevStartObserved && endedAt > prevStart
-                    ? new Boundary(endedAt - prevStart, prevMax, prevSum, prevAttention) : Boundary.UNMEASURED;
+            Boundary b = chainFrom != Long.MIN_VALUE && chainPasses > 0 && endedAt > chainFrom
+                    ? new Boundary(endedAt - chainFrom, chainPasses, chainMax, chainSum, chainAttention)
+                    : Boundary.UNMEASURED;
             lastEnd = endedAt;
             lastEndObserved = true;
             if (running && start < endedAt) {
@@ -403,11 +422,6 @@ final class PassTracker {
             return false;
         }
         progress(now);
-        prevStart = start;
-        prevStartObserved = startObserved;
-        prevMax = takeMax();
-        prevSum = takeSum();
-        prevAttention = takeAttention;
         for (int d = 0; d < units; d++) {
             if (!ours) {
                 received[d] = sent[d];
@@ -446,6 +460,7 @@ final class PassTracker {
             startObserved = true;
             seq++;
             takeAttention = attentionOfTake();
+            chainFrom(endedAt);
         } else {
             // idle, unless work of ours is still on its way: it starts a pass of its own on arrival
             running = false;
@@ -498,6 +513,8 @@ final class PassTracker {
             sync(now);
             return changed;
         }
+        // the engine answered that it holds work: it is alive, and the estimate is corrected below, not dropped
+        progress(now);
         boolean corrected = recoverLostWork(loads, sampledAt);
         if (!running || start > sampledAt || (lastEndObserved && lastEnd >= sampledAt)) {
             if (corrected) {
@@ -587,6 +604,7 @@ final class PassTracker {
         }
         live.clear();
         running = false;
+        chainFrom = Long.MIN_VALUE;
         watchFrom = Long.MIN_VALUE;
         lastArrival = Math.min(lastArrival, now);
         sync(now);
@@ -601,6 +619,7 @@ final class PassTracker {
     private void startPass(long at, boolean observed) {
         if (takeArrived(at) == 0) {
             running = false;
+            chainFrom = Long.MIN_VALUE;
             return;
         }
         running = true;
@@ -608,6 +627,19 @@ final class PassTracker {
         startObserved = observed;
         seq++;
         takeAttention = attentionOfTake();
+        if (observed) {
+            chainFrom(at);
+        } else if (!continuing) {
+            chainFrom = Long.MIN_VALUE;
+        }
+    }
+
+    private void chainFrom(long at) {
+        chainFrom = at;
+        chainPasses = 0;
+        chainMax = 0;
+        chainSum = 0;
+        chainAttention = 0;
     }
 
     /** The straggler attention of the running pass: per unit, each chunk after the prompt's done part. */
@@ -637,6 +669,11 @@ final class PassTracker {
             running = false;
         }
         takeAttention = attentionOfTake();
+        if (observed && running) {
+            chainFrom(at);
+        } else {
+            chainFrom = Long.MIN_VALUE;
+        }
     }
 
     /** A pass starting at {@code at} takes up to {@code C_max} of what each unit has by then; returns its tokens. */
@@ -651,18 +688,19 @@ final class PassTracker {
 
     /** The running pass ended at {@code endAt}: its chunks are done, and the next pass starts at once. */
     private void applyPass(long endAt, boolean observed) {
+        chainPasses++;
+        chainMax += takeMax();
+        chainSum += takeSum();
+        chainAttention += takeAttention;
         for (int d = 0; d < units; d++) {
             consume(d, take[d]);
         }
-        prevStart = start;
-        prevStartObserved = startObserved;
-        prevMax = takeMax();
-        prevSum = takeSum();
-        prevAttention = takeAttention;
         lastEnd = endAt;
         lastEndSeq = seq;
         lastEndObserved = observed;
+        continuing = true;
         startPass(endAt, observed);
+        continuing = false;
     }
 
     /** The engine ran {@code tokens} of unit {@code d}'s queue, from its head. */
@@ -687,6 +725,10 @@ final class PassTracker {
 
     /** A request known to be done that the estimate could not finish: it and everything ahead leave. */
     private void forceFinish(Item it) {
+        if (chainPasses > 0) {
+            // the estimate was behind: how many passes ran since the chain began is not known
+            chainFrom = Long.MIN_VALUE;
+        }
         ArrayDeque<Item> q = queues[it.unit];
         while (!q.isEmpty()) {
             Item x = q.pollFirst();

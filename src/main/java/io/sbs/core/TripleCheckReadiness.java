@@ -13,7 +13,9 @@ package io.sbs.core;
  * an EndForward push (exact, where an engine patch or sidecar sends it), and the watchdog. Any one of
  * them suffices, and none is required: between observations the prediction carries the estimate.
  * The watchdog is armed while the estimate holds work, with timeout {@code k_w · T̄_fwd} counted from the
- * last progress (later when the first prompt the estimate expects to finish spans several passes); on
+ * last progress (a first token, a push, or a poll the engine answered; later when the first prompt the
+ * estimate expects to finish spans several passes), so with stock engines it fires only once they stop
+ * answering; on
  * expiry the estimate is dropped, the instance is forced idle and the fire is counted;
  * {@code suspectAfterFires} consecutive fires mark it suspect.
  *

@@ -93,6 +93,28 @@ class PassTrackerTest {
     }
 
     @Test
+    void onCompleted_afterPassesThatFinishedNothing_measuresThemAllFromTheLastObservedEnd() {
+        firstPass();
+        // a 2500-token prompt behind request 1: after 1's pass, two passes that finish nothing, then its last
+        tracker.send(0, 2, 2500, 10 * MS, TAU);
+        tracker.onCompleted(1, 90 * MS, 92 * MS, 25 * MS);
+        assertThat(tracker.advance(400 * MS, FIXED)).as("its first two chunks, on the prediction").isEqualTo(2);
+        PassTracker.Boundary b = tracker.onCompleted(2, 390 * MS, 392 * MS, 25 * MS);
+        assertThat(b.passes()).isEqualTo(3);
+        assertThat(b.durationNanos()).as("from the observed end at 90 ms").isEqualTo(300 * MS);
+        assertThat(b.maxTokens()).isEqualTo(2500);
+    }
+
+    @Test
+    void onCompleted_afterAnIdleGap_measuresNothing() {
+        firstPass();
+        tracker.onCompleted(1, 90 * MS, 92 * MS, 25 * MS);
+        // request 2 starts a pass of its own on arrival, a time only estimated
+        tracker.send(0, 2, 400, 200 * MS, TAU);
+        assertThat(tracker.onCompleted(2, 290 * MS, 292 * MS, 25 * MS).durationNanos()).isNegative();
+    }
+
+    @Test
     void onCompleted_siblingsOfOnePass_tellNothingNew() {
         firstPass();
         tracker.send(1, 2, 300, 0, TAU);
@@ -223,6 +245,15 @@ class PassTrackerTest {
         tracker.send(1, 2, 300, 0, TAU);
         assertThat(tracker.watchdogDeadline(3 * PASS, PASS, FIXED)).as("request 2 is due at 102 ms")
                 .isEqualTo(102 * MS + 2 * PASS);
+    }
+
+    @Test
+    void onPolled_busy_isProgressForTheWatchdog() {
+        firstPass();
+        long before = tracker.watchdogDeadline(3 * PASS, PASS, FIXED);
+        // the engine answers that it still runs request 1's pass: alive, whatever the estimate expected
+        tracker.onPolled(new UnitLoad[] {new UnitLoad(1, 0, 0), new UnitLoad(0, 0, 0)}, 400 * MS, 402 * MS, 50 * MS, TAU);
+        assertThat(tracker.watchdogDeadline(3 * PASS, PASS, FIXED)).isGreaterThan(before).isEqualTo(402 * MS + 3 * PASS);
     }
 
     @Test
