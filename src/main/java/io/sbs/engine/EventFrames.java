@@ -17,7 +17,11 @@ import org.springframework.core.io.buffer.DataBuffer;
  * the dispatcher's error event can follow cleanly, and the half event is dropped, as the SSE specification
  * tells clients to drop an event the stream ended in.
  *
- * <p>Not thread-safe: one instance per stream, fed in order (Reactor's serial delivery of {@code onNext}).
+ * <p>One instance per stream, fed in order (Reactor's serial delivery of {@code onNext}). {@link #discard()}
+ * may come from another thread: a client that leaves cancels the stream on the server's event loop while
+ * the engine's buffer is being cut on the client's. So the two are synchronized (uncontended but for that
+ * moment), and a buffer that arrives after the discard is released at once instead of being joined to
+ * bytes already given back, which Netty would log as a release of a freed buffer.
  */
 public final class EventFrames {
 
@@ -27,6 +31,7 @@ public final class EventFrames {
     private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
 
     private @Nullable ByteBuf held;
+    private boolean discarded;
 
     /**
      * Takes ownership of {@code received} and answers the whole events it completes (ownership passes to
@@ -34,7 +39,11 @@ public final class EventFrames {
      *
      * @throws IllegalStateException when an event grows beyond {@link #MAX_EVENT_BYTES}
      */
-    public @Nullable ByteBuf next(ByteBuf received) {
+    public synchronized @Nullable ByteBuf next(ByteBuf received) {
+        if (discarded) {
+            received.release();
+            return null;
+        }
         ByteBuf all = held == null ? received : Unpooled.wrappedBuffer(held, received);
         held = null;
         int end = lastEventEnd(all);
@@ -54,8 +63,9 @@ public final class EventFrames {
         return whole;
     }
 
-    /** Releases what an unfinished event held; the stream ended or was cancelled. */
-    public void discard() {
+    /** Releases what an unfinished event held, and whatever arrives later; the stream ended or was cancelled. */
+    public synchronized void discard() {
+        discarded = true;
         if (held != null) {
             held.release();
             held = null;

@@ -56,6 +56,19 @@ class EventFramesTest {
     }
 
     @Test
+    void next_afterADiscard_releasesWhatArrives_andJoinsNothingToTheFreedBytes() {
+        // a client that leaves discards on the server's thread while the engine's bytes still arrive
+        EventFrames frames = new EventFrames();
+        ByteBuf cut = bytes("data: {\"cut");
+        assertThat(frames.next(cut)).isNull();
+        frames.discard();
+        ByteBuf late = bytes("\"}\n\ndata: 2\n\n");
+        assertThat(frames.next(late)).isNull();
+        assertThat(late.refCnt()).isZero();
+        assertThat(cut.refCnt()).isZero();
+    }
+
+    @Test
     void next_eventWithoutEnd_isRefusedPastTheLimit() {
         EventFrames frames = new EventFrames();
         ByteBuf huge = Unpooled.buffer(EventFrames.MAX_EVENT_BYTES + 1).writeZero(EventFrames.MAX_EVENT_BYTES + 1);
