@@ -116,9 +116,12 @@ public final class SharedAdmission implements Admission, AutoCloseable {
         return this;
     }
 
-    /** Resubscribes a failed subscription after 100 ms, doubling up to 5 s, for as long as the node runs. */
+    /**
+     * Resubscribes a failed subscription after 100 ms, doubling up to 5 s, for as long as the node runs; a
+     * subscription that delivered anything before failing starts again from 100 ms (transient errors).
+     */
     private RetryBackoffSpec resubscribe(String what) {
-        return Retry.backoff(Long.MAX_VALUE, RESUBSCRIBE_FIRST).maxBackoff(RESUBSCRIBE_MAX)
+        return Retry.backoff(Long.MAX_VALUE, RESUBSCRIBE_FIRST).maxBackoff(RESUBSCRIBE_MAX).transientErrors(true)
                 .doBeforeRetry(s -> SharedContext.log.warn("{}: {} ended ({}); resubscribing (attempt {})",
                         shared.node(), what, s.failure().toString(), s.totalRetriesInARow() + 1));
     }
