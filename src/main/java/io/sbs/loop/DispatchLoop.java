@@ -2,7 +2,7 @@ package io.sbs.loop;
 
 import io.sbs.core.Assignment;
 import io.sbs.core.ClusterState;
-import io.sbs.core.DecodeStepEndedEvent;
+import io.sbs.core.DecodeLedger;
 import io.sbs.core.DpUnitId;
 import io.sbs.core.DpUnitState;
 import io.sbs.core.ForwardEndedEvent;
@@ -16,7 +16,6 @@ import io.sbs.core.ReadinessSource;
 import io.sbs.core.SchedulingPolicy;
 import io.sbs.engine.PrefixBlocks;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -91,9 +90,8 @@ public final class DispatchLoop implements AutoCloseable {
     private volatile long oldestArrival = Long.MAX_VALUE;
     /** Requests whose prefill unit is chosen and whose decode unit is not yet. */
     private final Map<Long, Assignment> awaitingDecode = new HashMap<>();
-    /** Per decode unit: requests sent and not yet seen in a load report, as {decision time, KV tokens}. */
-    private final Map<DpUnitId, ArrayDeque<long[]>> decodeUnacknowledged = new HashMap<>();
-    private final Map<String, Long> lastDecodeSample = new HashMap<>();
+    /** Per decode unit: requests sent and not yet seen in a load report. */
+    private final DecodeLedger decodeLedger = new DecodeLedger();
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicBoolean cycleQueued = new AtomicBoolean();
     private final Queue<Runnable> deferred = new ConcurrentLinkedQueue<>();
@@ -193,9 +191,8 @@ public final class DispatchLoop implements AutoCloseable {
             cluster.withdrawDispatch(new Assignment(request, w.prefillUnit), clock.getAsLong());
             if (w.decodeUnit != null) {
                 cluster.releaseDecode(w.decodeUnit, request.totalTokens());
-                ArrayDeque<long[]> sent = decodeUnacknowledged.get(w.decodeUnit);
-                if (sent != null) {
-                    sent.remove(w.decodeSent); // by identity: a later load report must not count it as landed
+                if (w.decodeSent != null) {
+                    decodeLedger.withdraw(w.decodeUnit, w.decodeSent); // a later load report must not count it as landed
                 }
             }
             reschedule();
@@ -289,7 +286,7 @@ public final class DispatchLoop implements AutoCloseable {
         // the decision handed to the sink, set on the loop before it is handed
         @Nullable DpUnitId prefillUnit;
         @Nullable DpUnitId decodeUnit;
-        long @Nullable [] decodeSent;
+        DecodeLedger.@Nullable Sent decodeSent;
         /** Cached leading blocks of the prompt per prefill unit, where the view holds any; see predictHits. */
         @Nullable Map<DpUnitId, Integer> predictedBlocks;
 
@@ -395,10 +392,7 @@ public final class DispatchLoop implements AutoCloseable {
                 throw new IllegalStateException(id + " is the last " + inst.phase() + " instance");
             }
             cluster.removeInstance(id);
-            for (int d = 0; d < inst.units().size(); d++) {
-                decodeUnacknowledged.remove(new DpUnitId(id, d));
-            }
-            lastDecodeSample.remove(id);
+            decodeLedger.forget(id, inst.units().size());
             drainingIds.remove(id);
             cycle();
             snapshot = takeSnapshot();
@@ -536,20 +530,8 @@ public final class DispatchLoop implements AutoCloseable {
      */
     public void onDecodeLoadPolled(String instanceId, int[] batch, long[] kvTokens, long sampledAt) {
         scheduler.schedule(() -> {
-            int[] received = new int[batch.length];
-            long[] receivedKv = new long[batch.length];
-            long landed = sampledAt - cluster.dispatchLatencyBoundNanos(Phase.PREFILL);
-            for (int d = 0; d < batch.length; d++) {
-                ArrayDeque<long[]> sent = decodeUnacknowledged.get(new DpUnitId(instanceId, d));
-                while (sent != null && !sent.isEmpty() && sent.peekFirst()[0] <= landed) {
-                    received[d]++;
-                    receivedKv[d] += sent.pollFirst()[1];
-                }
-            }
-            Long last = lastDecodeSample.put(instanceId, sampledAt);
-            long duration = last == null || last >= sampledAt ? 1 : sampledAt - last;
-            cluster.onDecodeStepEnded(new DecodeStepEndedEvent(instanceId, sampledAt, duration, batch, kvTokens,
-                    received, receivedKv), clock.getAsLong());
+            cluster.onDecodeStepEnded(decodeLedger.acknowledge(instanceId, batch, kvTokens, sampledAt,
+                    cluster.dispatchLatencyBoundNanos(Phase.PREFILL)), clock.getAsLong());
             cycle();
         });
     }
@@ -638,8 +620,7 @@ public final class DispatchLoop implements AutoCloseable {
     private void complete(InferenceRequest request, DpUnitId unit, @Nullable DpUnitId decodeUnit, long now) {
         Waiting w = waiting.remove(request.id());
         if (decodeUnit != null) {
-            w.decodeSent = new long[] {now, request.totalTokens()};
-            decodeUnacknowledged.computeIfAbsent(decodeUnit, u -> new ArrayDeque<>()).addLast(w.decodeSent);
+            w.decodeSent = decodeLedger.sent(decodeUnit, now, request.totalTokens());
         }
         w.prefillUnit = unit;
         w.decodeUnit = decodeUnit;
