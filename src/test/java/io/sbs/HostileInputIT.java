@@ -2,8 +2,8 @@ package io.sbs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sbs.bench.io.ProfileLoader;
 import io.sbs.enginesim.EngineSimServer;
+import io.sbs.formats.ProfileLoader;
 import io.sbs.security.Caller;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -78,7 +78,7 @@ import tools.jackson.databind.node.ObjectNode;
     // registrations may only name this machine, whatever the fuzzer makes of a URL
     "sbs.instance-networks.allow=127.0.0.0/8,::1/128",
     // ten thousand refusals are ten thousand INFO lines; the suite counts them itself
-    "logging.level.io.sbs.web.ClientErrors=WARN",
+    "logging.level.io.sbs.errors.ClientErrors=WARN",
     "logging.level.io.sbs.security.ThrottledAuthenticationManager=ERROR"})
 class HostileInputIT {
 

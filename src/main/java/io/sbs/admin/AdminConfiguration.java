@@ -1,12 +1,12 @@
 package io.sbs.admin;
 
+import io.sbs.cluster.EngineCluster;
+import io.sbs.config.SbsProperties;
 import io.sbs.core.PolicySettings;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.state.ClusterStateStore;
 import io.sbs.state.Leadership;
 import io.sbs.state.StateShutdown;
-import io.sbs.web.EngineCluster;
-import io.sbs.web.SbsProperties;
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.PathItem;

@@ -1,5 +1,7 @@
 package io.sbs.admin;
 
+import io.sbs.cluster.EngineCluster;
+import io.sbs.config.SbsProperties;
 import io.sbs.control.ClusterView;
 import io.sbs.control.ReadinessWindow;
 import io.sbs.core.Phase;
@@ -7,8 +9,6 @@ import io.sbs.core.ReadinessSource;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.loop.LoopSnapshot;
 import io.sbs.state.Leadership;
-import io.sbs.web.EngineCluster;
-import io.sbs.web.SbsProperties;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;

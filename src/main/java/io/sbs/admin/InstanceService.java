@@ -1,5 +1,7 @@
 package io.sbs.admin;
 
+import io.sbs.cluster.EngineCluster;
+import io.sbs.config.SbsProperties;
 import io.sbs.control.NotLeaderException;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.state.ClusterStateStore;
@@ -7,8 +9,6 @@ import io.sbs.state.FencedException;
 import io.sbs.state.Leadership;
 import io.sbs.state.OperatorState;
 import io.sbs.state.VersionConflictException;
-import io.sbs.web.EngineCluster;
-import io.sbs.web.SbsProperties;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;

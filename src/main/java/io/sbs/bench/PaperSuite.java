@@ -1,13 +1,11 @@
 package io.sbs.bench;
 
-import io.sbs.bench.io.MarkdownTable;
 import io.sbs.bench.io.Plots;
-import io.sbs.bench.io.ProfileLoader;
-import io.sbs.bench.io.ReportWriter;
 import io.sbs.cli.Progress;
 import io.sbs.core.OutputLengthKnowledge;
 import io.sbs.core.PolicyRegistry;
 import io.sbs.core.SchedulingPolicy;
+import io.sbs.formats.ProfileLoader;
 import io.sbs.sim.DecodeResult;
 import io.sbs.sim.DecodeSimulation;
 import io.sbs.sim.EngineProfile;
@@ -15,6 +13,8 @@ import io.sbs.sim.PrefillResult;
 import io.sbs.sim.Signals;
 import io.sbs.sim.workload.LengthDistribution;
 import io.sbs.sim.workload.PaperWorkloads;
+import io.sbs.tools.MarkdownTable;
+import io.sbs.tools.ReportWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,8 +1,5 @@
 package io.sbs.bench;
 
-import io.sbs.bench.io.MarkdownTable;
-import io.sbs.bench.io.ProfileLoader;
-import io.sbs.bench.io.ReportWriter;
 import io.sbs.control.ClusterShape;
 import io.sbs.control.PolicyPreview;
 import io.sbs.control.PreviewRequest;
@@ -11,12 +8,15 @@ import io.sbs.control.TraceLibrary;
 import io.sbs.control.TrafficRecorder;
 import io.sbs.core.PolicyRegistry;
 import io.sbs.core.SchedulingPolicy;
+import io.sbs.formats.ProfileLoader;
 import io.sbs.sim.EngineProfile;
 import io.sbs.sim.WorkloadRequest;
 import io.sbs.sim.workload.PaperWorkloads;
 import io.sbs.sim.workload.PoissonArrivals;
 import io.sbs.sim.workload.WorkloadGenerator;
 import io.sbs.state.PolicyRecord;
+import io.sbs.tools.MarkdownTable;
+import io.sbs.tools.ReportWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;

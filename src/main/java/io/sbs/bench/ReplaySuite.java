@@ -1,18 +1,18 @@
 package io.sbs.bench;
 
-import io.sbs.bench.io.MarkdownTable;
-import io.sbs.bench.io.ProfileLoader;
-import io.sbs.bench.io.ReportWriter;
-import io.sbs.bench.io.TraceFormat;
 import io.sbs.cli.Progress;
 import io.sbs.core.PolicyRegistry;
 import io.sbs.core.SchedulingPolicy;
+import io.sbs.formats.ProfileLoader;
+import io.sbs.formats.TraceFormat;
 import io.sbs.sim.EngineProfile;
 import io.sbs.sim.PrefillResult;
 import io.sbs.sim.PrefillSimulation;
 import io.sbs.sim.Signals;
 import io.sbs.sim.WorkloadRequest;
 import io.sbs.sim.workload.TimeScale;
+import io.sbs.tools.MarkdownTable;
+import io.sbs.tools.ReportWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,9 +1,9 @@
 package io.sbs.bench;
 
-import io.sbs.bench.io.TraceFormat;
 import io.sbs.cli.Cli;
 import io.sbs.cli.HelpOption;
 import io.sbs.cli.Progress;
+import io.sbs.formats.TraceFormat;
 import io.sbs.sim.Signals;
 import java.nio.file.Path;
 import java.util.List;

@@ -3,6 +3,7 @@ package io.sbs.chaos;
 import io.sbs.cli.Cli;
 import io.sbs.cli.HelpOption;
 import io.sbs.cli.Progress;
+import io.sbs.tools.JvmLauncher;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

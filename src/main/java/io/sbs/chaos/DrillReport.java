@@ -1,7 +1,7 @@
 package io.sbs.chaos;
 
-import io.sbs.bench.io.MarkdownTable;
-import io.sbs.bench.io.ReportWriter;
+import io.sbs.tools.MarkdownTable;
+import io.sbs.tools.ReportWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,5 +1,6 @@
 package io.sbs.chaos;
 
+import io.sbs.tools.Wait;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;

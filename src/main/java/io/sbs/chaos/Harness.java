@@ -1,5 +1,10 @@
 package io.sbs.chaos;
 
+import io.sbs.tools.Credentials;
+import io.sbs.tools.JvmLauncher;
+import io.sbs.tools.Ports;
+import io.sbs.tools.ProcessGroup;
+import io.sbs.tools.Wait;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

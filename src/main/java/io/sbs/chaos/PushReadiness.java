@@ -1,5 +1,7 @@
 package io.sbs.chaos;
 
+import io.sbs.tools.Prometheus;
+import io.sbs.tools.Wait;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -1,5 +1,6 @@
 package io.sbs.chaos;
 
+import io.sbs.tools.Wait;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 

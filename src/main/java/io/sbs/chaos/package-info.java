@@ -4,7 +4,8 @@
  * drives an OpenAI client load over both dispatchers, injects one fault per run with POSIX signals
  * ({@code SIGKILL} the leader, {@code SIGSTOP}/{@code SIGCONT} it, {@code SIGKILL} the Redis master),
  * measures what the clients and the store saw, and writes {@code summary.json}, {@code summary.md} and
- * every process's log for post-mortems. Nothing here is a stand-in: the point is to catch what only real
+ * every process's log for post-mortems. The process helpers it shares with {@code bench} live in
+ * {@code io.sbs.tools}; a tool, it may use the product, never {@code bench} or {@code enginesim}. Nothing here is a stand-in: the point is to catch what only real
  * processes, sockets and clocks show. Every process is killed when the drill ends, however it ends.
  */
 @NullMarked

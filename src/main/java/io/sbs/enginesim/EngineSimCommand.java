@@ -1,8 +1,8 @@
 package io.sbs.enginesim;
 
-import io.sbs.bench.io.ProfileLoader;
 import io.sbs.cli.Cli;
 import io.sbs.cli.HelpOption;
+import io.sbs.formats.ProfileLoader;
 import io.sbs.sim.EngineProfile;
 import java.util.Locale;
 import java.util.concurrent.Callable;

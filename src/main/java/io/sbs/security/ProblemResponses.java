@@ -1,6 +1,6 @@
 package io.sbs.security;
 
-import io.sbs.web.ProblemWriter;
+import io.sbs.errors.ProblemWriter;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;

@@ -1,6 +1,9 @@
 package io.sbs.web;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sbs.cluster.EmbeddedEngines;
+import io.sbs.cluster.EngineCluster;
+import io.sbs.config.SbsProperties;
 import io.sbs.core.ClusterState;
 import io.sbs.core.ForwardEndedEvent;
 import io.sbs.core.Phase;
@@ -10,6 +13,7 @@ import io.sbs.engine.PromptTokens;
 import io.sbs.loop.DispatchLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -23,7 +27,7 @@ class DispatcherConfiguration {
     private static final Logger log = LoggerFactory.getLogger(DispatcherConfiguration.class);
 
     @Bean(destroyMethod = "close")
-    EngineCluster engineCluster(SbsProperties properties) {
+    EngineCluster engineCluster(SbsProperties properties, ObjectProvider<EmbeddedEngines> embeddedEngines) {
         if (properties.engineToken() == null && !properties.instances().isEmpty()) {
             if (properties.enginePush().allowAnonymous()) {
                 log.warn("sbs.engine-token is not set and sbs.engine-push.allow-anonymous=true: POST "
@@ -34,7 +38,7 @@ class DispatcherConfiguration {
                         + "load polling and its watchdog; set SBS_ENGINE_TOKEN for the engines' pushes");
             }
         }
-        return new EngineCluster(properties);
+        return new EngineCluster(properties, embeddedEngines.getIfAvailable());
     }
 
     @Bean(destroyMethod = "close")

@@ -1,5 +1,6 @@
 package io.sbs.web;
 
+import io.sbs.cluster.EngineCluster;
 import io.sbs.core.Phase;
 import java.time.Duration;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package io.sbs.web;
 
+import io.sbs.config.SbsProperties;
 import io.sbs.core.OutputLengthEstimator;
 import io.sbs.core.OutputLengthKnowledge;
 import org.jspecify.annotations.Nullable;

@@ -1,12 +1,14 @@
 package io.sbs.web;
 
-import io.sbs.bench.io.ProfileLoader;
+import io.sbs.cluster.EngineCluster;
+import io.sbs.config.SbsProperties;
 import io.sbs.control.ClusterShape;
 import io.sbs.control.PolicyPreview;
 import io.sbs.control.PolicyService;
 import io.sbs.control.TrafficRecorder;
 import io.sbs.core.Phase;
 import io.sbs.core.ReadinessSource;
+import io.sbs.formats.ProfileLoader;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.sim.EngineProfile;
 import org.springframework.context.annotation.Bean;

@@ -1,5 +1,11 @@
 package io.sbs.web;
 
+import io.lettuce.core.SocketOptions;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.sbs.cluster.EngineCluster;
+import io.sbs.config.SbsProperties;
 import io.sbs.control.Admission;
 import io.sbs.control.ClusterView;
 import io.sbs.control.DegradedMode;
@@ -22,10 +28,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.binder.MeterBinder;
-import io.lettuce.core.SocketOptions;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.context.annotation.Bean;

@@ -1,8 +1,8 @@
 package io.sbs.web;
 
-import io.sbs.bench.io.TraceFormat;
 import io.sbs.control.InvalidPreviewException;
 import io.sbs.control.TraceLibrary;
+import io.sbs.formats.TraceFormat;
 import io.sbs.sim.WorkloadRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;

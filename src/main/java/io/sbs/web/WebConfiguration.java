@@ -4,8 +4,12 @@ import static org.springframework.web.reactive.function.server.RequestPredicates
 import static org.springframework.web.reactive.function.server.RequestPredicates.POST;
 import static org.springframework.web.reactive.function.server.RouterFunctions.route;
 
+import io.sbs.cluster.EngineCluster;
+import io.sbs.config.SbsProperties;
 import io.sbs.control.Admission;
 import io.sbs.engine.PromptTokens;
+import io.sbs.errors.ClientErrors;
+import io.sbs.errors.ProblemWriter;
 import io.sbs.loop.DispatchLoop;
 import java.time.Duration;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;

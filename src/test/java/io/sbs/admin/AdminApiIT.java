@@ -3,9 +3,9 @@ package io.sbs.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.sbs.bench.io.ProfileLoader;
 import io.sbs.core.Phase;
 import io.sbs.enginesim.EngineSimServer;
+import io.sbs.formats.ProfileLoader;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.loop.LoopSnapshot;
 import io.sbs.security.Caller;

@@ -2,11 +2,11 @@ package io.sbs.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sbs.bench.io.ProfileLoader;
+import io.sbs.cluster.EngineCluster;
 import io.sbs.enginesim.EngineSimServer;
+import io.sbs.formats.ProfileLoader;
 import io.sbs.security.Caller;
 import io.sbs.security.SecuredPlatform;
-import io.sbs.web.EngineCluster;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,8 +3,8 @@ package io.sbs.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
-import io.sbs.bench.io.TraceFormat;
 import io.sbs.cli.Cli;
+import io.sbs.formats.TraceFormat;
 import io.sbs.sim.Signals;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -2,8 +2,8 @@ package io.sbs.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sbs.bench.io.ProfileLoader;
 import io.sbs.core.PolicyRegistry;
+import io.sbs.formats.ProfileLoader;
 import io.sbs.sim.EngineProfile;
 import io.sbs.sim.PrefillResult;
 import io.sbs.sim.Signals;

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sbs.chaos.ClientLoad.Outcome;
+import io.sbs.tools.JvmLauncher;
+import io.sbs.tools.Ports;
+import io.sbs.tools.Prometheus;
 import java.io.File;
 import java.io.IOException;
 import java.net.ConnectException;

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;
 import static org.awaitility.Awaitility.await;
 
-import io.sbs.bench.io.ProfileLoader;
 import io.sbs.core.PolicyRegistry;
 import io.sbs.core.SchedulingPolicy;
+import io.sbs.formats.ProfileLoader;
 import io.sbs.sim.EngineProfile;
 import io.sbs.sim.WorkloadRequest;
 import io.sbs.sim.workload.PaperWorkloads;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.sbs.admin.InstanceService;
+import io.sbs.config.SbsProperties;
 import io.sbs.control.PolicyService;
 import io.sbs.state.PolicyRecord;
-import io.sbs.web.SbsProperties;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;

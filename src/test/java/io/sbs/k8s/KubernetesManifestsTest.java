@@ -29,7 +29,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import io.sbs.web.SbsProperties;
+import io.sbs.config.SbsProperties;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;

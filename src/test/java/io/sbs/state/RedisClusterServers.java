@@ -8,7 +8,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.SlotHash;
-import io.sbs.chaos.Ports;
+import io.sbs.tools.Ports;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,9 +2,12 @@ package io.sbs.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sbs.bench.io.ProfileLoader;
+import io.sbs.cluster.EngineCluster;
+import io.sbs.config.BoundSettings;
+import io.sbs.config.SbsProperties;
 import io.sbs.enginesim.DecodeSimServer;
 import io.sbs.enginesim.EngineSimServer;
+import io.sbs.formats.ProfileLoader;
 import io.sbs.sim.EngineProfile;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -51,7 +54,7 @@ class EnginesHealthIndicatorTest {
                     at + "role", instance.role(), at + "dp-units", Integer.toString(instance.dpUnits()),
                     at + "chunk-tokens", Integer.toString(instance.chunkTokens())));
         }
-        cluster = new EngineCluster(BoundSettings.sbs(settings));
+        cluster = new EngineCluster(BoundSettings.sbs(settings), null);
         return new EnginesHealthIndicator(cluster).health().block(Duration.ofSeconds(10));
     }
 

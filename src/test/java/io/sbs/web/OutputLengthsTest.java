@@ -2,6 +2,8 @@ package io.sbs.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sbs.config.BoundSettings;
+import io.sbs.config.SbsProperties;
 import io.sbs.core.OutputLengthKnowledge;
 import io.sbs.core.OutputLengthPredictor;
 import java.util.Map;

@@ -1,9 +1,9 @@
 package io.sbs.bench.http;
 
-import io.sbs.chaos.Credentials;
-import io.sbs.chaos.JvmLauncher;
-import io.sbs.chaos.Ports;
-import io.sbs.chaos.Wait;
+import io.sbs.tools.Credentials;
+import io.sbs.tools.JvmLauncher;
+import io.sbs.tools.Ports;
+import io.sbs.tools.Wait;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;

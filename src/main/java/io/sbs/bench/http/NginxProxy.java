@@ -1,6 +1,6 @@
 package io.sbs.bench.http;
 
-import io.sbs.chaos.Ports;
+import io.sbs.tools.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;

@@ -1,5 +1,6 @@
 package io.sbs.bench.io;
 
+import io.sbs.tools.ReportWriter;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;

@@ -1,8 +1,6 @@
 /**
- * File formats of the benchmark runner: engine profiles read from JSON, public request traces (the Azure
- * LLM inference trace CSV and Mooncake JSONL with prefix hash ids) read into workloads, and result files
- * written by the suites (JSON summaries with sorted keys, markdown tables, PNG or SVG charts drawn with
- * XChart). The simulator itself stays free of these libraries; this package is where files meet it.
+ * The benchmark runner's charts: PNG or SVG plots of the suites' results, drawn with XChart. Profiles and
+ * traces are read by {@code io.sbs.formats}, summaries and tables written by {@code io.sbs.tools}.
  */
 @NullMarked
 package io.sbs.bench.io;

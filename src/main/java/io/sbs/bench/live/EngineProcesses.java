@@ -2,10 +2,10 @@ package io.sbs.bench.live;
 
 import io.sbs.bench.http.Dispatcher;
 import io.sbs.bench.http.HttpBench;
-import io.sbs.chaos.JvmLauncher;
-import io.sbs.chaos.Ports;
-import io.sbs.chaos.ProcessGroup;
-import io.sbs.chaos.Wait;
+import io.sbs.tools.JvmLauncher;
+import io.sbs.tools.Ports;
+import io.sbs.tools.ProcessGroup;
+import io.sbs.tools.Wait;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;

@@ -1,12 +1,12 @@
 package io.sbs.bench.live;
 
-import io.sbs.bench.io.MarkdownTable;
 import io.sbs.bench.io.Plots;
-import io.sbs.bench.io.ReportWriter;
-import io.sbs.chaos.JvmLauncher;
 import io.sbs.core.PolicyRegistry;
 import io.sbs.sim.EngineProfile;
 import io.sbs.sim.WorkloadRequest;
+import io.sbs.tools.JvmLauncher;
+import io.sbs.tools.MarkdownTable;
+import io.sbs.tools.ReportWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
