@@ -224,7 +224,7 @@ public final class EngineCluster implements AutoCloseable {
             }
             unknownInstance.run();
             return Flux.interval(KNOWN_POLL).filter(t -> clients.containsKey(id)).next().then()
-                    .timeout(within, Mono.error(() -> new IllegalArgumentException("unknown instance: " + id)));
+                    .timeout(within, Mono.error(() -> new UnknownInstanceException(id)));
         });
     }
 

@@ -1,6 +1,7 @@
 package io.sbs.web;
 
 import io.sbs.cluster.EngineCluster;
+import io.sbs.cluster.UnknownInstanceException;
 import io.sbs.config.SbsProperties;
 import io.sbs.control.Admission;
 import io.sbs.control.SharedAdmission;
@@ -485,6 +486,10 @@ final class InferenceHandler {
             // nothing was started: the client may simply try again, here or on another replica
             return OpenAiErrors.retryLater(HttpStatus.SERVICE_UNAVAILABLE, detailOf(e), "shared_state_unavailable");
         }
+        if (e instanceof UnknownInstanceException) {
+            // decided for an instance this node has not followed yet (or has just lost): nothing was sent
+            return OpenAiErrors.retryLater(HttpStatus.SERVICE_UNAVAILABLE, detailOf(e), "engine_unavailable");
+        }
         return OpenAiErrors.response(statusOf(e), detailOf(e), null, codeOf(e));
     }
 
@@ -536,8 +541,8 @@ final class InferenceHandler {
         if (e instanceof TimeoutException) {
             return HttpStatus.GATEWAY_TIMEOUT;
         }
-        // refused or reset connections, a connection closed before the answer ended
-        if (e instanceof IOException || e.getCause() instanceof ConnectException) {
+        // refused or reset connections, a connection closed before the answer ended; an instance not followed yet
+        if (e instanceof IOException || e.getCause() instanceof ConnectException || e instanceof UnknownInstanceException) {
             return HttpStatus.SERVICE_UNAVAILABLE;
         }
         return HttpStatus.INTERNAL_SERVER_ERROR;
