@@ -159,8 +159,8 @@ class StateConfiguration {
 
     /**
      * {@code sbs_leader} (1 on the leader), {@code sbs_leader_epoch}, {@code sbs_state_fenced_writes_total},
-     * {@code sbs_shared_waiting} (requests this node accepted that wait for a leader's decision) and
-     * {@code sbs_state_unreplicated_accepts_total}.
+     * {@code sbs_shared_waiting} (requests this node accepted that wait for a leader's decision),
+     * {@code sbs_shared_messages_rejected_total} and {@code sbs_state_unreplicated_accepts_total}.
      */
     @Bean
     MeterBinder stateMeters(Leadership leadership, Admission admission, ClusterStateStore store) {
@@ -174,6 +174,10 @@ class StateConfiguration {
             if (admission instanceof SharedAdmission shared) {
                 Gauge.builder("sbs.shared.waiting", shared, SharedAdmission::waiting)
                         .description("accepted requests of this node waiting for a leader's decision")
+                        .register(registry);
+                // another node on another build (its messages of another version), or a garbled message
+                FunctionCounter.builder("sbs.shared.messages.rejected", shared, SharedAdmission::rejectedMessages)
+                        .description("admission messages from other nodes dropped: another format version, or malformed")
                         .register(registry);
             }
             if (store instanceof RedisClusterStateStore redis) {
