@@ -85,12 +85,12 @@ final class PushReadiness {
         Double firstAnswer = null;
         boolean first = true;
         while ((passModel == null || applied == null) && System.nanoTime() - deadlineNanos < 0) {
-            long next = System.nanoTime() + POLL_MS * 1_000_000;
             long asked = System.nanoTime();
             String text = node.prometheus(APPLIED_FAMILY, FROM_PUSHES);
-            double at = Tally.ms(System.nanoTime() - takeoverNanos);
+            long answered = System.nanoTime();
+            double at = Tally.ms(answered - takeoverNanos);
             if (firstAnswer == null) {
-                firstAnswer = Tally.ms(System.nanoTime() - asked);
+                firstAnswer = Tally.ms(answered - asked);
             }
             if (text != null) {
                 if (passModel == null && fromPushes(text)) {
@@ -101,7 +101,7 @@ final class PushReadiness {
                 }
                 first = false;
             }
-            Wait.untilNanos(next);
+            Wait.untilNanos(asked + POLL_MS * 1_000_000);
         }
         return new AfterTakeover(passModel, applied, firstAnswer);
     }

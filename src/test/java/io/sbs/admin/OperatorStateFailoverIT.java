@@ -3,7 +3,7 @@ package io.sbs.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.sbs.SbsApplication;
+import io.sbs.InJvmNodes;
 import io.sbs.enginesim.EngineSimServer;
 import io.sbs.formats.ProfileLoader;
 import io.sbs.security.Caller;
@@ -18,11 +18,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.support.GenericApplicationContext;
 import org.springframework.http.MediaType;
-import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -69,21 +66,8 @@ class OperatorStateFailoverIT {
                 "--sbs.state.node-id=" + nodeId, "--spring.data.redis.host=" + redis.host(),
                 "--spring.data.redis.port=" + redis.port(), "--SBS_VIEWER_PASSWORD=" + SecuredPlatform.VIEWER_PASSWORD,
                 "--SBS_OPERATOR_PASSWORD=" + SecuredPlatform.OPERATOR_PASSWORD));
-        for (int i = 0; i < configured.size(); i++) {
-            String at = "--sbs.instances[" + i + "].";
-            args.addAll(List.of(at + "id=prefill-" + i, at + "url=http://127.0.0.1:" + configured.get(i).port(),
-                    at + "kind=sglang", at + "dp-units=" + PROFILE.prefill().dpUnits(),
-                    at + "chunk-tokens=" + PROFILE.prefill().unitChunkTokens()));
-        }
-        // Reactor Netty's global event loops would stop with the first node closed, taking the other's
-        // server with them: each node gets loops of its own, as each process has in production
-        ConfigurableApplicationContext ctx = new SpringApplicationBuilder(SbsApplication.class)
-                .initializers(c -> ((GenericApplicationContext) c).registerBean(ReactorResourceFactory.class, () -> {
-                    ReactorResourceFactory own = new ReactorResourceFactory();
-                    own.setUseGlobalResources(false);
-                    return own;
-                }))
-                .run(args.toArray(String[]::new));
+        args.addAll(InJvmNodes.prefillInstances(configured, PROFILE));
+        ConfigurableApplicationContext ctx = InJvmNodes.start(args);
         closing.add(ctx);
         return ctx;
     }

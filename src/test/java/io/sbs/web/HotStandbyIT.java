@@ -3,7 +3,7 @@ package io.sbs.web;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.sbs.SbsApplication;
+import io.sbs.InJvmNodes;
 import io.sbs.enginesim.EngineSimServer;
 import io.sbs.formats.ProfileLoader;
 import io.sbs.loop.DispatchLoop;
@@ -20,11 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.support.GenericApplicationContext;
 import org.springframework.http.MediaType;
-import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
@@ -56,21 +53,8 @@ class HotStandbyIT {
                 "--sbs.engine-token=" + SecuredPlatform.ENGINE_TOKEN,
                 "--SBS_VIEWER_PASSWORD=" + SecuredPlatform.VIEWER_PASSWORD,
                 "--SBS_OPERATOR_PASSWORD=" + SecuredPlatform.OPERATOR_PASSWORD));
-        for (int i = 0; i < engines.size(); i++) {
-            String at = "--sbs.instances[" + i + "].";
-            args.addAll(List.of(at + "id=prefill-" + i, at + "url=http://127.0.0.1:" + engines.get(i).port(),
-                    at + "kind=sglang", at + "dp-units=" + PROFILE.prefill().dpUnits(),
-                    at + "chunk-tokens=" + PROFILE.prefill().unitChunkTokens()));
-        }
-        // each node gets event loops of its own, as each process has in production: Reactor Netty's global
-        // ones would stop with the first node closed
-        ConfigurableApplicationContext ctx = new SpringApplicationBuilder(SbsApplication.class)
-                .initializers(c -> ((GenericApplicationContext) c).registerBean(ReactorResourceFactory.class, () -> {
-                    ReactorResourceFactory own = new ReactorResourceFactory();
-                    own.setUseGlobalResources(false);
-                    return own;
-                }))
-                .run(args.toArray(String[]::new));
+        args.addAll(InJvmNodes.prefillInstances(engines, PROFILE));
+        ConfigurableApplicationContext ctx = InJvmNodes.start(args);
         closing.add(ctx);
         return ctx;
     }
