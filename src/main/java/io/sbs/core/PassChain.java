@@ -5,7 +5,7 @@ package io.sbs.core;
  * summed features: a first token at the end of the chain measures all of them together, one duration sample
  * for {@code T̄_fwd} and the {@link PassTimeModel} at their mean tokens. A pass that finishes nothing (the
  * middle chunks of a long prompt) has no observed end of its own; sampling only single passes between two
- * first tokens would keep long passes out of the samples. The chain is broken ({@link #broken}) whenever the
+ * first tokens would keep long passes out of the samples. The chain is broken ({@link #breakOff}) whenever the
  * passes since its start are not known, and restarts at the next observed boundary. Not thread-safe.
  */
 final class PassChain {
@@ -27,10 +27,6 @@ final class PassChain {
 
     void breakOff() {
         from = Long.MIN_VALUE;
-    }
-
-    boolean broken() {
-        return from == Long.MIN_VALUE;
     }
 
     /** Whether the chain holds passes the estimate ended without an observation. */
