@@ -1,12 +1,5 @@
 package io.sbs.core;
 
-import java.util.ArrayDeque;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
 /**
  * The scheduler's estimate of one prefill instance's forward passes and device queues, kept from what the
  * dispatcher itself sent and corrected by whichever signals the engine gives: the readiness model of
@@ -55,39 +48,19 @@ import java.util.Map;
  * first token is taken to be as long as the dispatch path ({@code τ_net}). Failure handling: every
  * estimate error is bounded by the next observation; with none at all the watchdog degrades the instance
  * to watchdog-paced dispatch, as the triple check requires. Not thread-safe; nanoseconds.
+ *
+ * <p>Structure. This class is the façade the cluster state calls; the parts each do one job: the
+ * {@link UnitQueues} (what each unit holds, read by {@link PassContents}), the {@link PassTimeline} (the
+ * running pass, the last boundary, the prediction between observations), the {@link PassChain} (passes run
+ * back to back, the duration sample), one rule per signal ({@link CompletionSignal}, {@link PushSignal},
+ * {@link PollSignal}) and the {@link PassWatchdog}.
  */
 final class PassTracker {
-
-    /** The request id of an engine-reported block whose requests the tracker cannot name. */
-    private static final long UNNAMED = Long.MIN_VALUE;
-    /** Pass sequence recorded for requests whose end the tracker no longer follows (absorbed or forgotten). */
-    private static final long ABSORBED = -1;
-    private static final int FINISHED_MEMORY = 4096;
 
     /** The pass-time prediction the tracker runs on (the cluster's {@link PassTimeModel}). */
     @FunctionalInterface
     interface PassTime {
         long predict(long maxUnitTokens, long totalTokens, double attention);
-    }
-
-    /** A prompt queued on a unit, as far as the scheduler knows. */
-    private static final class Item {
-        final long requestId;
-        final int unit;
-        final long tokens;
-        long remaining;
-        long arrivesAt;
-        /** Tokens sent to the unit up to and including this one (matched against the engine's received count). */
-        long offset;
-
-        Item(long requestId, int unit, long remaining, long arrivesAt, long offset) {
-            this.requestId = requestId;
-            this.unit = unit;
-            this.tokens = remaining;
-            this.remaining = remaining;
-            this.arrivesAt = arrivesAt;
-            this.offset = offset;
-        }
     }
 
     /**
@@ -104,170 +77,79 @@ final class PassTracker {
         static final Boundary UNMEASURED = new Boundary(-1, 0, 0, 0, 0);
     }
 
-    private final InstanceState inst;
-    private final int units;
-    private final long chunk;
-    private final ArrayDeque<Item>[] queues;
-    private final long[] queued;
-    private final long[] take;
-    private final long[] sent;
-    private final long[] received;
-    private final Map<Long, Item> live = new HashMap<>();
-    private final LinkedHashMap<Long, Long> finished = new LinkedHashMap<>(64, 0.75f, false) {
-        private static final long serialVersionUID = 1L;
+    private final UnitQueues queues;
+    private final PassTimeline timeline;
+    private final PassWatchdog watchdog;
+    private final CompletionSignal completions;
+    private final PushSignal pushes;
+    private final PollSignal polls;
 
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
-            return size() > FINISHED_MEMORY;
-        }
-    };
-
-    private boolean running;
-    private long start;
-    private boolean startObserved;
-    private long seq;
-    private long lastEnd = Long.MIN_VALUE;
-    private long lastEndSeq = -2;
-    private boolean lastEndObserved;
-    /** The running pass's straggler attention, computed when its tokens are taken. */
-    private double takeAttention;
-    private long lastArrival = Long.MIN_VALUE;
-    /**
-     * The passes the estimate ran back to back since the last observed boundary ({@code chainFrom}, or
-     * {@link Long#MIN_VALUE} when the chain is broken), their count and summed features: a first token at
-     * the end of the chain measures all of them together.
-     */
-    private long chainFrom = Long.MIN_VALUE;
-    private int chainPasses;
-    private long chainMax;
-    private long chainSum;
-    private double chainAttention;
-    /** Set while {@link #applyPass} starts the next pass at once, which continues the chain. */
-    private boolean continuing;
-    /** Since when the watchdog counts: the last progress, or the send that gave an empty estimate work. */
-    private long watchFrom = Long.MIN_VALUE;
-
-    @SuppressWarnings("unchecked")
     PassTracker(InstanceState inst) {
-        this.inst = inst;
-        this.units = inst.units().size();
-        this.chunk = inst.units().get(0).chunkCapacity();
-        this.queues = new ArrayDeque[units];
-        for (int d = 0; d < units; d++) {
-            queues[d] = new ArrayDeque<>();
-        }
-        this.queued = new long[units];
-        this.take = new long[units];
-        this.sent = new long[units];
-        this.received = new long[units];
+        this.queues = new UnitQueues(inst.units().size(), inst.units().get(0).chunkCapacity());
+        PassChain chain = new PassChain();
+        this.timeline = new PassTimeline(inst, queues, chain);
+        this.watchdog = new PassWatchdog(queues, timeline);
+        this.completions = new CompletionSignal(queues, timeline, chain, watchdog);
+        this.pushes = new PushSignal(queues, timeline, watchdog);
+        this.polls = new PollSignal(queues, timeline, watchdog);
     }
 
     boolean running() {
-        return running;
+        return timeline.running();
     }
 
     long start() {
-        return start;
+        return timeline.start();
     }
 
     /** Tokens of the running pass on its most loaded unit, and in all. */
     long takeMax() {
-        long m = 0;
-        for (long t : take) {
-            m = Math.max(m, t);
-        }
-        return m;
+        return queues.takeMax();
     }
 
     long takeSum() {
-        long s = 0;
-        for (long t : take) {
-            s += t;
-        }
-        return s;
+        return queues.takeSum();
     }
 
     double takeAttention() {
-        return takeAttention;
+        return timeline.takeAttention();
     }
 
     /** When the running pass is predicted to end. */
     long predictedEnd(PassTime passTime) {
-        return start + passTime.predict(takeMax(), takeSum(), takeAttention);
+        return timeline.predictedEnd(passTime);
     }
 
     /** Whether the estimate holds any work (queued, running or on its way). */
     boolean hasWork() {
-        return !live.isEmpty() || running || anyQueued();
-    }
-
-    private boolean anyQueued() {
-        for (long q : queued) {
-            if (q > 0) {
-                return true;
-            }
-        }
-        return false;
+        return timeline.hasWork();
     }
 
     /** The latest time any decision sent so far reaches the engine. */
     long lastArrival() {
-        return lastArrival;
+        return queues.lastArrival();
     }
 
     // ---- decisions ----
 
     /** A decision: {@code tokens} for unit {@code unit} leave now and reach it after {@code latency}. */
     void send(int unit, long requestId, int tokens, long now, long latency) {
-        long arrivesAt = Math.max(lastArrival, now + Math.max(0, latency));
-        lastArrival = arrivesAt;
         if (!hasWork()) {
-            watchFrom = now;
+            watchdog.start(now);
         }
-        sent[unit] += tokens;
-        Item it = new Item(requestId, unit, tokens, arrivesAt, sent[unit]);
-        queues[unit].addLast(it);
-        queued[unit] += tokens;
-        live.put(requestId, it);
-        if (!running) {
-            // an idle engine starts a pass on the first arrival; what arrives with it joins
-            startPass(arrivesAt, false);
-        } else if (arrivesAt <= start) {
-            take[unit] = Math.min(chunk, arrivedTokens(unit, start));
-            takeAttention = attentionOfTake();
-        }
-        sync(now);
+        long arrivesAt = queues.add(unit, requestId, tokens, now, latency);
+        timeline.sent(unit, arrivesAt);
+        timeline.publish(now);
     }
 
     /** A decision of this cycle was never sent; false when the request is not tracked. */
     boolean withdraw(long requestId, long now) {
-        Item it = live.remove(requestId);
+        QueuedPrompt it = queues.withdraw(requestId);
         if (it == null) {
             return false;
         }
-        ArrayDeque<Item> q = queues[it.unit];
-        boolean after = false;
-        for (Iterator<Item> i = q.iterator(); i.hasNext();) {
-            Item x = i.next();
-            if (x == it) {
-                i.remove();
-                after = true;
-            } else if (after) {
-                x.offset -= it.remaining;
-            }
-        }
-        queued[it.unit] -= it.remaining;
-        sent[it.unit] -= it.remaining;
-        if (running && start >= now) {
-            // the pass it would have started has not begun: it keeps only what is still sent
-            take[it.unit] = Math.min(chunk, arrivedTokens(it.unit, start));
-            takeAttention = attentionOfTake();
-            if (takeSum() == 0) {
-                running = false;
-                seq--;
-            }
-        }
-        sync(now);
+        timeline.withdrawn(it.unit, now);
+        timeline.publish(now);
         return true;
     }
 
@@ -276,21 +158,12 @@ final class PassTracker {
      * engine drops it, so the estimate does too. False when the tracker does not follow it.
      */
     boolean abandon(long requestId, long now) {
-        Item it = live.remove(requestId);
+        QueuedPrompt it = queues.abandon(requestId);
         if (it == null) {
             return false;
         }
-        queues[it.unit].remove(it);
-        queued[it.unit] -= it.remaining;
-        finished.put(requestId, ABSORBED);
-        if (running) {
-            take[it.unit] = Math.min(take[it.unit], Math.min(chunk, arrivedTokens(it.unit, start)));
-            takeAttention = attentionOfTake();
-            if (takeSum() == 0) {
-                running = false;
-            }
-        }
-        sync(now);
+        timeline.abandoned(it.unit);
+        timeline.publish(now);
         return true;
     }
 
@@ -301,26 +174,8 @@ final class PassTracker {
      * started. Returns how many boundaries the prediction alone decided.
      */
     int advance(long now, PassTime passTime) {
-        int predicted = 0;
-        for (int guard = 0; guard < 100_000; guard++) {
-            if (running) {
-                long end = predictedEnd(passTime);
-                if (end > now || finishesNamed()) {
-                    // a pass that finishes a request we sent ends when its first token says so: running
-                    // on past a late end would empty the estimate's queues faster than the engine's
-                    break;
-                }
-                applyPass(end, false);
-                predicted++;
-            } else {
-                long first = earliestArrival();
-                if (first == Long.MAX_VALUE || first > now) {
-                    break;
-                }
-                startPass(first, false);
-            }
-        }
-        sync(now);
+        int predicted = timeline.advance(now, passTime);
+        timeline.publish(now);
         return predicted;
     }
 
@@ -332,74 +187,7 @@ final class PassTracker {
      * request the tracker does not follow).
      */
     Boundary onCompleted(long requestId, long endedAt, long now, long tolerance) {
-        Item it = live.get(requestId);
-        progress(now);
-        if (it != null) {
-            if (lastEndObserved && endedAt - lastEnd <= tolerance) {
-                // a sibling of the pass whose end was just observed, which the estimate had put in a later
-                // pass (it reached the engine sooner than estimated): it and what was ahead of it are done
-                forceFinish(it);
-                takeAttention = attentionOfTake();
-                sync(now);
-                return null;
-            }
-            boolean inPass = running && inRunningPass(it);
-            boolean measurable = inPass && chainFrom != Long.MIN_VALUE && endedAt > chainFrom;
-            long sampleStart = chainFrom;
-            int passes = chainPasses + 1;
-            long max = chainMax + takeMax();
-            long sum = chainSum + takeSum();
-            double attention = chainAttention + takeAttention;
-            // the running pass ended by then; only on its own unit does the estimate learn more (FIFO: what
-            // was ahead of it is done too), so other units keep what the estimate has them still run
-            if (running) {
-                applyPass(Math.max(endedAt, start), true);
-            }
-            if (live.containsKey(requestId)) {
-                forceFinish(it);
-                takeAttention = attentionOfTake();
-            }
-            if (!running) {
-                startPass(endedAt, true);
-            }
-            sync(now);
-            return measurable ? new Boundary(endedAt - sampleStart, passes, max, sum, attention) : Boundary.UNMEASURED;
-        }
-        Long finishedIn = finished.get(requestId);
-        if (finishedIn == null || finishedIn == ABSORBED) {
-            return null;
-        }
-        if (finishedIn == lastEndSeq) {
-            if (lastEndObserved) {
-                // a sibling of the pass whose end was observed (however late its first token came back)
-                return null;
-            }
-            // its pass ended at endedAt, not at the predicted lastEnd; the running pass starts from here
-            Boundary b = chainFrom != Long.MIN_VALUE && chainPasses > 0 && endedAt > chainFrom
-                    ? new Boundary(endedAt - chainFrom, chainPasses, chainMax, chainSum, chainAttention)
-                    : Boundary.UNMEASURED;
-            lastEnd = endedAt;
-            lastEndObserved = true;
-            if (running && start < endedAt) {
-                // the running pass could not start before the one it follows ended
-                restartPass(endedAt, true);
-            } else if (!running) {
-                startPass(endedAt, true);
-            }
-            sync(now);
-            return b;
-        }
-        if (finishedIn < lastEndSeq && !lastEndObserved) {
-            // the estimate ran more than a pass ahead: the running pass really starts now
-            lastEnd = endedAt;
-            lastEndObserved = true;
-            if (running && start < endedAt) {
-                restartPass(endedAt, true);
-            }
-            sync(now);
-            return Boundary.UNMEASURED;
-        }
-        return null;
+        return completions.completed(requestId, endedAt, now, tolerance);
     }
 
     /**
@@ -418,59 +206,7 @@ final class PassTracker {
      * as on their way until the engine reports them, as they should.
      */
     boolean onPush(ForwardEndedEvent e, long endedAt, long now, long tolerance, boolean ours) {
-        if (lastEndObserved && endedAt < lastEnd - tolerance) {
-            return false;
-        }
-        progress(now);
-        for (int d = 0; d < units; d++) {
-            if (!ours) {
-                received[d] = sent[d];
-            } else if (d < e.receivedTokens().length) {
-                // beyond what this node sent, the engine received another sender's tokens (a predecessor's
-                // last dispatches): counted, they would make this node's next ones look arrived too early
-                received[d] = Math.min(sent[d], received[d] + Math.max(0, e.receivedTokens()[d]));
-            }
-            // what the engine has received is in its report, the rest is still on its way
-            long arrived = 0;
-            for (Item x : queues[d]) {
-                if (x.offset <= received[d]) {
-                    x.arrivesAt = Math.min(x.arrivesAt, endedAt);
-                    arrived += x.remaining;
-                } else {
-                    x.arrivesAt = Math.max(x.arrivesAt, endedAt + 1);
-                }
-            }
-            long engine = d < e.nextPassTokens().length && d < e.backlogTokens().length
-                    ? Math.max(0, e.nextPassTokens()[d]) + Math.max(0, e.backlogTokens()[d]) : 0;
-            if (arrived > engine) {
-                consume(d, arrived - engine);
-            } else if (arrived < engine) {
-                // work the estimate does not know of (another sender, or a prompt cached differently)
-                queues[d].addFirst(new Item(UNNAMED, d, engine - arrived, endedAt, 0));
-                queued[d] += engine - arrived;
-            }
-            take[d] = d < e.nextPassTokens().length ? Math.max(0, Math.min(engine, e.nextPassTokens()[d])) : 0;
-        }
-        lastEnd = endedAt;
-        lastEndSeq = seq;
-        lastEndObserved = true;
-        if (takeSum() > 0) {
-            running = true;
-            start = endedAt;
-            startObserved = true;
-            seq++;
-            takeAttention = attentionOfTake();
-            chainFrom(endedAt);
-        } else {
-            // idle, unless work of ours is still on its way: it starts a pass of its own on arrival
-            running = false;
-            long first = earliestArrival();
-            if (first != Long.MAX_VALUE) {
-                startPass(Math.max(first, endedAt), false);
-            }
-        }
-        sync(now);
-        return true;
+        return pushes.pushed(e, endedAt, now, tolerance, ours);
     }
 
     /**
@@ -479,395 +215,19 @@ final class PassTracker {
      * estimate holds outside its running pass has started a pass the estimate has not.
      */
     boolean onPolled(UnitLoad[] loads, long sampledAt, long now, long pollPeriod, long arrivalMargin) {
-        boolean idle = true;
-        for (UnitLoad l : loads) {
-            idle &= l.idle();
-        }
-        if (idle) {
-            progress(now);
-            boolean changed = running || anyArrivedBy(sampledAt);
-            for (int d = 0; d < units; d++) {
-                ArrayDeque<Item> q = queues[d];
-                for (Iterator<Item> i = q.iterator(); i.hasNext();) {
-                    Item x = i.next();
-                    if (x.arrivesAt <= sampledAt) {
-                        i.remove();
-                        queued[d] -= x.remaining;
-                        if (x.requestId != UNNAMED) {
-                            live.remove(x.requestId);
-                            finished.put(x.requestId, ABSORBED);
-                        }
-                    }
-                }
-            }
-            if (running && start > sampledAt) {
-                // a pass of work that reached the engine after the sample: it keeps what is still tracked
-                restartPass(start, startObserved);
-            } else {
-                running = false;
-                long first = earliestArrival();
-                if (first != Long.MAX_VALUE) {
-                    startPass(first, false);
-                }
-            }
-            sync(now);
-            return changed;
-        }
-        // the engine answered that it holds work: it is alive, and the estimate is corrected below, not dropped
-        progress(now);
-        boolean corrected = recoverLostWork(loads, sampledAt);
-        if (!running || start > sampledAt || (lastEndObserved && lastEnd >= sampledAt)) {
-            if (corrected) {
-                sync(now);
-            }
-            return corrected;
-        }
-        // Waiting requests at the sample, unit by unit: the estimate's (arrived, not in the running pass)
-        // against the engine's. The engine holding fewer means it has begun a pass the estimate has not.
-        boolean behind = false;
-        for (int d = 0; d < units && d < loads.length; d++) {
-            // only what had surely arrived: a late dispatch would otherwise look like a started pass
-            int estimated = waitingAt(d, sampledAt - arrivalMargin);
-            behind |= estimated > loads[d].waitingRequests() && estimated > 0;
-        }
-        if (!behind) {
-            if (corrected) {
-                sync(now);
-            }
-            return corrected;
-        }
-        // the boundary lies between the last observation and the sample: take the middle of the last
-        // poll period, and never before the running pass could have ended
-        long endedAt = Math.max(start + 1, sampledAt - pollPeriod / 2);
-        applyPass(Math.min(endedAt, sampledAt), false);
-        sync(now);
-        return true;
-    }
-
-    /**
-     * Work the engine holds that the estimate has lost (a pass applied too early, prompts run out of order):
-     * where a unit reports more tokens queued beyond its running pass than the estimate holds there by more
-     * than a chunk, the difference comes back as an unnamed block behind the estimate's own, so the unit is
-     * not sent more than it can take. A pass ending between the sample and now explains at most a chunk.
-     */
-    private boolean recoverLostWork(UnitLoad[] loads, long sampledAt) {
-        boolean corrected = false;
-        for (int d = 0; d < units && d < loads.length; d++) {
-            long reported = loads[d].queuedTokens();
-            if (reported < 0) {
-                continue;
-            }
-            long arrived = 0;
-            for (Item x : queues[d]) {
-                if (x.arrivesAt > sampledAt) {
-                    break;
-                }
-                arrived += x.remaining;
-            }
-            long estimated = Math.max(0, arrived - (running ? take[d] : 0));
-            if (reported > estimated + chunk) {
-                long lost = reported - estimated;
-                queues[d].addLast(new Item(UNNAMED, d, lost, sampledAt, sent[d]));
-                queued[d] += lost;
-                corrected = true;
-            }
-        }
-        return corrected;
+        return polls.polled(loads, sampledAt, now, pollPeriod, arrivalMargin);
     }
 
     /** The earliest time the watchdog may fire, or {@link Long#MAX_VALUE} while the estimate holds no work. */
     long watchdogDeadline(long timeout, long meanForward, PassTime passTime) {
-        if (!hasWork() || watchFrom == Long.MIN_VALUE) {
-            return Long.MAX_VALUE;
-        }
-        long deadline = watchFrom + timeout;
-        if (running) {
-            // no completion is due before the first pass that finishes a prompt: long prompts span passes
-            int passes = passesUntilFirstFinish();
-            long firstFinish = predictedEnd(passTime) + (long) Math.max(0, passes - 1) * meanForward;
-            deadline = Math.max(deadline, firstFinish + Math.max(0, timeout - meanForward));
-        }
-        return deadline;
+        return watchdog.deadline(timeout, meanForward, passTime);
     }
 
     /** The watchdog fired: the estimate is dropped and the instance counts as idle. */
     void forget(long now) {
-        for (int d = 0; d < units; d++) {
-            for (Item x : queues[d]) {
-                if (x.requestId != UNNAMED) {
-                    finished.put(x.requestId, ABSORBED);
-                }
-            }
-            queues[d].clear();
-            queued[d] = 0;
-            take[d] = 0;
-        }
-        live.clear();
-        running = false;
-        chainFrom = Long.MIN_VALUE;
-        watchFrom = Long.MIN_VALUE;
-        lastArrival = Math.min(lastArrival, now);
-        sync(now);
-    }
-
-    // ---- internals ----
-
-    private void progress(long now) {
-        watchFrom = Math.max(watchFrom, now);
-    }
-
-    private void startPass(long at, boolean observed) {
-        if (takeArrived(at) == 0) {
-            running = false;
-            chainFrom = Long.MIN_VALUE;
-            return;
-        }
-        running = true;
-        start = at;
-        startObserved = observed;
-        seq++;
-        takeAttention = attentionOfTake();
-        if (observed) {
-            chainFrom(at);
-        } else if (!continuing) {
-            chainFrom = Long.MIN_VALUE;
-        }
-    }
-
-    private void chainFrom(long at) {
-        chainFrom = at;
-        chainPasses = 0;
-        chainMax = 0;
-        chainSum = 0;
-        chainAttention = 0;
-    }
-
-    /** The straggler attention of the running pass: per unit, each chunk after the prompt's done part. */
-    private double attentionOfTake() {
-        double max = 0;
-        for (int d = 0; d < units; d++) {
-            long left = take[d];
-            double unit = 0;
-            for (Item x : queues[d]) {
-                if (left <= 0) {
-                    break;
-                }
-                long c = Math.min(x.remaining, left);
-                unit += PassTimeModel.attention(x.tokens - x.remaining, c);
-                left -= c;
-            }
-            max = Math.max(max, unit);
-        }
-        return max;
-    }
-
-    /** The running pass really started at {@code at}: its tokens are what had arrived by then. */
-    private void restartPass(long at, boolean observed) {
-        start = at;
-        startObserved = observed;
-        if (takeArrived(at) == 0) {
-            running = false;
-        }
-        takeAttention = attentionOfTake();
-        if (observed && running) {
-            chainFrom(at);
-        } else {
-            chainFrom = Long.MIN_VALUE;
-        }
-    }
-
-    /** A pass starting at {@code at} takes up to {@code C_max} of what each unit has by then; returns its tokens. */
-    private long takeArrived(long at) {
-        long sum = 0;
-        for (int d = 0; d < units; d++) {
-            take[d] = Math.min(chunk, arrivedTokens(d, at));
-            sum += take[d];
-        }
-        return sum;
-    }
-
-    /** The running pass ended at {@code endAt}: its chunks are done, and the next pass starts at once. */
-    private void applyPass(long endAt, boolean observed) {
-        chainPasses++;
-        chainMax += takeMax();
-        chainSum += takeSum();
-        chainAttention += takeAttention;
-        for (int d = 0; d < units; d++) {
-            consume(d, take[d]);
-        }
-        lastEnd = endAt;
-        lastEndSeq = seq;
-        lastEndObserved = observed;
-        continuing = true;
-        startPass(endAt, observed);
-        continuing = false;
-    }
-
-    /** The engine ran {@code tokens} of unit {@code d}'s queue, from its head. */
-    private void consume(int d, long tokens) {
-        long left = tokens;
-        ArrayDeque<Item> q = queues[d];
-        while (left > 0 && !q.isEmpty()) {
-            Item head = q.peekFirst();
-            long c = Math.min(head.remaining, left);
-            head.remaining -= c;
-            queued[d] -= c;
-            left -= c;
-            if (head.remaining == 0) {
-                q.pollFirst();
-                if (head.requestId != UNNAMED) {
-                    live.remove(head.requestId);
-                    finished.put(head.requestId, seq);
-                }
-            }
-        }
-    }
-
-    /** A request known to be done that the estimate could not finish: it and everything ahead leave. */
-    private void forceFinish(Item it) {
-        if (chainPasses > 0) {
-            // the estimate was behind: how many passes ran since the chain began is not known
-            chainFrom = Long.MIN_VALUE;
-        }
-        ArrayDeque<Item> q = queues[it.unit];
-        while (!q.isEmpty()) {
-            Item x = q.pollFirst();
-            queued[it.unit] -= x.remaining;
-            if (x.requestId != UNNAMED) {
-                live.remove(x.requestId);
-                finished.put(x.requestId, lastEndSeq);
-            }
-            if (x == it) {
-                break;
-            }
-        }
-        take[it.unit] = running ? Math.min(take[it.unit], arrivedTokens(it.unit, start)) : 0;
-        if (running && takeSum() == 0) {
-            running = false;
-        }
-    }
-
-    private long arrivedTokens(int unit, long by) {
-        long sum = 0;
-        for (Item x : queues[unit]) {
-            if (x.arrivesAt > by) {
-                break;
-            }
-            sum += x.remaining;
-            if (sum >= chunk) {
-                return sum;
-            }
-        }
-        return sum;
-    }
-
-    private long earliestArrival() {
-        long first = Long.MAX_VALUE;
-        for (ArrayDeque<Item> q : queues) {
-            if (!q.isEmpty()) {
-                first = Math.min(first, q.peekFirst().arrivesAt);
-            }
-        }
-        return first;
-    }
-
-    private boolean anyArrivedBy(long t) {
-        for (ArrayDeque<Item> q : queues) {
-            if (!q.isEmpty() && q.peekFirst().arrivesAt <= t) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Whether the running pass runs (a chunk of) {@code it}: less than its take is queued ahead of it. */
-    private boolean inRunningPass(Item it) {
-        long ahead = 0;
-        for (Item x : queues[it.unit]) {
-            if (x == it) {
-                return ahead < take[it.unit];
-            }
-            ahead += x.remaining;
-        }
-        return false;
-    }
-
-    /** Whether the running pass runs the last chunk of a request the dispatcher sent (a completion will come). */
-    private boolean finishesNamed() {
-        for (int d = 0; d < units; d++) {
-            long left = take[d];
-            for (Item x : queues[d]) {
-                if (left <= 0) {
-                    break;
-                }
-                if (x.remaining <= left && x.requestId != UNNAMED) {
-                    return true;
-                }
-                left -= x.remaining;
-            }
-        }
-        return false;
-    }
-
-    /** Named requests on unit {@code d} that had arrived by {@code t} and are not in the running pass. */
-    private int waitingAt(int d, long t) {
-        long left = take[d];
-        int waiting = 0;
-        for (Item x : queues[d]) {
-            if (x.arrivesAt > t) {
-                break;
-            }
-            if (left > 0) {
-                // in the running pass, entirely or its first chunk
-                left -= x.remaining;
-                continue;
-            }
-            if (x.requestId != UNNAMED) {
-                waiting++;
-            }
-        }
-        return waiting;
-    }
-
-    /** Passes, the running one first, until the first request we sent is due to finish (its completion). */
-    private int passesUntilFirstFinish() {
-        int best = Integer.MAX_VALUE;
-        for (int d = 0; d < units; d++) {
-            long ahead = 0;
-            for (Item x : queues[d]) {
-                ahead += x.remaining;
-                if (x.requestId != UNNAMED) {
-                    long after = ahead - take[d];
-                    best = Math.min(best, after <= 0 ? 1 : 1 + (int) ((after + chunk - 1) / chunk));
-                    break;
-                }
-            }
-        }
-        return best == Integer.MAX_VALUE ? 1 : best;
-    }
-
-    /** Publishes the estimate in the fields the allocators, baselines and meters read. */
-    private void sync(long now) {
-        inst.passRunning = running;
-        inst.passStartedNanos = start;
-        inst.runningPassMaxTokens = takeMax();
-        inst.runningPassTotalTokens = takeSum();
-        inst.lastDispatchArrivalNanos = lastArrival;
-        List<DpUnitState> us = inst.units();
-        boolean scheduled = running && start > now;
-        for (int d = 0; d < units; d++) {
-            long inPass = running ? take[d] : 0;
-            long beyond = Math.max(0, queued[d] - inPass);
-            long onTheirWay = 0;
-            for (Iterator<Item> i = queues[d].descendingIterator(); i.hasNext() && onTheirWay < beyond;) {
-                Item x = i.next();
-                if (x.arrivesAt <= now) {
-                    break;
-                }
-                onTheirWay += x.remaining;
-            }
-            onTheirWay = Math.min(onTheirWay, beyond);
-            us.get(d).track(scheduled ? inPass : 0, onTheirWay, beyond - onTheirWay);
-        }
+        queues.forget(now);
+        timeline.stop();
+        watchdog.reset();
+        timeline.publish(now);
     }
 }
