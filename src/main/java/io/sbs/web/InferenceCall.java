@@ -42,6 +42,8 @@ final class InferenceCall {
     final InferenceRequest request;
     final Admission.Ticket ticket;
     final String rid;
+    /** Whether the client asked for a stream of events rather than one JSON answer. */
+    final boolean streamed;
     private final String path;
     private final ObjectNode body;
     private final String model;
@@ -58,7 +60,7 @@ final class InferenceCall {
     private volatile DispatchLoop.Dispatched dispatched;
 
     InferenceCall(Shared shared, InferenceRequest request, Admission.Ticket ticket, String rid, String path,
-            ObjectNode body, String model) {
+            ObjectNode body, String model, boolean streamed) {
         this.shared = shared;
         this.loop = shared.loop();
         this.request = request;
@@ -67,6 +69,7 @@ final class InferenceCall {
         this.path = path;
         this.body = body;
         this.model = model;
+        this.streamed = streamed;
         this.policy = loop.snapshot().policy();
     }
 

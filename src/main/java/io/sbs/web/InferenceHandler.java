@@ -5,17 +5,15 @@ import io.sbs.cluster.UnknownInstanceException;
 import io.sbs.config.SbsProperties;
 import io.sbs.control.Admission;
 import io.sbs.control.SharedAdmission;
-import io.sbs.core.ForwardEndedEvent;
 import io.sbs.core.InferenceRequest;
-import io.sbs.engine.EndForwardPayload;
 import io.sbs.engine.PrefixBlocks;
 import io.sbs.engine.PromptTokens;
-import io.sbs.engine.TruncatedStreamException;
 import io.sbs.errors.CallFailures;
 import io.sbs.errors.ClientErrors;
 import io.sbs.errors.OpenAiErrors;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.state.AcceptedRequest;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,14 +21,9 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferLimitException;
-import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.ErrorResponseException;
-import org.springframework.web.reactive.function.server.ServerRequest;
-import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -41,19 +34,19 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The OpenAI-compatible ingress and the EndForward push endpoint.
+ * What the OpenAI-compatible ingress does with a completion request, whoever serves its HTTP
+ * ({@link InferenceRoutes}).
  *
  * <p>A completion request is validated (400 for malformed JSON or a repeated key, missing
  * {@code messages} or {@code prompt}, a {@code max_tokens} that is not an integer from 0 up, prompts above
  * {@code sbs.max-prompt-tokens}, prompt plus {@code max_tokens} above {@code sbs.max-context-tokens}; 429
- * with {@code Retry-After} while flow control is on or the buffer is full), measured in tokens, hashed into prefix blocks ({@link PrefixBlocks}, blocks of the prefill instances' {@code cache-block-tokens}), offered to the dispatch loop, and sent to the engine and DP rank the loop
- * chose. With a decode unit chosen too (P/D), the request goes to both servers with the same
- * {@code bootstrap_room} and the client's answer comes from the decode server. The answer streams back
- * as the engine's server-sent events, relayed byte for byte and ending in {@code data: [DONE]}, or as one
- * JSON body. Every error is an OpenAI error object ({@link OpenAiErrors}); the EndForward push's are
- * problem details, as the rest of the service's. A client that goes away
+ * with {@code Retry-After} while flow control is on or the buffer is full), measured in tokens, hashed into
+ * prefix blocks ({@link PrefixBlocks}, blocks of the prefill instances' {@code cache-block-tokens}), offered
+ * to the dispatch loop, and sent to the engine and DP rank the loop chose ({@link InferenceCall}; with a
+ * decode unit chosen too, to both servers of the P/D pair). The answer is the engine's server-sent events,
+ * relayed byte for byte and ending in {@code data: [DONE]}, or its one JSON body. A client that goes away
  * cancels the engine calls and frees what the dispatcher counted for them. Engine failures map to 502
- * (engine error), 503 (unreachable) and 504 (timeout).
+ * (engine error), 503 (unreachable) and 504 (timeout) ({@link CallFailures}).
  */
 final class InferenceHandler {
 
@@ -63,7 +56,6 @@ final class InferenceHandler {
             .build();
     /** OpenAI's {@code code} for a prompt or completion that does not fit. */
     private static final String CONTEXT_LENGTH_EXCEEDED = "context_length_exceeded";
-    private static final String DONE_EVENT = "data: [DONE]\n\n";
 
     private final DispatchLoop loop;
     private final Admission admission;
@@ -79,7 +71,7 @@ final class InferenceHandler {
     private final InferenceCall.Shared shared;
     private final CallFailures failures = new CallFailures(SharedAdmission.NoDecisionException.class,
             UnknownInstanceException.class);
-    private final String models;
+    private final byte[] models;
     private final int cacheBlockTokens;
 
     InferenceHandler(DispatchLoop loop, Admission admission, EngineCluster cluster, SbsProperties properties,
@@ -97,15 +89,7 @@ final class InferenceHandler {
         ObjectNode list = JSON.createObjectNode().put("object", "list");
         list.putArray("data").addObject().put("id", "sbs").put("object", "model")
                 .put("created", System.currentTimeMillis() / 1_000).put("owned_by", "sbs");
-        this.models = list.toString();
-    }
-
-    Mono<ServerResponse> chat(ServerRequest request) {
-        return complete(request, "/v1/chat/completions", true);
-    }
-
-    Mono<ServerResponse> completions(ServerRequest request) {
-        return complete(request, "/v1/completions", false);
+        this.models = list.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /**
@@ -113,82 +97,85 @@ final class InferenceHandler {
      * the engines with whatever {@code model} a client names. {@code created} is when this dispatcher started
      * (Unix seconds), as OpenAI's is when the model was made.
      */
-    Mono<ServerResponse> models(ServerRequest request) {
-        return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(models);
+    byte[] models() {
+        return models;
     }
 
-    private Mono<ServerResponse> complete(ServerRequest request, String path, boolean chat) {
-        String requestId = request.headers().firstHeader("X-Request-Id");
-        // deferred: reading the body parses the Content-Type, which a client may have garbled
-        return Mono.defer(() -> request.bodyToMono(String.class)).defaultIfEmpty("")
-                .doOnError(ClientErrors::isClientMistake, e -> metrics.rejected(
-                        e instanceof DataBufferLimitException ? "too-large" : "invalid"))
-                .flatMap(text -> {
-            JsonNode json;
-            try {
-                json = JSON.readTree(text);
-            } catch (JacksonException e) {
-                return invalid("malformed JSON: " + e.getOriginalMessage(), null, null);
-            }
-            if (!(json instanceof ObjectNode body)) {
-                return invalid("the request body must be a JSON object", null, null);
-            }
-            if (chat && (!body.path("messages").isArray() || body.get("messages").isEmpty())) {
-                return invalid("'messages' must be a non-empty array", "messages", null);
-            }
-            if (!chat && !body.has("prompt")) {
-                return invalid("'prompt' is required", "prompt", null);
-            }
-            String maxField = body.has("max_tokens") ? "max_tokens" : "max_completion_tokens";
-            JsonNode maxTokens = body.get(maxField);
-            // a number beyond 32 bits cannot fit any context; canConvertToInt also keeps BigIntegers out
-            if (maxTokens != null && !maxTokens.isNull()
-                    && (!maxTokens.isIntegralNumber() || !maxTokens.canConvertToInt() || maxTokens.intValue() < 0)) {
-                return invalid("'" + maxField + "' must be an integer from 0 to " + properties.maxContextTokens(),
-                        maxField, null);
-            }
-            // a tokenizer may take tens of milliseconds on a long prompt: never on the event loop
-            Mono<PromptTokens.Measurement> measuring = promptTokens.tokenizes(body)
-                    ? Mono.fromCallable(() -> promptTokens.measure(body)).subscribeOn(Schedulers.parallel())
-                    : Mono.just(promptTokens.measure(body));
-            return measuring.flatMap(measured -> {
-                metrics.promptMeasured(measured.source());
-                int prompt = measured.tokens();
-                String about = measured.source() == PromptTokens.Source.ESTIMATE ? "about " : "";
-                if (prompt > properties.maxPromptTokens()) {
-                    return invalid("the prompt has " + about + prompt + " tokens, more than the "
-                            + properties.maxPromptTokens() + " this service accepts", chat ? "messages" : "prompt",
-                            CONTEXT_LENGTH_EXCEEDED);
-                }
-                Integer asked = maxTokens == null || maxTokens.isNull() ? null : maxTokens.intValue();
-                int output = outputLengths.requested(asked);
-                // as OpenAI answers: the prompt and the completion asked for must fit the model's context
-                if ((long) prompt + output > properties.maxContextTokens()) {
-                    return invalid("this service's maximum context length is " + properties.maxContextTokens()
-                            + " tokens; the request asks for " + about + ((long) prompt + output) + " (" + about + prompt
-                            + " in the prompt, " + output + " in the completion): lower '" + maxField + "'", maxField,
-                            CONTEXT_LENGTH_EXCEEDED);
-                }
-                if (admission.overloaded()) {
-                    metrics.rejected("overload");
-                    return OpenAiErrors.retryLater(HttpStatus.TOO_MANY_REQUESTS, "the dispatcher is overloaded, retry later",
-                            "overloaded");
-                }
-                long id = ids.incrementAndGet();
-                String rid = requestId != null && !requestId.isBlank() ? requestId : "req-" + id;
-                String model = body.path("model").asString("");
-                // the decode placement counts the expected output; the context check above and the shared
-                // record below keep what the client asked for
-                // tens of microseconds for a long prompt (PrefixBlocksBenchmark): no reason to leave the event loop
-                long[] blocks = PrefixBlocks.of(body, cacheBlockTokens).hashes();
-                InferenceRequest inference = new InferenceRequest(id, prompt,
-                        outputLengths.expected(model, prompt, asked), loop.now(), blocks);
-                Admission.Ticket ticket = admission.admit(inference, () -> new AcceptedRequest(rid, nodeId, path,
-                        body.toString(), prompt, output, System.currentTimeMillis(), blocks));
-                InferenceCall call = new InferenceCall(shared, inference, ticket, rid, path, body, model);
-                return body.path("stream").asBoolean(false) ? stream(call) : whole(call);
-            });
-        });
+    /**
+     * Reads, validates, measures and admits one completion request ({@code chat}: {@code messages}, else
+     * {@code prompt}): the call on its way, or a refusal as an error ({@link ErrorResponseException} for a
+     * 400, {@link Overloaded} for a 429). A body without a charset, or in UTF-8, is parsed from its bytes.
+     */
+    Mono<InferenceCall> accept(byte[] bytes, @Nullable Charset charset, String path, boolean chat,
+            @Nullable String requestId) {
+        JsonNode json;
+        try {
+            json = charset == null || charset.equals(StandardCharsets.UTF_8) ? JSON.readTree(bytes)
+                    : JSON.readTree(new String(bytes, charset));
+        } catch (JacksonException e) {
+            return invalid("malformed JSON: " + e.getOriginalMessage(), null, null);
+        }
+        if (!(json instanceof ObjectNode body)) {
+            return invalid("the request body must be a JSON object", null, null);
+        }
+        if (chat && (!body.path("messages").isArray() || body.get("messages").isEmpty())) {
+            return invalid("'messages' must be a non-empty array", "messages", null);
+        }
+        if (!chat && !body.has("prompt")) {
+            return invalid("'prompt' is required", "prompt", null);
+        }
+        String maxField = body.has("max_tokens") ? "max_tokens" : "max_completion_tokens";
+        JsonNode maxTokens = body.get(maxField);
+        // a number beyond 32 bits cannot fit any context; canConvertToInt also keeps BigIntegers out
+        if (maxTokens != null && !maxTokens.isNull()
+                && (!maxTokens.isIntegralNumber() || !maxTokens.canConvertToInt() || maxTokens.intValue() < 0)) {
+            return invalid("'" + maxField + "' must be an integer from 0 to " + properties.maxContextTokens(),
+                    maxField, null);
+        }
+        // a tokenizer may take tens of milliseconds on a long prompt: never on the event loop
+        if (promptTokens.tokenizes(body)) {
+            return Mono.fromCallable(() -> promptTokens.measure(body)).subscribeOn(Schedulers.parallel())
+                    .flatMap(measured -> admit(body, measured, maxField, maxTokens, path, chat, requestId));
+        }
+        return admit(body, promptTokens.measure(body), maxField, maxTokens, path, chat, requestId);
+    }
+
+    private Mono<InferenceCall> admit(ObjectNode body, PromptTokens.Measurement measured, String maxField,
+            @Nullable JsonNode maxTokens, String path, boolean chat, @Nullable String requestId) {
+        metrics.promptMeasured(measured.source());
+        int prompt = measured.tokens();
+        String about = measured.source() == PromptTokens.Source.ESTIMATE ? "about " : "";
+        if (prompt > properties.maxPromptTokens()) {
+            return invalid("the prompt has " + about + prompt + " tokens, more than the "
+                    + properties.maxPromptTokens() + " this service accepts", chat ? "messages" : "prompt",
+                    CONTEXT_LENGTH_EXCEEDED);
+        }
+        Integer asked = maxTokens == null || maxTokens.isNull() ? null : maxTokens.intValue();
+        int output = outputLengths.requested(asked);
+        // as OpenAI answers: the prompt and the completion asked for must fit the model's context
+        if ((long) prompt + output > properties.maxContextTokens()) {
+            return invalid("this service's maximum context length is " + properties.maxContextTokens()
+                    + " tokens; the request asks for " + about + ((long) prompt + output) + " (" + about + prompt
+                    + " in the prompt, " + output + " in the completion): lower '" + maxField + "'", maxField,
+                    CONTEXT_LENGTH_EXCEEDED);
+        }
+        if (admission.overloaded()) {
+            metrics.rejected("overload");
+            return Mono.error(Overloaded.INSTANCE);
+        }
+        long id = ids.incrementAndGet();
+        String rid = requestId != null && !requestId.isBlank() ? requestId : "req-" + id;
+        String model = body.path("model").asString("");
+        // the decode placement counts the expected output; the context check above and the shared
+        // record below keep what the client asked for
+        // tens of microseconds for a long prompt (PrefixBlocksBenchmark): no reason to leave the event loop
+        long[] blocks = PrefixBlocks.of(body, cacheBlockTokens).hashes();
+        InferenceRequest inference = new InferenceRequest(id, prompt,
+                outputLengths.expected(model, prompt, asked), loop.now(), blocks);
+        Admission.Ticket ticket = admission.admit(inference, () -> new AcceptedRequest(rid, nodeId, path,
+                body.toString(), prompt, output, System.currentTimeMillis(), blocks));
+        return Mono.just(new InferenceCall(shared, inference, ticket, rid, path, body, model,
+                body.path("stream").asBoolean(false)));
     }
 
     /**
@@ -208,13 +195,11 @@ final class InferenceHandler {
     }
 
     /**
-     * A streamed answer. Its status waits for the engine's first event (or its refusal), so an error before
-     * the first byte has its own status and an OpenAI error object; after it, the engine's events go to the
-     * client as the engine framed them, and an error ends the stream as OpenAI, SGLang and vLLM end one: an
-     * error event, then {@code data: [DONE]}.
+     * A streamed answer: the engine's events as the engine framed them, once the request is decided and sent.
+     * The ticket is given back as the stream ends, however it ends.
      */
-    private Mono<ServerResponse> stream(InferenceCall call) {
-        Flux<DataBuffer> relayed = call.ticket.decided().flatMap(this::known)
+    Flux<DataBuffer> events(InferenceCall call) {
+        return call.ticket.decided().flatMap(this::known)
                 .flatMapMany(d -> {
                     call.decided(d);
                     return call.events().doOnComplete(call::completed);
@@ -222,11 +207,6 @@ final class InferenceHandler {
                 .doOnNext(call::relayed)
                 // before the answer goes out, not after (doFinally): the client may send its next request at once
                 .doOnTerminate(call::finished).doOnCancel(call::finished);
-        // the source is not cancelled when the response is ready: the response's writer goes on reading it
-        return relayed.switchOnFirst((first, events) -> first.hasValue()
-                        ? relay(call, events)
-                        : failed(call, first.isOnError() ? first.getThrowable() : new TruncatedStreamException()), false)
-                .single();
     }
 
     /**
@@ -239,20 +219,8 @@ final class InferenceHandler {
                 KNOWN_WITHIN))).thenReturn(d);
     }
 
-    private Mono<ServerResponse> relay(InferenceCall call, Flux<DataBuffer> events) {
-        return ServerResponse.ok().header("X-Request-Id", call.rid).contentType(MediaType.TEXT_EVENT_STREAM)
-                .body((message, context) -> message.writeAndFlushWith(events
-                        .concatWith(Flux.defer(() -> call.doneSeen ? Flux.empty() : Flux.error(new TruncatedStreamException())))
-                        .onErrorResume(e -> {
-                            CallFailures.Failure failure = failures.of(e);
-                            log.warn("request {} failed mid-stream: {}", call.rid, failure.message());
-                            String event = "data: " + failure.json() + "\n\n" + DONE_EVENT;
-                            return Mono.just(message.bufferFactory().wrap(event.getBytes(StandardCharsets.UTF_8)));
-                        })
-                        .map(Mono::just)));
-    }
-
-    private Mono<ServerResponse> whole(InferenceCall call) {
+    /** A whole answer: the engine's JSON body, its bytes relayed. */
+    Mono<DataBuffer> answer(InferenceCall call) {
         return call.ticket.decided().flatMap(this::known)
                 .flatMap(d -> {
                     call.decided(d);
@@ -263,52 +231,24 @@ final class InferenceHandler {
                     });
                 })
                 // before the answer goes out, not after (doFinally): the client may send its next request at once
-                .doOnTerminate(call::finished).doOnCancel(call::finished)
-                .flatMap(answer -> ServerResponse.ok().header("X-Request-Id", call.rid)
-                        .contentType(MediaType.APPLICATION_JSON).bodyValue(answer))
-                .doOnDiscard(DataBuffer.class, DataBufferUtils::release)
-                .onErrorResume(e -> failed(call, e));
+                .doOnTerminate(call::finished).doOnCancel(call::finished);
     }
 
-    /** The answer to a request that failed before its first byte: its status and an OpenAI error object. */
-    private Mono<ServerResponse> failed(InferenceCall call, Throwable e) {
+    /** What a failed call answers, and its log line. */
+    CallFailures.Failure failed(InferenceCall call, Throwable e, boolean midStream) {
         CallFailures.Failure failure = failures.of(e);
-        log.warn("request {} failed: {}", call.rid, failure.message());
-        // nothing was started (the shared state is down, an instance not followed yet): the client may try again
-        return failure.retryLater() ? OpenAiErrors.retryLater(failure.status(), failure.message(), failure.code())
-                : OpenAiErrors.response(failure.status(), failure.message(), null, failure.code());
+        log.warn(midStream ? "request {} failed mid-stream: {}" : "request {} failed: {}", call.rid, failure.message());
+        return failure;
     }
 
-    /**
-     * {@code POST /internal/v1/end-forward}: an engine's EndForward push. The engine token is checked
-     * before it gets here (role {@code ENGINE}, io.sbs.security). A push outside physical bounds, of the
-     * wrong shape or for an unknown instance is refused with 422 before the core sees it (a broken body with
-     * 400), and counted by reason.
-     */
-    Mono<ServerResponse> endForward(ServerRequest request) {
-        return Mono.defer(() -> request.bodyToMono(String.class)).defaultIfEmpty("")
-                .doOnError(DataBufferLimitException.class, e -> metrics.endForwardRejected("too-large"))
-                .flatMap(text -> {
-            ForwardEndedEvent ended;
-            try {
-                ended = EndForwardPayload.parse(text, loop.now(), 0, cluster::dpUnitsOf);
-            } catch (EndForwardPayload.Refused e) {
-                metrics.endForwardRejected(e.reason());
-                HttpStatus status = e.reason() == EndForwardPayload.Refused.Reason.MALFORMED ? HttpStatus.BAD_REQUEST
-                        : HttpStatus.UNPROCESSABLE_CONTENT;
-                return Mono.error(new ErrorResponseException(status,
-                        ProblemDetail.forStatusAndDetail(status, e.getMessage()), null));
-            }
-            if (!admission.relayEndForward(text)) {
-                loop.onForwardEnded(ended);
-                metrics.endForwardApplied("direct");
-            } else {
-                // a hot standby: its own loop learns the pass too, so a takeover starts on measured passes,
-                // and a push relayed to a leader that has just died is not lost to the node taking over
-                loop.onForwardObserved(ended);
-                metrics.endForwardApplied("standby");
-            }
-            return ServerResponse.noContent().build();
-        });
+    /** 429: flow control refuses the request; nothing was started. */
+    static final class Overloaded extends RuntimeException {
+
+        private static final long serialVersionUID = 1L;
+        static final Overloaded INSTANCE = new Overloaded();
+
+        private Overloaded() {
+            super("the dispatcher is overloaded, retry later", null, false, false);
+        }
     }
 }
