@@ -62,7 +62,7 @@ class ArchitectureTest {
         layers.put("state", List.of("core"));
         layers.put("loop", List.of("core", "engine"));
         layers.put("config", List.of("core", "engine", "state"));
-        layers.put("errors", List.of());
+        layers.put("errors", List.of("engine"));
         layers.put("control", List.of("core", "sim", "state", "loop"));
         layers.put("cluster", List.of("core", "engine", "loop", "config"));
         layers.put("security", List.of("config", "errors"));

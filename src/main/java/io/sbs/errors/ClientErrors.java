@@ -133,9 +133,16 @@ public final class ClientErrors implements WebExceptionHandler {
      */
     public static void logRefusal(ServerWebExchange exchange, int status, @Nullable String detail) {
         if (log.isInfoEnabled()) {
-            InetSocketAddress from = exchange.getRequest().getRemoteAddress();
-            log.info("refused {} {} from {}: {} {}", exchange.getRequest().getMethod(),
-                    clean(exchange.getRequest().getPath().value()),
+            logRefusal(exchange.getRequest().getMethod().name(), exchange.getRequest().getPath().value(),
+                    exchange.getRequest().getRemoteAddress(), status, detail);
+        }
+    }
+
+    /** As {@link #logRefusal(ServerWebExchange, int, String)}, for a request served outside WebFlux. */
+    public static void logRefusal(String method, String path, @Nullable InetSocketAddress from, int status,
+            @Nullable String detail) {
+        if (log.isInfoEnabled()) {
+            log.info("refused {} {} from {}: {} {}", method, clean(path),
                     from == null || from.getAddress() == null ? "?" : from.getAddress().getHostAddress(), status,
                     clean(detail == null ? "" : detail));
         }

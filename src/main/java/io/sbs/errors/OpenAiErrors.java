@@ -78,9 +78,18 @@ public final class OpenAiErrors {
         ServerHttpResponse response = exchange.getResponse();
         response.setStatusCode(status);
         response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
-        DataBuffer body = response.bufferFactory().wrap(json(status, message, property(problem, PARAM),
-                property(problem, CODE)).getBytes(StandardCharsets.UTF_8));
+        DataBuffer body = response.bufferFactory().wrap(json(problem, message).getBytes(StandardCharsets.UTF_8));
         return response.writeWith(Mono.just(body));
+    }
+
+    /** A refusal's error object: its detail (or title), and the {@code param} and {@code code} it carries. */
+    public static String json(ProblemDetail problem) {
+        return json(problem, problem.getDetail() != null ? problem.getDetail() : String.valueOf(problem.getTitle()));
+    }
+
+    private static String json(ProblemDetail problem, String message) {
+        return json(HttpStatusCode.valueOf(problem.getStatus()), message, property(problem, PARAM),
+                property(problem, CODE));
     }
 
     private static @Nullable String property(ProblemDetail problem, String name) {

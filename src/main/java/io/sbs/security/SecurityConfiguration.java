@@ -81,7 +81,9 @@ class SecurityConfiguration {
      * The ingress ({@code /v1/**}) stays open: clients authenticate at their gateway, and a request path
      * that runs thousands of times a second carries one security filter only, for the security headers (a
      * permit-all chain built by {@link ServerHttpSecurity} would run eight per request: context, anonymous,
-     * authorization and their kin).
+     * authorization and their kin). The completions and the model list are served by Reactor Netty routes
+     * outside WebFlux (io.sbs.web.InferenceRoutes), which write the same headers; this chain covers the rest
+     * of {@code /v1/**} (404, 405).
      */
     @Bean
     @Order(1)

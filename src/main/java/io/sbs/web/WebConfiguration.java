@@ -4,6 +4,7 @@ import static org.springframework.web.reactive.function.server.RequestPredicates
 import static org.springframework.web.reactive.function.server.RequestPredicates.POST;
 import static org.springframework.web.reactive.function.server.RouterFunctions.route;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.sbs.cluster.EngineCluster;
 import io.sbs.config.SbsProperties;
 import io.sbs.control.Admission;
@@ -12,11 +13,14 @@ import io.sbs.errors.ClientErrors;
 import io.sbs.errors.ProblemWriter;
 import io.sbs.loop.DispatchLoop;
 import java.time.Duration;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
+import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerCodecConfigurer;
+import org.springframework.util.unit.DataSize;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
@@ -24,14 +28,33 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 @Configuration(proxyBeanMethods = false)
 class WebConfiguration {
 
+    /**
+     * The inference ingress, served by Reactor Netty ahead of Spring's handler ({@link InferenceRoutes}); the
+     * body limit is the one Spring's codecs apply to every other body.
+     */
     @Bean
-    RouterFunction<ServerResponse> inferenceRoutes(DispatchLoop loop, Admission admission, EngineCluster engines,
-            SbsProperties properties, PromptTokens promptTokens, DispatcherMetrics metrics) {
+    InferenceRoutes inferenceRoutes(DispatchLoop loop, Admission admission, EngineCluster engines,
+            SbsProperties properties, PromptTokens promptTokens, DispatcherMetrics metrics, MeterRegistry registry,
+            @Value("${spring.http.codecs.max-in-memory-size:256KB}") DataSize maxBody) {
         InferenceHandler handler = new InferenceHandler(loop, admission, engines, properties, promptTokens, metrics);
-        return route(POST("/v1/chat/completions"), handler::chat)
-                .andRoute(POST("/v1/completions"), handler::completions)
-                .andRoute(GET("/v1/models"), handler::models)
-                .andRoute(POST("/internal/v1/end-forward"), handler::endForward);
+        return new InferenceRoutes(handler, metrics, new IngressTimers(registry), (int) maxBody.toBytes());
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> endForwardRoute(DispatchLoop loop, Admission admission, EngineCluster engines,
+            DispatcherMetrics metrics) {
+        EndForwardHandler handler = new EndForwardHandler(loop, admission, engines, metrics);
+        return route(POST("/internal/v1/end-forward"), handler::endForward);
+    }
+
+    /**
+     * {@code GET /v1/models} is {@link InferenceRoutes}'; WebFlux keeps the route for what it matched and the
+     * Reactor Netty route does not (a {@code HEAD}), so those answer as they did.
+     */
+    @Bean
+    RouterFunction<ServerResponse> modelsFallback(InferenceRoutes routes) {
+        return route(GET(InferenceRoutes.MODELS), request -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(routes.models()));
     }
 
     /**

@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -167,6 +168,25 @@ class IngressIT {
         client().post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
                 .bodyValue(chat(",\"max_tokens\":6")).exchange().expectStatus().isOk();
         assertThat(loop.decodeStepsTimed().block()).isEqualTo(after);
+    }
+
+    @Test
+    void ingressAnswers_areTimedWithSpringsTags() {
+        // the completions are served by Reactor Netty routes outside WebFlux (InferenceRoutes): operators and
+        // bench live count them with the same meter and tags as every other answer
+        client().post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(chat(",\"max_tokens\":2")).exchange().expectStatus().isOk();
+        expectProblem("{not json", "malformed JSON");
+        Pattern answered = Pattern.compile("http_server_requests_seconds_count\\{error=\"none\",exception=\"none\","
+                + "method=\"POST\",outcome=\"SUCCESS\",status=\"200\",uri=\"/v1/chat/completions\"} [1-9]");
+        Pattern refused = Pattern.compile("http_server_requests_seconds_count\\{error=\"ErrorResponseException\","
+                + "exception=\"ErrorResponseException\",method=\"POST\",outcome=\"CLIENT_ERROR\",status=\"400\","
+                + "uri=\"/v1/chat/completions\"} [1-9]");
+        // recorded as each answer ends, which may be a moment after the client has read it
+        String text = await(() -> client().get().uri("/actuator/prometheus").exchange().expectStatus().isOk()
+                .expectBody(String.class).returnResult().getResponseBody(),
+                t -> answered.matcher(t).find() && refused.matcher(t).find());
+        assertThat(text).containsPattern(answered).containsPattern(refused);
     }
 
     @Test
