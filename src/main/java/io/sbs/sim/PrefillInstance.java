@@ -1,7 +1,6 @@
 package io.sbs.sim;
 
 import io.sbs.core.ForwardEndedEvent;
-import java.util.List;
 import java.util.SplittableRandom;
 import org.jspecify.annotations.Nullable;
 
