@@ -134,6 +134,18 @@ class ChaosPartsTest {
     }
 
     @Test
+    void launcher_ofAMainClass_fromTheJarThroughPropertiesLauncher_fromAClassPathDirectly() {
+        JvmLauncher jar = JvmLauncher.of("/usr/bin/java", "target/sbs.jar");
+        assertThat(jar.command(List.of("-Xmx64m"), "io.sbs.X", List.of("1"))).containsExactly("/usr/bin/java", "-Xmx64m",
+                "-cp", Path.of("target/sbs.jar").toAbsolutePath().toString(), "-Dloader.main=io.sbs.X",
+                "org.springframework.boot.loader.launch.PropertiesLauncher", "1");
+
+        JvmLauncher cp = JvmLauncher.of("/usr/bin/java", "/p/target/classes" + File.pathSeparator + "/m2/x.jar");
+        assertThat(cp.command(List.of(), "io.sbs.X", List.of("1"))).containsExactly("/usr/bin/java", "-cp",
+                "/p/target/classes" + File.pathSeparator + "/m2/x.jar", "io.sbs.X", "1");
+    }
+
+    @Test
     void options_parseWithDefaults_passThroughAfterDashes_andRejectNonsense() {
         ChaosOptions o = ChaosOptions.parse(new String[] {"failover", "--runs", "30", "--out", "x", "--",
             "--sbs.state.lease-ttl=2s"});
