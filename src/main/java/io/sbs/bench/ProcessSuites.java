@@ -25,8 +25,8 @@ final class ProcessSuites {
     private ProcessSuites() {
     }
 
-    @Command(name = "http", description = {"The dispatcher's added latency and throughput against nginx and a bare Reactor Netty proxy (the floor), over instant "
-        + "engines (needs nginx: apt-get install -y nginx-light)."})
+    @Command(name = "http", description = {"The dispatcher's added latency and throughput against nginx and a bare "
+        + "Reactor Netty proxy (the floor), over instant engines (needs nginx: apt-get install -y nginx-light)."})
     static final class Http implements Callable<Integer> {
 
         @Mixin
