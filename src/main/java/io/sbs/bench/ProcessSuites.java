@@ -6,7 +6,9 @@ import io.sbs.bench.live.TraceBench;
 import io.sbs.cli.Cli;
 import io.sbs.cli.HelpOption;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -23,8 +25,8 @@ final class ProcessSuites {
     private ProcessSuites() {
     }
 
-    @Command(name = "http", description = {"The dispatcher's added latency and throughput against nginx, over instant "
-        + "engines (needs nginx: apt-get install -y nginx-light)."})
+    @Command(name = "http", description = {"The dispatcher's added latency and throughput against nginx and a bare "
+        + "Reactor Netty proxy (the floor), over instant engines (needs nginx: apt-get install -y nginx-light)."})
     static final class Http implements Callable<Integer> {
 
         @Mixin
@@ -60,13 +62,20 @@ final class ProcessSuites {
         @Nullable String nginx;
 
         @Option(names = "--dispatcher-jvm", defaultValue = HttpBench.DEFAULT_DISPATCHER_JVM_OPTIONS, paramLabel = "OPTS",
-                description = "The dispatcher JVM's options. Default: ${DEFAULT-VALUE}.")
+                description = "The JVM options of the dispatcher and of the Reactor Netty proxy. Default: ${DEFAULT-VALUE}.")
         String dispatcherJvm;
+
+        @Option(names = "--paths", split = ",", defaultValue = "direct,nginx,netty,dispatcher", paramLabel = "PATH[,PATH...]",
+                hideParamSyntax = true, description = "The paths measured, of direct (the engines), nginx, netty (a bare "
+                + "Reactor Netty proxy in its own JVM: the floor) and dispatcher. Default: ${DEFAULT-VALUE}.")
+        List<String> paths;
 
         @Override
         public Integer call() {
+            Set<HttpBench.Route> routes = EnumSet.noneOf(HttpBench.Route.class);
+            Cli.words(paths).forEach(p -> routes.add(HttpBench.Route.of(p)));
             HttpBench.Options o = new HttpBench.Options(out.out, rate, seconds, connections, closedSeconds, warmup,
-                    instances, Cli.words(policies), nginx, Cli.words(dispatcherJvm, "\\s+"));
+                    instances, Cli.words(policies), nginx, Cli.words(dispatcherJvm, "\\s+"), routes);
             return runsProcesses(out.out, () -> new HttpBench(o).run());
         }
     }

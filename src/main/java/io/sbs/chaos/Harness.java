@@ -91,9 +91,9 @@ final class Harness implements AutoCloseable {
     }
 
     void startRedis(boolean sentinels) throws IOException, InterruptedException {
-        redis = sentinels ? RedisProcesses.withSentinels(group, work, options.redisConfigs())
-                : options.redis().equals("cluster") ? RedisProcesses.cluster(group, work, ACCEPTED)
-                : RedisProcesses.standalone(group, work);
+        redis = sentinels ? SentinelRedis.start(group, work, options.redisConfigs())
+                : options.redis().equals("cluster") ? ClusterRedis.start(group, work, ACCEPTED)
+                : StandaloneRedis.start(group, work);
     }
 
     /** Starts the engines, then both dispatchers, and waits until exactly one of them leads. */

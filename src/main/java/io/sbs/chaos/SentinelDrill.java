@@ -31,7 +31,9 @@ final class SentinelDrill extends Drill {
     DrillReport run() throws Exception {
         h.startRedis(true);
         h.startService();
-        RedisProcesses redis = h.redis();
+        if (!(h.redis() instanceof SentinelRedis redis)) {
+            throw new IllegalStateException("the sentinel drill runs on Sentinels");
+        }
         List<Map<String, @Nullable Object>> runs = new ArrayList<>();
         List<@Nullable Double> failovers = new ArrayList<>();
         List<@Nullable Double> leaderAgain = new ArrayList<>();

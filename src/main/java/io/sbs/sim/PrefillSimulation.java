@@ -2,22 +2,17 @@ package io.sbs.sim;
 
 import io.sbs.core.Assignment;
 import io.sbs.core.ClusterState;
-import io.sbs.core.DecodeStepEndedEvent;
 import io.sbs.core.DpUnitId;
 import io.sbs.core.ForwardEndedEvent;
 import io.sbs.core.InferenceRequest;
 import io.sbs.core.LoadPolledEvent;
-import io.sbs.core.OutputLengthEstimator;
 import io.sbs.core.OutputLengthKnowledge;
 import io.sbs.core.Phase;
 import io.sbs.core.PhaseDispatch;
 import io.sbs.core.PolicyRegistry;
-import io.sbs.core.ReadinessSource;
 import io.sbs.core.SchedulingPolicy;
 import io.sbs.core.UnitLoad;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +36,9 @@ import org.jspecify.annotations.Nullable;
  * dispatcher also polls each instance's load (running and waiting requests and queued tokens per unit)
  * every {@code pollInterval}. TTFT is counted from arrival at the dispatcher to the first token's return
  * ({@code signalLatency} after its pass ended).
+ *
+ * <p>This class drives the clients and the dispatcher; the instances are {@link PrefillInstance}s, what is
+ * measured is kept by {@link PrefillRecords}, and a coupled run's decode side is {@link CoupledDecode}.
  */
 public final class PrefillSimulation {
 
@@ -104,109 +102,54 @@ public final class PrefillSimulation {
     private static final long MS = 1_000_000L;
 
     private final Config config;
-    private final EngineProfile.Prefill shape;
     private final EventQueue events = new EventQueue();
-    private final SplittableRandom jitter;
     private final ClusterState cluster;
     private final SimulatedDispatcher dispatcher;
-    private final List<Instance> instances = new ArrayList<>();
-    private final Map<String, Instance> byId = new LinkedHashMap<>();
+    private final List<PrefillInstance> instances = new ArrayList<>();
+    private final Map<String, PrefillInstance> byId = new LinkedHashMap<>();
     private final long dispatchLatency;
     private final long signalLatency;
-    private final int unitChunk;
-
-    private final long[] arrivalAt;
-    private final long[] dispatchedAt;
-    private final long[] reachedAt;
-    private final long[] firstPassAt;
-    private final long[] firstTokenAt;
-    private final boolean[] lost;
-    private final int[] unitRank;
-    private final int[] cachedTokens;
-    private final Stats.Sample chunkUtil = new Stats.Sample();
-    private final Stats.Sample passMillis = new Stats.Sample();
-    // coupled P/D only
-    private final @Nullable SimulatedDispatcher decodeDispatcher;
-    private final List<DecodeInstance> decodeInstances = new ArrayList<>();
-    private final @Nullable OutputLengthEstimator estimator;
-    private final long[] prefillEndAt;
-    private final long[] decodeDecidedAt;
-    private final int[] decodeInstance;
-    private final int[] decodeRank;
-    private final long[] expectedKv;
-    private final Stats.Sample tpotMs = new Stats.Sample();
-    private final Stats.Sample decodeQueueMs = new Stats.Sample();
-    private final long kvTransfer;
-    private int decoded;
-    private int prefilled;
+    private final PrefillRecords records;
+    /** Coupled P/D only. */
+    private final @Nullable CoupledDecode decode;
+    private boolean saturated;
 
     private PrefillSimulation(Config config) {
         this.config = config;
-        this.shape = config.profile().prefill();
-        this.jitter = new SplittableRandom(config.seed());
+        EngineProfile.Prefill shape = config.profile().prefill();
+        SplittableRandom jitter = new SplittableRandom(config.seed());
         this.cluster = new ClusterState(config.policy());
         this.dispatchLatency = Math.round(config.profile().network().dispatchLatencyMs() * MS);
         this.signalLatency = Math.round(config.profile().network().signalLatencyMs() * MS);
-        this.unitChunk = shape.unitChunkTokens();
+        this.records = new PrefillRecords(config.workload(), config.warmupNanos());
+        PrefillInstance.Listener signals = new PrefillInstance.Listener() {
+            @Override
+            public void prefilled(int request, String instanceId) {
+                firstToken(request, instanceId);
+            }
+
+            @Override
+            public void forwardEnded(ForwardEndedEvent e) {
+                events.schedule(events.now() + signalLatency, () -> {
+                    cluster.onForwardEnded(e, events.now());
+                    dispatcher.signalled();
+                });
+            }
+        };
         for (int i = 0; i < shape.instances(); i++) {
             String id = "prefill-" + i;
-            cluster.addInstance(id, Phase.PREFILL, shape.dpUnits(), unitChunk, Long.MAX_VALUE,
+            cluster.addInstance(id, Phase.PREFILL, shape.dpUnits(), shape.unitChunkTokens(), Long.MAX_VALUE,
                     shape.cacheBlocksPerUnit());
-            Instance inst = new Instance(i, id);
+            PrefillInstance inst = new PrefillInstance(i, id, config, events, jitter, records, signals);
             instances.add(inst);
             byId.put(id, inst);
         }
         PhaseDispatch dispatch = PolicyRegistry.standard().prefill(config.policy().name(), cluster,
                 new SplittableRandom(config.seed() * 31 + 7));
         this.dispatcher = new SimulatedDispatcher(events, dispatch, this::send);
-        int n = config.workload().size();
         Coupling coupling = config.coupling();
-        this.kvTransfer = Math.round(config.profile().network().kvTransferMs() * MS);
-        this.prefillEndAt = new long[coupling == null ? 0 : n];
-        this.decodeDecidedAt = new long[coupling == null ? 0 : n];
-        this.decodeInstance = new int[coupling == null ? 0 : n];
-        this.decodeRank = new int[coupling == null ? 0 : n];
-        this.expectedKv = new long[coupling == null ? 0 : n];
-        Arrays.fill(prefillEndAt, -1);
-        Arrays.fill(decodeDecidedAt, -1);
-        if (coupling == null) {
-            this.decodeDispatcher = null;
-            this.estimator = null;
-        } else {
-            EngineProfile.Decode d = config.profile().decode();
-            SplittableRandom decodeJitter = new SplittableRandom(config.seed() * 17 + 3);
-            decodeInstances.addAll(DecodeInstance.start(cluster, d, coupling.decodeInstances(), events, decodeJitter,
-                    new DecodeInstance.Listener() {
-                        @Override
-                        public void stepEnded(long durationNanos, long tokens, DecodeStepEndedEvent report) {
-                            events.schedule(events.now() + signalLatency, () -> {
-                                cluster.onDecodeStepEnded(report, events.now());
-                                cluster.onDecodeStepTimed(report.instanceId(), durationNanos);
-                                decodeDispatcher.signalled();
-                            });
-                        }
-
-                        @Override
-                        public void finished(InferenceRequest request, DpUnitId unit, long startedAt) {
-                            decodeFinished(request, unit, startedAt);
-                        }
-                    }));
-            this.decodeDispatcher = new SimulatedDispatcher(events, PolicyRegistry.standard().decode(
-                    config.policy().name(), cluster, new SplittableRandom(config.seed() * 37 + 11)), this::sendDecode);
-            this.estimator = coupling.knowledge() == OutputLengthKnowledge.ORACLE ? null
-                    : new OutputLengthEstimator(coupling.knowledge());
-        }
-        arrivalAt = new long[n];
-        dispatchedAt = new long[n];
-        reachedAt = new long[n];
-        firstPassAt = new long[n];
-        firstTokenAt = new long[n];
-        lost = new boolean[n];
-        unitRank = new int[n];
-        cachedTokens = new int[n];
-        Arrays.fill(firstTokenAt, -1);
-        Arrays.fill(firstPassAt, -1);
-        Arrays.fill(reachedAt, -1);
+        this.decode = coupling == null ? null
+                : new CoupledDecode(config, coupling, cluster, events, dispatchLatency, signalLatency);
     }
 
     /** Runs the configured workload to completion (or the drain limit) and measures it. */
@@ -228,18 +171,17 @@ public final class PrefillSimulation {
         if (!w.isEmpty()) {
             events.schedule(w.get(0).arrivalNanos(), () -> arrive(0));
         }
-        for (Instance inst : instances) {
+        for (PrefillInstance inst : instances) {
             events.schedule(config.pollIntervalNanos() * (inst.index + 1) / instances.size(), () -> poll(inst));
         }
         long lastArrival = w.isEmpty() ? 0 : w.get(w.size() - 1).arrivalNanos();
         long stopAt = lastArrival + config.drainNanos();
-        done = 0;
         int oldest = 0;
-        while (!events.isEmpty() && events.now() <= stopAt && (done < w.size() || decodesLeft())) {
+        while (!events.isEmpty() && events.now() <= stopAt && (records.done() < w.size() || decodesLeft())) {
             if (!events.runUntil(Math.min(stopAt, events.now() + 1_000 * MS), abandon)) {
                 break;
             }
-            while (oldest < w.size() && (firstTokenAt[oldest] >= 0 || lost[oldest])) {
+            while (oldest < w.size() && records.finished(oldest)) {
                 oldest++;
             }
             if (oldest < w.size() && w.get(oldest).arrivalNanos() <= events.now()
@@ -254,26 +196,21 @@ public final class PrefillSimulation {
                 break;
             }
         }
-        return measure(stopAt);
+        return records.measure(config.policy().name(), saturated, events.now(), stopAt, cluster, byId.keySet(),
+                dispatcher, events.processed(), decode == null ? Stats.EMPTY : decode.tpotMs(),
+                decode == null ? Stats.EMPTY : decode.queueMs());
     }
 
     /** Coupled P/D: requests whose first token came and whose decode has not finished. */
     private boolean decodesLeft() {
-        return decodeDispatcher != null && decoded < prefilled;
+        return decode != null && decode.decodesLeft();
     }
-
-    private int done;
-    private boolean saturated;
 
     private void arrive(int i) {
         long now = events.now();
         WorkloadRequest wr = config.workload().get(i);
-        arrivalAt[i] = now;
-        int output = wr.outputTokens();
-        if (estimator != null) {
-            // the simulated clients set no max_tokens: the dispatcher counts the default, or its prediction
-            output = estimator.expected(DecodeSimulation.MODEL, wr.promptTokens(), InferenceRequest.DEFAULT_OUTPUT_TOKENS, false);
-        }
+        records.arrived(i, now);
+        int output = decode == null ? wr.outputTokens() : decode.countedOutput(wr);
         InferenceRequest r = new InferenceRequest(i, wr.promptTokens(), output, now, wr.blockHashes());
         dispatcher.arrive(r);
         if (i + 1 < config.workload().size()) {
@@ -285,74 +222,39 @@ public final class PrefillSimulation {
         long now = events.now();
         for (Assignment a : assignments) {
             int i = (int) a.request().id();
-            dispatchedAt[i] = now;
-            cluster.recordDispatchLatency(Phase.PREFILL, dispatchLatency);
-            Instance inst = byId.get(a.unit().instanceId());
             int rank = a.unit().dpRank();
-            unitRank[i] = rank;
+            records.dispatched(i, now, rank);
+            cluster.recordDispatchLatency(Phase.PREFILL, dispatchLatency);
+            PrefillInstance inst = byId.get(a.unit().instanceId());
             events.schedule(now + dispatchLatency, () -> inst.receive(i, rank));
         }
-        if (decodeDispatcher != null && !assignments.isEmpty()) {
-            // as the live dispatch loop: a cycle's prefill decisions enter the decode strategy together
-            for (Assignment a : assignments) {
-                decodeDispatcher.arrive(a.request());
-            }
-            decodeDispatcher.signalled();
-        }
-    }
-
-    private void sendDecode(List<Assignment> assignments) {
-        long now = events.now();
-        for (Assignment a : assignments) {
-            int i = (int) a.request().id();
-            cluster.recordDispatchLatency(Phase.DECODE, dispatchLatency);
-            decodeDecidedAt[i] = now;
-            decodeInstance[i] = DecodeInstance.indexOf(a.unit().instanceId());
-            decodeRank[i] = a.unit().dpRank();
-            expectedKv[i] = a.request().totalTokens();
-            handOver(i);
+        if (decode != null && !assignments.isEmpty()) {
+            decode.decide(assignments);
         }
     }
 
     /**
-     * Once request {@code i} has both its prefill done and its decode unit chosen, its KV moves: the decode
-     * server got the request {@code dispatchLatency} after the decision and pulls the KV when the prefill
-     * ends, which takes {@code kvTransfer}.
+     * Request {@code i}'s last chunk ran in a pass that ends now: its first token reaches the dispatcher
+     * {@code signalLatency} later, and with a decode side its KV can move.
      */
-    private void handOver(int i) {
-        if (prefillEndAt[i] < 0 || decodeDecidedAt[i] < 0) {
-            return;
-        }
-        long at = Math.max(prefillEndAt[i], decodeDecidedAt[i] + dispatchLatency) + kvTransfer;
-        WorkloadRequest wr = config.workload().get(i);
-        InferenceRequest truth = new InferenceRequest(i, wr.promptTokens(), wr.outputTokens(), at);
-        DecodeInstance inst = decodeInstances.get(decodeInstance[i]);
-        int rank = decodeRank[i];
-        long expected = expectedKv[i];
-        events.schedule(at, () -> inst.receive(truth, rank, expected));
-    }
-
-    private void decodeFinished(InferenceRequest truth, DpUnitId unit, long startedAt) {
+    private void firstToken(int i, String instanceId) {
         long now = events.now();
-        int i = (int) truth.id();
-        decoded++;
-        if (config.workload().get(i).arrivalNanos() >= config.warmupNanos()) {
-            tpotMs.add((now - startedAt) / (double) MS / truth.outputTokens());
-            decodeQueueMs.add((startedAt - truth.arrivalNanos()) / (double) MS);
+        records.firstToken(i, now + signalLatency);
+        if (decode != null) {
+            decode.prefillEnded(i, now);
         }
+        DpUnitId unit = new DpUnitId(instanceId, records.unitRank(i));
+        int prompt = config.workload().get(i).promptTokens();
         events.schedule(now + signalLatency, () -> {
-            cluster.onDecodeCompleted(unit);
-            if (estimator != null) {
-                estimator.finished(DecodeSimulation.MODEL, truth.promptTokens(), truth.outputTokens());
-            }
-            decodeDispatcher.signalled();
+            cluster.onPrefillCompleted(unit, i, prompt, events.now(), events.now());
+            dispatcher.signalled();
         });
     }
 
-    private void poll(Instance inst) {
+    private void poll(PrefillInstance inst) {
         long sampledAt = events.now();
         if (!inst.mute(sampledAt)) {
-            long[][] load = inst.engine.load();
+            long[][] load = inst.load();
             UnitLoad[] units = new UnitLoad[load.length];
             for (int d = 0; d < load.length; d++) {
                 units[d] = new UnitLoad((int) load[d][0], (int) load[d][1], load[d][2]);
@@ -363,183 +265,8 @@ public final class PrefillSimulation {
                 dispatcher.signalled();
             });
         }
-        if (done < config.workload().size()) {
+        if (records.done() < config.workload().size()) {
             events.schedule(sampledAt + config.pollIntervalNanos(), () -> poll(inst));
         }
-    }
-
-    private Fault activeFault(int instanceIndex, long t) {
-        for (Fault f : config.faults()) {
-            if (f.instanceIndex() == instanceIndex && f.activeAt(t)) {
-                return f;
-            }
-        }
-        return null;
-    }
-
-    private final class Instance {
-        final int index;
-        final String id;
-        final PrefillEngineModel engine = new PrefillEngineModel(shape);
-        boolean starting;
-
-        Instance(int index, String id) {
-            this.index = index;
-            this.id = id;
-        }
-
-        boolean dead(long t) {
-            Fault f = activeFault(index, t);
-            return f != null && f.kind() == Fault.Kind.DEATH;
-        }
-
-        boolean mute(long t) {
-            Fault f = activeFault(index, t);
-            return f != null && (f.kind() == Fault.Kind.SILENCE || f.kind() == Fault.Kind.DEATH);
-        }
-
-        boolean idle() {
-            return engine.idle();
-        }
-
-        void receive(int request, int rank) {
-            long now = events.now();
-            if (dead(now)) {
-                lost[request] = true;
-                done++;
-                return;
-            }
-            WorkloadRequest wr = config.workload().get(request);
-            reachedAt[request] = now;
-            cachedTokens[request] = engine.receive(request, wr.promptTokens(), wr.blockHashes(), rank);
-            if (!engine.busy() && !starting) {
-                // The engine's loop picks up everything that reached it in the same instant (one batch sent
-                // together), so the pass starts after the other deliveries of this instant.
-                starting = true;
-                events.schedule(now, () -> {
-                    starting = false;
-                    if (!engine.busy()) {
-                        startPass();
-                    }
-                });
-            }
-        }
-
-        /** Starts a pass if anything is queued; returns the tokens each unit took (all zero when none). */
-        long[] startPass() {
-            long now = events.now();
-            Fault f = activeFault(index, now);
-            double slowdown = f != null && f.kind() == Fault.Kind.SLOWDOWN ? f.factor() : 1;
-            PrefillEngineModel.Pass pass = engine.startPass(jitter, slowdown);
-            if (pass == null) {
-                return new long[shape.dpUnits()];
-            }
-            for (long r : pass.starting()) {
-                if (firstPassAt[(int) r] < 0) {
-                    firstPassAt[(int) r] = now;
-                }
-            }
-            events.schedule(now + pass.durationNanos(), () -> endPass(pass));
-            return pass.tokens();
-        }
-
-        void endPass(PrefillEngineModel.Pass pass) {
-            long now = events.now();
-            engine.passEnded();
-            if (dead(now)) {
-                for (long r : pass.finishing()) {
-                    lost[(int) r] = true;
-                    done++;
-                }
-                for (long r : engine.clear()) {
-                    lost[(int) r] = true;
-                    done++;
-                }
-                return;
-            }
-            if (now >= config.warmupNanos()) {
-                chunkUtil.add((double) pass.totalTokens() / ((long) unitChunk * shape.dpUnits()));
-                passMillis.add(pass.durationNanos() / (double) MS);
-            }
-            for (long r : pass.finishing()) {
-                int i = (int) r;
-                firstTokenAt[i] = now + signalLatency;
-                done++;
-                if (decodeDispatcher != null) {
-                    prefilled++;
-                    prefillEndAt[i] = now;
-                    handOver(i);
-                }
-                DpUnitId unit = new DpUnitId(id, unitRank[i]);
-                int prompt = config.workload().get(i).promptTokens();
-                events.schedule(now + signalLatency, () -> {
-                    cluster.onPrefillCompleted(unit, i, prompt, events.now(), events.now());
-                    dispatcher.signalled();
-                });
-            }
-            long[] receivedNow = engine.takeReceived();
-            long[] next = startPass();
-            long[] backlog = engine.backlog();
-            if (mute(now) || config.signals() == Signals.STOCK) {
-                return;
-            }
-            ForwardEndedEvent e = new ForwardEndedEvent(id, now, pass.durationNanos(), pass.tokens(), receivedNow,
-                    next, backlog);
-            events.schedule(now + signalLatency, () -> {
-                cluster.onForwardEnded(e, events.now());
-                dispatcher.signalled();
-            });
-        }
-    }
-
-    private PrefillResult measure(long stopAt) {
-        Stats.Sample ttft = new Stats.Sample();
-        Stats.Sample schedQueue = new Stats.Sample();
-        Stats.Sample deviceQueue = new Stats.Sample();
-        int completed = 0;
-        int unfinished = 0;
-        int lostCount = 0;
-        long completedTokens = 0;
-        long lastFirstToken = 0;
-        long receivedTokens = 0;
-        long cachedTotal = 0;
-        long end = events.now();
-        for (int i = 0; i < arrivalAt.length; i++) {
-            WorkloadRequest wr = config.workload().get(i);
-            if (wr.arrivalNanos() < config.warmupNanos() || (saturated && wr.arrivalNanos() > end)) {
-                continue;
-            }
-            if (reachedAt[i] >= 0) {
-                receivedTokens += wr.promptTokens();
-                cachedTotal += cachedTokens[i];
-            }
-            if (lost[i]) {
-                lostCount++;
-                continue;
-            }
-            if (firstTokenAt[i] < 0) {
-                unfinished++;
-                ttft.add(((saturated ? end : Math.max(end, stopAt)) - wr.arrivalNanos()) / 1e9);
-                continue;
-            }
-            completed++;
-            completedTokens += wr.promptTokens();
-            lastFirstToken = Math.max(lastFirstToken, firstTokenAt[i]);
-            ttft.add((firstTokenAt[i] - arrivalAt[i]) / 1e9);
-            schedQueue.add((dispatchedAt[i] - arrivalAt[i]) / 1e9);
-            deviceQueue.add((firstPassAt[i] - reachedAt[i]) / 1e9);
-        }
-        long watchdogFires = 0;
-        Map<ReadinessSource, Long> readiness = new EnumMap<>(ReadinessSource.class);
-        for (String id : byId.keySet()) {
-            watchdogFires += cluster.instance(id).watchdogFires();
-            for (ReadinessSource source : ReadinessSource.values()) {
-                readiness.merge(source, cluster.instance(id).readinessDecisions(source), Long::sum);
-            }
-        }
-        return new PrefillResult(config.policy().name(), saturated, completed, unfinished, lostCount, ttft.stats(),
-                schedQueue.stats(), deviceQueue.stats(), chunkUtil.mean(), passMillis.stats(), watchdogFires,
-                dispatcher.overloadedTicks(), dispatcher.maxBuffered(), events.processed(), completedTokens,
-                lastFirstToken, readiness, tpotMs.stats(), decodeQueueMs.stats(), receivedTokens, cachedTotal);
     }
 }

@@ -52,6 +52,25 @@ public record JvmLauncher(String java, List<String> entry) {
         return command(JVM_OPTIONS, args);
     }
 
+    /**
+     * The command line running {@code mainClass} of this build with {@code jvmOptions}: from the jar through
+     * Spring Boot's {@code PropertiesLauncher} (which puts the jar's libraries on the class path and calls
+     * {@code loader.main}), from a class path directly.
+     */
+    public List<String> command(List<String> jvmOptions, String mainClass, List<String> args) {
+        List<String> out = new ArrayList<>();
+        out.add(java);
+        out.addAll(jvmOptions);
+        if (entry.get(0).equals("-jar")) {
+            out.addAll(List.of("-cp", entry.get(1), "-Dloader.main=" + mainClass,
+                    "org.springframework.boot.loader.launch.PropertiesLauncher"));
+        } else {
+            out.addAll(List.of(entry.get(0), entry.get(1), mainClass));
+        }
+        out.addAll(args);
+        return out;
+    }
+
     /** The command line running {@code sbs.jar args...} with {@code jvmOptions}. */
     public List<String> command(List<String> jvmOptions, List<String> args) {
         List<String> out = new ArrayList<>();

@@ -74,6 +74,9 @@ class BenchCommandTest {
         assertThat(h.connections).isEqualTo(64);
         assertThat(h.policies).containsExactly("round-robin");
         assertThat(h.dispatcherJvm).isEqualTo("-Xms1g -Xmx1g -XX:+UseG1GC");
+        assertThat(h.paths).containsExactly("direct", "nginx", "netty", "dispatcher");
+        assertThat(((ProcessSuites.Http) parsed("http", "--paths", "netty,direct", "--out", "x")).paths)
+                .containsExactly("netty", "direct");
 
         ProcessSuites.Live l = parsed("live", "--out", "x");
         assertThat(l.loads).containsExactly(0.4, 0.7, 0.9);

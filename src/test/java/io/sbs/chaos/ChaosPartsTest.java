@@ -87,19 +87,19 @@ class ChaosPartsTest {
     @Test
     void configure_theRepositorysRedisFiles_replacesPortsAndDirsAndKeepsTheTimings() throws IOException {
         String sentinel = Files.readString(Path.of("redis/sentinel.conf"));
-        String monitor = "sentinel monitor " + RedisProcesses.MASTER_NAME;
+        String monitor = "sentinel monitor " + SentinelRedis.MASTER_NAME;
 
-        String out = RedisProcesses.configure(sentinel, Map.of("port", "port 26001", "dir", "dir /tmp/s",
-                monitor, monitor + " 127.0.0.1 7001 " + RedisProcesses.quorum(sentinel)));
+        String out = SentinelRedis.configure(sentinel, Map.of("port", "port 26001", "dir", "dir /tmp/s",
+                monitor, monitor + " 127.0.0.1 7001 " + SentinelRedis.quorum(sentinel)));
 
         assertThat(out).contains("\nport 26001\n", "sentinel monitor sbs 127.0.0.1 7001 2\n",
                 "sentinel down-after-milliseconds sbs 3000", "sentinel failover-timeout sbs 10000").endsWith("dir /tmp/s\n");
         assertThat(out).doesNotContain("26379", "sbs-redis-0");
-        String server = RedisProcesses.configure(Files.readString(Path.of("redis/redis.conf")),
+        String server = SentinelRedis.configure(Files.readString(Path.of("redis/redis.conf")),
                 Map.of("port", "port 7001", "bind", "bind 127.0.0.1", "dir", "dir /tmp/r"));
         assertThat(server).contains("\nport 7001\n", "\nbind 127.0.0.1\n", "\ndir /tmp/r\n", "min-replicas-to-write 1")
                 .doesNotContain("6379", "/data");
-        assertThatThrownBy(() -> RedisProcesses.quorum("port 1\n")).hasMessageContaining("sentinel monitor sbs");
+        assertThatThrownBy(() -> SentinelRedis.quorum("port 1\n")).hasMessageContaining("sentinel monitor sbs");
     }
 
     @Test
@@ -131,6 +131,18 @@ class ChaosPartsTest {
         List<String> command = cp.command(List.of("chaos"));
         assertThat(command).contains("-Xmx384m").endsWith("-cp", "/p/target/classes" + File.pathSeparator + "/m2/x.jar",
                 "io.sbs.SbsApplication", "chaos");
+    }
+
+    @Test
+    void launcher_ofAMainClass_fromTheJarThroughPropertiesLauncher_fromAClassPathDirectly() {
+        JvmLauncher jar = JvmLauncher.of("/usr/bin/java", "target/sbs.jar");
+        assertThat(jar.command(List.of("-Xmx64m"), "io.sbs.X", List.of("1"))).containsExactly("/usr/bin/java", "-Xmx64m",
+                "-cp", Path.of("target/sbs.jar").toAbsolutePath().toString(), "-Dloader.main=io.sbs.X",
+                "org.springframework.boot.loader.launch.PropertiesLauncher", "1");
+
+        JvmLauncher cp = JvmLauncher.of("/usr/bin/java", "/p/target/classes" + File.pathSeparator + "/m2/x.jar");
+        assertThat(cp.command(List.of(), "io.sbs.X", List.of("1"))).containsExactly("/usr/bin/java", "-cp",
+                "/p/target/classes" + File.pathSeparator + "/m2/x.jar", "io.sbs.X", "1");
     }
 
     @Test

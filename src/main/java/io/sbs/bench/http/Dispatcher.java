@@ -3,20 +3,10 @@ package io.sbs.bench.http;
 import io.sbs.tools.Credentials;
 import io.sbs.tools.JvmLauncher;
 import io.sbs.tools.Ports;
-import io.sbs.tools.Wait;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The service under test in a JVM of its own, started as {@code java -jar sbs.jar} would start it (the
@@ -36,15 +26,10 @@ public final class Dispatcher implements AutoCloseable {
     public record Instance(String id, String url, int dpUnits, int chunkTokens) {
     }
 
-    // a Spring start took 55-60 s on a 2-core host shared with other builds (load average 20)
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
+    private final ServingJvm jvm;
 
-    private final Process process;
-    private final int port;
-
-    private Dispatcher(Process process, int port) {
-        this.process = process;
-        this.port = port;
+    private Dispatcher(ServingJvm jvm) {
+        this.jvm = jvm;
     }
 
     /** Spring's command-line properties for {@code policy} over {@code instances}. */
@@ -86,74 +71,26 @@ public final class Dispatcher implements AutoCloseable {
      */
     public static Dispatcher start(String policy, List<Instance> instances, int port, List<String> jvmOptions,
             List<String> springArguments, Map<String, String> environment, Path log) {
-        try {
-            Files.createDirectories(log.toAbsolutePath().getParent());
-            // its garbage-collection pauses logged beside its output: they are what its tail latency is made of
-            List<String> jvm = new ArrayList<>(jvmOptions);
-            jvm.add("-Xlog:gc:file=" + log.toAbsolutePath() + ".gc");
-            List<String> args = new ArrayList<>(arguments(policy, instances, port));
-            args.addAll(springArguments);
-            ProcessBuilder pb = new ProcessBuilder(JvmLauncher.ofThisJvm().command(jvm, args))
-                    .redirectErrorStream(true).redirectOutput(log.toFile());
-            pb.environment().putAll(environment);
-            Dispatcher d = new Dispatcher(pb.start(), port);
-            d.awaitReady(log);
-            return d;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the dispatcher", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HttpBench.SetupException("interrupted while starting the dispatcher", e);
-        }
-    }
-
-    private void awaitReady(Path log) throws InterruptedException {
-        HttpClient http = HttpClient.newHttpClient();
-        HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness"))
-                .timeout(Duration.ofSeconds(1)).build();
-        try {
-            Wait.until(START_TIMEOUT, Duration.ofMillis(200), () -> {
-                if (!process.isAlive()) {
-                    throw new IllegalStateException("the dispatcher exited with " + process.exitValue() + "; see " + log);
-                }
-                return answers(http, ready);
-            }, () -> "the dispatcher was not ready within " + START_TIMEOUT + "; see " + log);
-        } catch (IllegalStateException e) {
-            close();
-            throw new HttpBench.SetupException(e.getMessage(), e);
-        }
-    }
-
-    private static boolean answers(HttpClient http, HttpRequest ready) {
-        try {
-            return http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-        } catch (IOException e) {
-            return false; // not listening yet
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt(); // Wait's next sleep throws it
-            return false;
-        }
+        // its garbage-collection pauses logged beside its output: they are what its tail latency is made of
+        List<String> jvm = new ArrayList<>(jvmOptions);
+        jvm.add("-Xlog:gc:file=" + log.toAbsolutePath() + ".gc");
+        List<String> args = new ArrayList<>(arguments(policy, instances, port));
+        args.addAll(springArguments);
+        return new Dispatcher(ServingJvm.start("the dispatcher", JvmLauncher.ofThisJvm().command(jvm, args), environment,
+                port, "/actuator/health/readiness", log));
     }
 
     public int port() {
-        return port;
+        return jvm.port();
     }
 
     public ProcessHandle process() {
-        return process.toHandle();
+        return jvm.process();
     }
 
     /** Stops it: SIGTERM (Spring's graceful shutdown), then a kill if it has not exited within ten seconds. */
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        jvm.close();
     }
 }

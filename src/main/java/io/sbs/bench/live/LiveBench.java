@@ -1,6 +1,5 @@
 package io.sbs.bench.live;
 
-import io.sbs.bench.http.CpuMeter;
 import io.sbs.bench.http.Dispatcher;
 import io.sbs.cli.Progress;
 import io.sbs.core.PolicyRegistry;
@@ -13,16 +12,8 @@ import io.sbs.sim.workload.PoissonArrivals;
 import io.sbs.sim.workload.WorkloadGenerator;
 import io.sbs.tools.Credentials;
 import io.sbs.tools.Ports;
-import io.sbs.tools.Prometheus;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,6 +25,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * {@code app/bench live}: the policies against real engine-simulator processes in real time, through the
  * dispatcher in its own JVM, TTFT measured at the client. See the package documentation for the method.
+ * This class measures the capacity and runs each policy's stack ({@link PolicyStack}) at each load; the
+ * meters read around a run are {@link RunMeters}', the per-request lines {@link RequestsCsv}', the report
+ * {@link LiveReport}'s.
  */
 public final class LiveBench {
 
@@ -102,7 +96,7 @@ public final class LiveBench {
     private final long startNanos = System.nanoTime();
     /** On the console, and kept in {@code live.log} so a long run can be read later. */
     private final Progress progress;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final RunMeters meters = new RunMeters();
 
     public LiveBench(Options options) {
         this.o = options;
@@ -235,27 +229,6 @@ public final class LiveBench {
                 seed).stream().takeWhile(r -> r.arrivalNanos() < end).toList();
     }
 
-    /** One policy's own engines and dispatcher, up from the start of the run to its end. */
-    private record PolicyStack(String policy, EngineProcesses engines, Dispatcher dispatcher) implements AutoCloseable {
-
-        String url() {
-            return "http://127.0.0.1:" + dispatcher.port();
-        }
-
-        List<ProcessHandle> processes() {
-            List<ProcessHandle> all = new ArrayList<>(engines.processes());
-            all.add(dispatcher.process());
-            return all;
-        }
-
-        @Override
-        public void close() {
-            try (EngineProcesses e = engines) {
-                dispatcher.close();
-            }
-        }
-    }
-
     /**
      * One policy's stack: engines and a dispatcher of its own, fresh (nothing learned under another policy
      * carries over: no pass-time average, no watchdog suspicion, no JIT profile), and an unmeasured warm-up.
@@ -306,48 +279,23 @@ public final class LiveBench {
                 idle.addAll(other.processes());
             }
         }
-        Map<String, Double> meters0 = meters(stack.url());
-        long[] cpu0 = cpu(stack, idle);
+        Map<String, Double> meters0 = meters.dispatcher(stack.url());
+        long[] cpu0 = RunMeters.cpu(stack, idle);
         long t0 = System.nanoTime();
         StreamingClient.Replay replay = client.replay(stack.url(), requests, DRAIN);
         awaitIdle(stack.engines());
         double wall = (System.nanoTime() - t0) / 1e9;
-        RunResult r = RunResult.of(policy, load, rate, replay, Math.round(MEASURED_AFTER * o.seconds() * 1e9),
-                cpuUse(cpu0, cpu(stack, idle), wall), difference(meters0, meters(stack.url())), wall);
-        appendRequests(policy, load, replay);
+        long warmup = Math.round(MEASURED_AFTER * o.seconds() * 1e9);
+        RunResult r = RunResult.of(policy, load, rate, replay, warmup,
+                RunMeters.cpuUse(cpu0, RunMeters.cpu(stack, idle), wall),
+                RunMeters.difference(meters0, meters.dispatcher(stack.url())), wall);
+        RequestsCsv.append(o.out().resolve("requests.csv"), policy, load, replay, warmup);
         progress(String.format(Locale.ROOT, "load %.2f, policy %s: TTFT mean %.0f ms, p50 %.0f, p99 %.0f "
                 + "(%d measured); statuses %s; CPU cores dispatcher %.2f, engines %.2f, client %.2f, idle stacks "
                 + "%.2f, others %.2f, machine busy %.0f %%", load, policy, r.ttft().meanMs(), r.ttft().p50Ms(),
                 r.ttft().p99Ms(), r.measured(), r.statuses(), r.cpu().dispatcherCores(), r.cpu().enginesCores(),
                 r.cpu().clientCores(), r.cpu().idleStacksCores(), r.cpu().otherCores(), 100 * r.cpu().machineBusy()));
         return r;
-    }
-
-    /**
-     * One line per request of the run to {@code requests.csv}, so a run can be looked at over time (a drift
-     * within it, a stall of the client) and not only through its percentiles. Times in milliseconds from the
-     * run's start; {@code ttft_ms} is empty without a first token.
-     */
-    private void appendRequests(String policy, double load, StreamingClient.Replay replay) {
-        Path file = o.out().resolve("requests.csv");
-        StringBuilder sb = new StringBuilder();
-        if (!Files.exists(file)) {
-            sb.append("policy,load,due_ms,prompt_tokens,send_lag_ms,ttft_ms,outcome,measured\n");
-        }
-        long warmup = Math.round(MEASURED_AFTER * o.seconds() * 1e9);
-        for (Outcome r : replay.outcomes()) {
-            long due = r.dueNanos() - replay.startNanos();
-            sb.append(String.format(Locale.ROOT, "%s,%s,%.3f,%d,%.3f,%s,%s,%b%n", policy, load, due / 1e6,
-                    r.promptTokens(), (r.sentNanos() - r.dueNanos()) / 1e6,
-                    r.firstContentNanos() == Outcome.NONE ? ""
-                            : String.format(Locale.ROOT, "%.3f", (r.firstContentNanos() - r.dueNanos()) / 1e6),
-                    r.key(), due >= warmup));
-        }
-        try {
-            Files.writeString(file, sb, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
     }
 
     /**
@@ -360,77 +308,6 @@ public final class LiveBench {
         } catch (IllegalStateException e) {
             progress("warning: " + e.getMessage() + "; the next run starts on that backlog");
         }
-    }
-
-    /** CPU nanoseconds so far: dispatcher, engines, this JVM, the idle stacks, machine busy, machine total. */
-    private static long[] cpu(PolicyStack stack, List<ProcessHandle> idle) {
-        long enginesCpu = 0;
-        for (ProcessHandle p : stack.engines().processes()) {
-            enginesCpu += CpuMeter.treeNanos(p);
-        }
-        long idleCpu = 0;
-        for (ProcessHandle p : idle) {
-            idleCpu += CpuMeter.treeNanos(p);
-        }
-        long[] machine = CpuMeter.machineNanos();
-        return new long[] {CpuMeter.treeNanos(stack.dispatcher().process()), enginesCpu, CpuMeter.jvmNanos(), idleCpu,
-            machine[0], machine[1]};
-    }
-
-    private static RunResult.Cpu cpuUse(long[] before, long[] after, double wallSeconds) {
-        double[] cores = new double[4];
-        double ours = 0;
-        for (int i = 0; i < 4; i++) {
-            cores[i] = (after[i] - before[i]) / 1e9 / wallSeconds;
-            ours += after[i] - before[i];
-        }
-        double busy = after[4] - before[4];
-        double total = after[5] - before[5];
-        int machineCores = Runtime.getRuntime().availableProcessors();
-        return new RunResult.Cpu(cores[0], cores[1], cores[2], cores[3], total > 0 ? busy / total : Double.NaN,
-                total > 0 ? Math.max(0, busy - ours) / total * machineCores : Double.NaN);
-    }
-
-    /**
-     * The dispatcher's counters that check the run: ingress requests (no one else's traffic, no demo load),
-     * prompts measured by the four-characters estimate (the engines' own rule, so both agree on lengths), its
-     * own TTFT count and sum, rejections and watchdog fires. Empty when it does not answer.
-     */
-    private Map<String, Double> meters(String url) {
-        Map<String, Double> m = new LinkedHashMap<>();
-        String text;
-        try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/actuator/prometheus"))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
-                return m;
-            }
-            text = r.body();
-        } catch (IOException e) {
-            return m;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return m;
-        }
-        m.put("ingress_requests", zeroIfAbsent(Prometheus.sum(text, "http_server_requests_seconds_count",
-                "uri=\"" + StreamingClient.PATH + "\"")));
-        m.put("prompts_estimated", zeroIfAbsent(Prometheus.sum(text, "sbs_prompt_measurements_total",
-                "source=\"estimate\"")));
-        m.put("ttft_count", zeroIfAbsent(Prometheus.sum(text, "sbs_ttft_seconds_count")));
-        m.put("ttft_sum_seconds", zeroIfAbsent(Prometheus.sum(text, "sbs_ttft_seconds_sum")));
-        m.put("rejected", zeroIfAbsent(Prometheus.sum(text, "sbs_requests_rejected_total")));
-        m.put("watchdog_fires", zeroIfAbsent(Prometheus.sum(text, "sbs_watchdog_fires_total", "phase=\"prefill\"")));
-        return m;
-    }
-
-    private static double zeroIfAbsent(@Nullable Double value) {
-        return value == null ? 0 : value;
-    }
-
-    private static Map<String, Double> difference(Map<String, Double> before, Map<String, Double> after) {
-        Map<String, Double> d = new LinkedHashMap<>();
-        after.forEach((k, v) -> d.put(k, v - before.getOrDefault(k, 0.0)));
-        return d;
     }
 
     private Path logs(String phase) {
