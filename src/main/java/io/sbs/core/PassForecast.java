@@ -147,7 +147,7 @@ final class PassForecast {
                 DpUnitState unit = inst.state.units().get(d);
                 int len = cached ? cluster.computeTokens(r, unit) : r.promptTokens();
                 long finish = finishNow(inst, d, len);
-                double key = finish + affinity * len * meanForward / inst.chunk(d);
+                double key = finish + compute(len, inst.chunk(d));
                 if (best == null || key < bestKey || (key == bestKey && inst.beyond[d] < bestQueued)) {
                     best = new Choice(unit, finish, len);
                     bestQueued = inst.beyond[d];
@@ -220,6 +220,43 @@ final class PassForecast {
             }
         }
         return best;
+    }
+
+    /**
+     * What {@link #bestNow} weighs a choice by: its finish plus, with an {@link #affinity}, the compute it
+     * costs on its unit; nanoseconds from now (so exact in a double on any clock). The finish when the
+     * weight is 0.
+     */
+    double cost(Choice c) {
+        return (c.finishNanos() - now) + compute(c.tokens(), c.unit().chunkCapacity());
+    }
+
+    /**
+     * The least {@link #cost} of holding {@code r} for a top-up: on the same terms as sending it now, its
+     * finish there plus, with an {@link #affinity}, the compute it costs on that unit.
+     * {@link Double#MAX_VALUE} when no instance is running; {@link #finishHeld} when the weight is 0.
+     */
+    double costHeld(InferenceRequest r) {
+        if (affinity == 0) {
+            long held = finishHeld(r);
+            return held == Long.MAX_VALUE ? Double.MAX_VALUE : held - now;
+        }
+        double best = Double.MAX_VALUE;
+        for (Instance inst : instances) {
+            if (!inst.running) {
+                continue;
+            }
+            for (int d = 0; d < inst.room.length; d++) {
+                int len = cluster.computeTokens(r, inst.state.units().get(d));
+                best = Math.min(best, (finishHeld(inst, d, len) - now) + compute(len, inst.chunk(d)));
+            }
+        }
+        return best;
+    }
+
+    /** {@code affinity · L · T̄_fwd / C_max}: the affinity weight times the share of a full pass {@code len} tokens take. */
+    private double compute(int len, long chunk) {
+        return affinity * len * meanForward / chunk;
     }
 
     /** The first-token time of {@code len} tokens held for the top-up of unit {@code d} of running {@code inst}. */

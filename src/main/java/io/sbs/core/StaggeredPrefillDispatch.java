@@ -25,11 +25,14 @@ import java.util.Set;
  * window has closed but the pass can still be made, or every window ahead is full), it is sent now to that
  * unit; otherwise it is held, which costs nothing (the window's top-up lands in the same pass) and lets the
  * window pack it with what arrives meanwhile. A top-up packs its requests by the allocator (longest first,
- * water filling); what the allocator cannot fit whole is sent now only where that is expected to finish
- * it sooner. Fairness: a request buffered longer than {@code T̄_fwd} goes first, in arrival order; the
- * others longest first. Overload: flow control is on while a buffered request has waited, or a request
- * just sent is expected to wait, more than {@code overloadCycles} passes ({@code K · T̄_fwd}); the latter
- * only once it has lasted {@code K} passes, so a burst that drains does not refuse requests.
+ * water filling); with cached prefixes charged each request first goes to the unit the forecast chose
+ * for it, where it still fits, and the allocator takes the rest. What the allocator cannot fit whole is
+ * sent now only where that is expected to finish it sooner. Every comparison between holding and sending
+ * is of {@link PassForecast#cost}s, the same terms the unit was chosen by. Fairness: a request buffered
+ * longer than {@code T̄_fwd} goes first, in arrival order; the others longest first. Overload: flow control
+ * is on while a buffered request has waited, or a request just sent is expected to wait, more than
+ * {@code overloadCycles} passes ({@code K · T̄_fwd}); the latter only once it has lasted {@code K} passes,
+ * so a burst that drains does not refuse requests.
  * Complexity: O((R + U) · U) per cycle for R requests examined (at most {@value #MAX_EXAMINED}) and U units;
  * an arrival that finds no instance ready is decided alone, in O(U).
  */
@@ -45,11 +48,12 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
      * With cached prefixes charged, how much a unit's compute for a request weighs beside its finish when
      * SBS picks the unit ({@link PassForecast#affinity}): the request's own finish barely moves with a hit
      * (the pass time is the straggler's), but every token it computes delays what queues behind it, and a
-     * prefix kept on one unit instead of copied on several leaves room for other conversations. Measured on
-     * the Mooncake traces (docs/benchmarks.md): 1 kept a cache hit ratio 7 points below SGLang-router-style
-     * routing, 4 within 5, 8 cost mean TTFT.
+     * prefix kept on one unit instead of copied on several leaves room for other conversations. The hold is
+     * weighed on the same terms ({@link PassForecast#costHeld}). Measured on the Mooncake traces
+     * (docs/benchmarks.md): 1 left the conversation trace's hit ratio 4.8 points below SGLang-router-style
+     * routing's, 2 is 2.5 below and the fastest, 4 costs mean TTFT.
      */
-    static final double CACHE_AFFINITY = 4;
+    static final double CACHE_AFFINITY = 2;
     private final ClusterState cluster;
     private final PrefillAllocator allocator;
     /** Buffered requests, in arrival order. */
@@ -83,7 +87,7 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
         // No window is open: only the newcomer's choice can have changed, between waiting and going now.
         PassForecast forecast = new PassForecast(cluster, now).affinity(CACHE_AFFINITY);
         PassForecast.Choice c = forecast.bestNow(request);
-        if (c != null && c.finishNanos() < forecast.finishHeld(request)) {
+        if (c != null && forecast.cost(c) < forecast.costHeld(request)) {
             held.remove(held.size() - 1);
             Assignment a = new Assignment(request, c.unit().id());
             cluster.recordDispatch(a, Phase.PREFILL, now);
@@ -116,6 +120,7 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
         Map<String, Boolean> ready = new HashMap<>();
         List<InferenceRequest> starving = new ArrayList<>();
         List<InferenceRequest> topUp = new ArrayList<>();
+        List<PassForecast.Choice> topUpChoices = new ArrayList<>();
         List<InferenceRequest> still = new ArrayList<>();
         List<Assignment> placed = new ArrayList<>();
         long starvingBefore = now - cluster.meanForwardNanos(Phase.PREFILL);
@@ -130,9 +135,14 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
             String instance = c.unit().id().instanceId();
             boolean waitedAPass = r.arrivalNanos() < starvingBefore;
             if (ready.computeIfAbsent(instance, id -> cluster.ready(cluster.instance(id), now))) {
-                (waitedAPass ? starving : topUp).add(r);
+                if (waitedAPass) {
+                    starving.add(r);
+                } else {
+                    topUp.add(r);
+                    topUpChoices.add(c);
+                }
                 forecast.record(c.unit(), c.tokens());
-            } else if (waitedAPass || c.finishNanos() < forecast.finishHeld(r)) {
+            } else if (waitedAPass || forecast.cost(c) < forecast.costHeld(r)) {
                 // a request that already waited a pass has seen the windows it was held for go by full:
                 // the estimate of holding was too hopeful, and it goes where it finishes first
                 placed.add(send(r, c, now));
@@ -142,6 +152,9 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
                 still.add(r);
                 forecast.reserveHeld(r);
             }
+        }
+        if (cluster.chargesUncachedTokens()) {
+            topUp = placeAsForecast(topUp, topUpChoices, placed, now);
         }
         if (!starving.isEmpty() || !topUp.isEmpty()) {
             Allocation allocation = allocator.allocate(starving, topUp, openUnits(ready));
@@ -159,7 +172,7 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
             }
             for (InferenceRequest r : allocation.pending()) {
                 PassForecast.Choice c = after.bestNow(r);
-                if (c != null && c.finishNanos() <= after.finishHeld(r)) {
+                if (c != null && after.cost(c) <= after.costHeld(r)) {
                     placed.add(send(r, c, now));
                     after.record(c.unit(), c.tokens());
                     over |= over(now, c.finishNanos());
@@ -179,6 +192,30 @@ public final class StaggeredPrefillDispatch implements PhaseDispatch {
         }
         noteSent(over, now);
         return placed;
+    }
+
+    /**
+     * With cached prefixes charged, a top-up request goes to the unit the forecast chose it for, where it
+     * still fits; returns the rest, for the allocator. The choices were made in the allocator's order, each
+     * seeing those before it, and priced the cache by the finish and the compute on uncached tokens, as the
+     * decision to hold did; the cache-aware allocator's own rule (longest cached prefix within the imbalance
+     * guard) would price a hit a second, different way and move requests off the units they were held for.
+     */
+    private List<InferenceRequest> placeAsForecast(List<InferenceRequest> topUp, List<PassForecast.Choice> choices,
+            List<Assignment> placed, long now) {
+        List<InferenceRequest> rest = new ArrayList<>();
+        for (int i = 0; i < topUp.size(); i++) {
+            InferenceRequest r = topUp.get(i);
+            DpUnitState unit = choices.get(i).unit();
+            if (unit.passCost(cluster.computeTokens(r, unit)) <= unit.availableCapacity()) {
+                Assignment a = new Assignment(r, unit.id());
+                cluster.recordDispatch(a, Phase.PREFILL, now);
+                placed.add(a);
+            } else {
+                rest.add(r);
+            }
+        }
+        return rest;
     }
 
     /** Requests buffered longer than a pass first, in arrival order; then the others longest first. */

@@ -108,7 +108,7 @@ class EftCacheTest {
     @Test
     void bestNow_sbsWeighsTheComputeAHitSaves_waitsTheLaterPassOnTheCachedUnit() {
         InferenceRequest r = bothRunningCachedOnTheLaterOne();
-        // 800 cached tokens save 4 · 0.8 of a full pass's time; p1's pass ends only 20 ms later
+        // 800 cached tokens save 2 · 0.8 of a full pass's time; p1's pass ends only 20 ms later
         PassForecast.Choice c = new PassForecast(cluster, 21 * Fixtures.MS)
                 .affinity(StaggeredPrefillDispatch.CACHE_AFFINITY).bestNow(r);
         assertThat(c.unit().id()).isEqualTo(new DpUnitId("p1", 1));
