@@ -10,6 +10,7 @@ import io.sbs.config.SbsProperties;
 import io.sbs.control.Admission;
 import io.sbs.engine.PromptTokens;
 import io.sbs.errors.ClientErrors;
+import io.sbs.errors.DroppedErrors;
 import io.sbs.errors.ProblemWriter;
 import io.sbs.loop.DispatchLoop;
 import java.time.Duration;
@@ -27,6 +28,11 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 /** Routes of the ingress and the engine-facing endpoints, and the error path of client mistakes. */
 @Configuration(proxyBeanMethods = false)
 class WebConfiguration {
+
+    WebConfiguration() {
+        // a stalled body's read timeout reaches Reactor twice: answered 408 once, then dropped
+        DroppedErrors.install();
+    }
 
     /**
      * The inference ingress, served by Reactor Netty ahead of Spring's handler ({@link InferenceRoutes}); the
