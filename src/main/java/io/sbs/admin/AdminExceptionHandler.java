@@ -78,16 +78,17 @@ class AdminExceptionHandler extends ResponseEntityExceptionHandler {
     }
 
     /**
-     * Anything else is a fault of ours: logged with its trace, answered without internals. A client that
-     * went away meanwhile is none: nobody is left to answer.
+     * Anything else is a fault of ours: logged with its trace, answered without internals. When no answer can
+     * follow (the client went away, Reactor Netty answered a body it could not decode on its own, or ours
+     * began), the exception goes back as it came, and {@link ClientErrors} says so in one line: an answer
+     * written here would meet a committed response, and its {@code UnsupportedOperationException} would
+     * hide the cause and reach the log as an ERROR.
      */
     @ExceptionHandler(RuntimeException.class)
     ResponseEntity<ProblemDetail> unexpected(RuntimeException e, ServerWebExchange exchange) {
-        if (DisconnectedClientHelper.isClientDisconnectedException(e) || ClientErrors.answeredByServer(exchange)) {
-            // the client went away, or Reactor Netty answered on its own (a body it could not decode): one line
-            log.info("admin API {} {}: ended before its answer ({})", exchange.getRequest().getMethod(),
-                    exchange.getRequest().getPath().value(), e.toString());
-            return problem(ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, "the request ended early"));
+        if (exchange.getResponse().isCommitted() || DisconnectedClientHelper.isClientDisconnectedException(e)
+                || ClientErrors.answeredByServer(exchange)) {
+            throw e;
         }
         // a client's mistake that surfaced here rather than in a reader (a body that stopped arriving: 408)
         ErrorResponse refusal = ClientErrors.refusal(e);
