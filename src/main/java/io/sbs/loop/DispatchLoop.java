@@ -27,7 +27,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -41,8 +40,9 @@ import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * Runs the core's dispatch strategies on one thread ({@code sbs-dispatch}), which alone touches the
- * {@link ClusterState}.
+ * Runs the core's dispatch strategies one task at a time ({@link LoopExecutor}): only the task running
+ * touches the {@link ClusterState}, on the loop's thread ({@code sbs-dispatch}) or, for a request's
+ * arrival that finds the loop idle, on the thread that brought it.
  *
  * <p>{@link #submit} answers with the DP units a request was assigned to, when the strategies decide: at
  * once for the immediate baselines, at a staggered tick for SBS. With decode instances registered (P/D
@@ -79,7 +79,9 @@ public final class DispatchLoop implements AutoCloseable {
     private static final long[] NO_LOOKUPS = new long[2];
     private static final Duration SNAPSHOT_PERIOD = Duration.ofSeconds(1);
 
-    private final Scheduler scheduler = Schedulers.newSingle("sbs-dispatch");
+    private final LoopExecutor executor = new LoopExecutor();
+    /** The loop as a Reactor scheduler, for the admin changes and reads that answer with a {@code Mono}. */
+    private final Scheduler onLoop = Schedulers.fromExecutor(executor::execute);
     private final ClusterState cluster;
     private final PolicyRegistry registry;
     private final LongSupplier clock;
@@ -105,6 +107,7 @@ public final class DispatchLoop implements AutoCloseable {
     private @Nullable PhaseDispatch decode;
     private Disposable tick = Disposables.disposed();
     private long tickAt = Long.MAX_VALUE;
+    private long tickGeneration;
     private long passTokens;
     private long passCapacity;
     private volatile boolean overloaded;
@@ -128,8 +131,7 @@ public final class DispatchLoop implements AutoCloseable {
         this.decode = decodeStrategy(name);
         markForwardSource();
         this.snapshot = takeSnapshot();
-        this.snapshots = scheduler.schedulePeriodically(() -> snapshot = takeSnapshot(), SNAPSHOT_PERIOD.toNanos(),
-                SNAPSHOT_PERIOD.toNanos(), TimeUnit.NANOSECONDS);
+        this.snapshots = executor.schedulePeriodically(() -> snapshot = takeSnapshot(), SNAPSHOT_PERIOD);
     }
 
     private @Nullable PhaseDispatch decodeStrategy(String name) {
@@ -138,9 +140,11 @@ public final class DispatchLoop implements AutoCloseable {
 
     /**
      * Offers a request to the strategies; completes with its DP units when they assign it. The answer is
-     * delivered on the loop's thread, which goes on to start the engine request (Reactor Netty hands the
-     * write to its event loop): one thread hop fewer per request, at the price of a few tens of
-     * microseconds per request of a batch, which the measured {@code τ_net} includes.
+     * delivered inside the loop's task that decided, which goes on to start the engine request (Reactor
+     * Netty hands the write to its event loop). For an immediate policy on an idle loop that task is the
+     * arrival itself, on the caller's thread (the ingress's event loop): no thread hop to a decision. A
+     * staggered one answers at the tick, on the loop's thread, at the price of a few tens of microseconds per
+     * request of a batch, which the measured {@code τ_net} includes.
      */
     public Mono<Dispatched> submit(InferenceRequest request) {
         return Mono.<Dispatched>create(sink -> {
@@ -150,9 +154,9 @@ public final class DispatchLoop implements AutoCloseable {
             // decision handed to the sink after it is dropped, so the loop must give back what it held
             sink.onCancel(() -> {
                 w.cancelled = true;
-                scheduler.schedule(() -> withdraw(w));
+                executor.executeLight(() -> withdraw(w));
             });
-            scheduler.schedule(() -> {
+            executor.executeLight(() -> {
                 applyDeferred();
                 if (w.cancelled) {
                     pending.decrementAndGet(); // gone before the loop saw it
@@ -312,7 +316,7 @@ public final class DispatchLoop implements AutoCloseable {
 
     /** A fresh snapshot, taken on the loop. */
     public Mono<LoopSnapshot> snapshotNow() {
-        return Mono.fromCallable(() -> snapshot = takeSnapshot()).subscribeOn(scheduler);
+        return Mono.fromCallable(() -> snapshot = takeSnapshot()).subscribeOn(onLoop);
     }
 
     /** Decode step times learned from so far (relayed decode streams), read on the loop. */
@@ -320,7 +324,7 @@ public final class DispatchLoop implements AutoCloseable {
         return Mono.fromCallable(() -> {
             applyDeferred();
             return cluster.decodeStepCost().observations();
-        }).subscribeOn(scheduler);
+        }).subscribeOn(onLoop);
     }
 
     /**
@@ -358,7 +362,7 @@ public final class DispatchLoop implements AutoCloseable {
             cycle();
             snapshot = takeSnapshot();
             return cluster.policy();
-        }).subscribeOn(scheduler);
+        }).subscribeOn(onLoop);
     }
 
     /**
@@ -376,7 +380,7 @@ public final class DispatchLoop implements AutoCloseable {
             }
             cycle();
             snapshot = takeSnapshot();
-        }).subscribeOn(scheduler);
+        }).subscribeOn(onLoop);
     }
 
     /**
@@ -396,7 +400,7 @@ public final class DispatchLoop implements AutoCloseable {
             drainingIds.remove(id);
             cycle();
             snapshot = takeSnapshot();
-        }).subscribeOn(scheduler);
+        }).subscribeOn(onLoop);
     }
 
     /**
@@ -420,7 +424,7 @@ public final class DispatchLoop implements AutoCloseable {
             }
             cycle();
             snapshot = takeSnapshot();
-        }).subscribeOn(scheduler);
+        }).subscribeOn(onLoop);
     }
 
     /** Ids of the instances draining now. */
@@ -429,7 +433,7 @@ public final class DispatchLoop implements AutoCloseable {
     }
 
     public void onForwardEnded(ForwardEndedEvent event) {
-        scheduler.schedule(() -> {
+        executor.execute(() -> {
             InstanceState inst = cluster.contains(event.instanceId()) ? cluster.instance(event.instanceId()) : null;
             if (inst != null && inst.phase() == Phase.PREFILL) {
                 for (int d = 0; d < event.passTokens().length && d < inst.units().size(); d++) {
@@ -449,7 +453,7 @@ public final class DispatchLoop implements AutoCloseable {
      * only requests submitted to the loop are decided, and a standby submits none.
      */
     public void onForwardObserved(ForwardEndedEvent event) {
-        scheduler.schedule(() -> {
+        executor.execute(() -> {
             cluster.observeForwardEnded(event, clock.getAsLong());
             cycle();
         });
@@ -460,7 +464,7 @@ public final class DispatchLoop implements AutoCloseable {
      * pass of its own ({@link ClusterState#priorForward}).
      */
     public void priorForward(Phase phase, long meanForwardNanos, boolean fromPushes) {
-        scheduler.schedule(() -> {
+        executor.execute(() -> {
             cluster.priorForward(phase, meanForwardNanos, fromPushes);
             markForwardSource();
         });
@@ -488,7 +492,7 @@ public final class DispatchLoop implements AutoCloseable {
     }
 
     public void onLoadPolled(String instanceId, boolean idle, long sampledAt) {
-        scheduler.schedule(() -> {
+        executor.execute(() -> {
             cluster.onLoadPolled(instanceId, idle, sampledAt, clock.getAsLong());
             cycle();
         });
@@ -496,7 +500,7 @@ public final class DispatchLoop implements AutoCloseable {
 
     /** A prefill instance's polled load, unit by unit: a readiness signal of the instance's estimate. */
     public void onLoadPolled(LoadPolledEvent event) {
-        scheduler.schedule(() -> {
+        executor.execute(() -> {
             cluster.onLoadPolled(event, clock.getAsLong());
             cycle();
         });
@@ -510,7 +514,7 @@ public final class DispatchLoop implements AutoCloseable {
     public void onPrefillCompleted(DpUnitId unit, long requestId, int promptTokens, long observedAt) {
         deferred.add(() -> cluster.onPrefillCompleted(unit, requestId, promptTokens, observedAt, clock.getAsLong()));
         if (cycleQueued.compareAndSet(false, true)) {
-            scheduler.schedule(() -> {
+            executor.execute(() -> {
                 cycleQueued.set(false);
                 cycle();
             });
@@ -529,7 +533,7 @@ public final class DispatchLoop implements AutoCloseable {
      * account, so finished requests need no release of their own.
      */
     public void onDecodeLoadPolled(String instanceId, int[] batch, long[] kvTokens, long sampledAt) {
-        scheduler.schedule(() -> {
+        executor.execute(() -> {
             cluster.onDecodeStepEnded(decodeLedger.acknowledge(instanceId, batch, kvTokens, sampledAt,
                     cluster.dispatchLatencyBoundNanos(Phase.PREFILL)), clock.getAsLong());
             cycle();
@@ -630,7 +634,7 @@ public final class DispatchLoop implements AutoCloseable {
     }
 
     private void reschedule() {
-        if (scheduler.isDisposed()) {
+        if (executor.isClosed()) {
             return; // closed while a task was queued
         }
         long now = clock.getAsLong();
@@ -643,10 +647,14 @@ public final class DispatchLoop implements AutoCloseable {
         }
         tick.dispose();
         tickAt = next;
-        tick = scheduler.schedule(() -> {
-            tickAt = Long.MAX_VALUE;
-            cycle();
-        }, Math.max(0, next - now), TimeUnit.NANOSECONDS);
+        long generation = ++tickGeneration;
+        tick = executor.schedule(() -> {
+            // a tick replaced after its timer fired, but before its task ran, must not run a cycle early
+            if (generation == tickGeneration) {
+                tickAt = Long.MAX_VALUE;
+                cycle();
+            }
+        }, Math.max(0, next - now));
     }
 
     private LoopSnapshot takeSnapshot() {
@@ -696,6 +704,6 @@ public final class DispatchLoop implements AutoCloseable {
     @Override
     public void close() {
         snapshots.dispose();
-        scheduler.dispose();
+        executor.close();
     }
 }

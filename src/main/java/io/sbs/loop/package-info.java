@@ -1,6 +1,6 @@
 /**
- * The dispatch loop: the one place where the scheduling core meets Reactor. It confines the core to a
- * single named thread, feeds it arrivals, engine signals and ticks on a monotonic clock, and hands its
+ * The dispatch loop: the one place where the scheduling core meets Reactor. It confines the core to one
+ * task at a time, feeds it arrivals, engine signals and ticks on a monotonic clock, and hands its
  * decisions to whoever sent the request (the ingress), which then talks to the engine.
  */
 @NullMarked
