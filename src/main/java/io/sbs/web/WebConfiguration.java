@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.sbs.cluster.EngineCluster;
 import io.sbs.config.SbsProperties;
 import io.sbs.control.Admission;
+import io.sbs.engine.HttpEngineClient;
 import io.sbs.engine.PromptTokens;
 import io.sbs.errors.ClientErrors;
 import io.sbs.errors.DroppedErrors;
@@ -73,6 +74,15 @@ class WebConfiguration {
     NettyServerCustomizer requestReadTimeout(SbsProperties properties) {
         Duration pause = properties.requestReadTimeout();
         return server -> server.readTimeout(pause).requestTimeout(pause.multipliedBy(3));
+    }
+
+    /**
+     * The server on the engine calls' event loops ({@link HttpEngineClient#loops()}): an engine call then
+     * starts on the event loop that read its request, and its answer more often comes back on it.
+     */
+    @Bean
+    NettyServerCustomizer sharedEventLoops() {
+        return server -> server.runOn(HttpEngineClient.loops());
     }
 
     /** Before Spring Security's filters (order -100), the first readers of the login form. */
