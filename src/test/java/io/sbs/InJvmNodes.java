@@ -6,8 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.support.GenericApplicationContext;
-import org.springframework.http.client.ReactorResourceFactory;
 
 /** Dispatcher nodes started in the test's JVM, for tests that stop one node and watch another take over. */
 public final class InJvmNodes {
@@ -16,18 +14,12 @@ public final class InJvmNodes {
     }
 
     /**
-     * Starts a dispatcher with {@code args}. Each node gets event loops of its own, as each process has in
-     * production: Reactor Netty's global ones would stop with the first node closed, taking the other's
-     * server with them.
+     * Starts a dispatcher with {@code args}. Each node has event loops of its own, as each process has in
+     * production (the dispatcher's own {@code ReactorResourceFactory}, not Reactor Netty's global one), so
+     * closing one node leaves the other's server and connections alone.
      */
     public static ConfigurableApplicationContext start(List<String> args) {
-        return new SpringApplicationBuilder(SbsApplication.class)
-                .initializers(c -> ((GenericApplicationContext) c).registerBean(ReactorResourceFactory.class, () -> {
-                    ReactorResourceFactory own = new ReactorResourceFactory();
-                    own.setUseGlobalResources(false);
-                    return own;
-                }))
-                .run(args.toArray(String[]::new));
+        return new SpringApplicationBuilder(SbsApplication.class).run(args.toArray(String[]::new));
     }
 
     /** {@code --sbs.instances[i].*} for {@code engines}, as {@code prefill-0}, {@code prefill-1}, ... */

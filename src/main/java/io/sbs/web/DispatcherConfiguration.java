@@ -17,6 +17,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.client.ReactorResourceFactory;
 import reactor.core.Disposable;
 
 /** Builds the dispatcher: engines, cluster state, the dispatch loop, metrics, prompt measuring and quiescence polling. */
@@ -94,8 +95,8 @@ class DispatcherConfiguration {
     // only for the embedded default: never send demo traffic to configured engines
     @org.springframework.boot.autoconfigure.condition.ConditionalOnExpression(
             "${sbs.embedded.demo-qps:" + SbsProperties.Embedded.DEFAULT_DEMO_QPS + "} > 0 and '${sbs.instances[0].id:}' == ''")
-    DemoLoad demoLoad(SbsProperties properties) {
-        return new DemoLoad(properties.embedded().demoQps());
+    DemoLoad demoLoad(SbsProperties properties, ReactorResourceFactory resources) {
+        return new DemoLoad(properties.embedded().demoQps(), resources);
     }
 
     /** Polls every engine's load, and the load of engines registered later. */

@@ -21,6 +21,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.MediaType;
+import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.http.codec.ServerCodecConfigurer;
 import org.springframework.util.unit.DataSize;
 import org.springframework.web.reactive.function.server.RouterFunction;
@@ -83,6 +84,22 @@ class WebConfiguration {
     @Bean
     NettyServerCustomizer sharedEventLoops() {
         return server -> server.runOn(HttpEngineClient.loops());
+    }
+
+    /**
+     * The event loops and connection pool of this dispatcher alone (the demo load's, and those of any
+     * Reactor Netty client Spring makes; the web server runs on the engine calls' loops, above),
+     * in place of Spring Boot's default, Reactor Netty's JVM-wide {@code HttpResources}: at a stop that
+     * factory disposes the global pool and loops, closing the connections of every other user in the JVM
+     * mid-answer (another dispatcher started in the same JVM, as the integration tests do, and its clients),
+     * each logged by Reactor Netty as a WARN "Connection prematurely closed DURING response". Ours end with
+     * this node, after its web server has drained (phase 0).
+     */
+    @Bean
+    ReactorResourceFactory reactorResourceFactory() {
+        ReactorResourceFactory own = new ReactorResourceFactory();
+        own.setUseGlobalResources(false);
+        return own;
     }
 
     /** Before Spring Security's filters (order -100), the first readers of the login form. */
