@@ -1,31 +1,41 @@
 package io.sbs;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import io.netty.buffer.AbstractByteBuf;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
+import java.lang.reflect.Field;
+import java.util.ArrayList;
 import java.util.List;
-import org.slf4j.LoggerFactory;
 
 /**
  * Netty's reports of {@code ByteBuf}s collected unreleased, while a scenario runs with every buffer tracked
  * (paranoid leak detection). Netty finds a leak only once the collector has taken its buffer, and says so only
  * when a buffer is next allocated, at ERROR, in whatever test runs then; {@link #reports()} makes both happen
- * now and hands over what it logged.
+ * now and hands over what was found.
+ *
+ * <p>The reports are taken from the buffers' leak detector itself, not from the log: a Spring application
+ * starting or stopping in the test's JVM resets logback and would drop a listening appender. The detector is
+ * Netty's package-private {@code AbstractByteBuf.leakDetector}, hence the reflection.
  */
 public final class NettyLeaks implements AutoCloseable {
 
     private final ResourceLeakDetector.Level before = ResourceLeakDetector.getLevel();
-    private final Logger logger = (Logger) LoggerFactory.getLogger(ResourceLeakDetector.class);
-    private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    private final ResourceLeakDetector<ByteBuf> detector = detector();
+    private final List<String> reports = new ArrayList<>();
 
     private NettyLeaks() {
         // leaks of buffers made before (by other tests) are reported now, not counted against the scenario
         collect();
         ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
-        appender.start();
-        logger.addAppender(appender);
+        detector.setLeakListener((type, records) -> {
+            // a buffer made before, while sampling, is reported without records: it is not the scenario's
+            if (!records.isEmpty()) {
+                synchronized (reports) {
+                    reports.add(type + " leaked:" + records);
+                }
+            }
+        });
     }
 
     /** Tracks every buffer from now on, and listens for leak reports. */
@@ -36,10 +46,19 @@ public final class NettyLeaks implements AutoCloseable {
     /** The leak reports of buffers made since {@link #paranoid()}, each with its access records. */
     public List<String> reports() {
         collect();
-        synchronized (appender.list) {
-            // a buffer made before, while sampling, is reported without records: it is not the scenario's
-            return appender.list.stream().map(ILoggingEvent::getFormattedMessage)
-                    .filter(m -> m.contains("LEAK:") && !m.contains("Enable advanced leak reporting")).toList();
+        synchronized (reports) {
+            return List.copyOf(reports);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static ResourceLeakDetector<ByteBuf> detector() {
+        try {
+            Field field = AbstractByteBuf.class.getDeclaredField("leakDetector");
+            field.setAccessible(true);
+            return (ResourceLeakDetector<ByteBuf>) field.get(null);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("Netty's ByteBuf leak detector is not where it was", e);
         }
     }
 
@@ -62,8 +81,7 @@ public final class NettyLeaks implements AutoCloseable {
 
     @Override
     public void close() {
-        logger.detachAppender(appender);
-        appender.stop();
+        detector.setLeakListener(null);
         ResourceLeakDetector.setLevel(before);
     }
 }
