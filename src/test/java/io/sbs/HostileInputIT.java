@@ -238,7 +238,7 @@ class HostileInputIT {
                     .contentType(MediaType.APPLICATION_JSON).bodyValue("{\"id\":\"slow-health\",\"url\":\"http://127.0.0.1:"
                             + slowEngine.port() + "\",\"kind\":\"sglang\",\"dpUnits\":1,\"chunkTokens\":1024,"
                             + "\"bootstrapPort\":" + slowEngine.port() + "}")
-                    .exchange().expectStatus().isCreated();
+                    .exchange().expectStatus().isCreated().expectBody();
             int logMark = output.length();
             int answersBefore = healthAnswers.get();
             byte[] misframed = ("GET /api/v1/instances/slow-health HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "

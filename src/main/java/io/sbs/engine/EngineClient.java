@@ -24,7 +24,11 @@ public interface EngineClient {
      * Sends an OpenAI-format streaming request to {@code path} (e.g. {@code /v1/chat/completions}) pinned to
      * {@code dpRank}; emits the engine's server-sent events as the engine framed them, {@code data: [DONE]}
      * included, cut at event ends ({@link EventFrames}), for the dispatcher to relay unchanged. The caller
-     * owns (releases or writes) each buffer. The body is modified (pinning fields) and must not be reused.
+     * owns (releases or writes) each buffer, also one that an operator discards on the way (a cancelled
+     * {@code flatMap}, a queue, {@code switchOnFirst}'s first): it subscribes with one {@link DataBuffer} discard
+     * hook ({@code doOnDiscard}) downstream of them all. Adapters add none of their own, since Reactor chains
+     * discard hooks and two would release a buffer twice. The body is modified (pinning fields) and must not be
+     * reused.
      */
     Flux<DataBuffer> stream(String path, ObjectNode body, int dpRank, String requestId);
 

@@ -9,12 +9,10 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.function.Function;
 import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.core.io.buffer.NettyDataBufferFactory;
 import org.springframework.http.MediaType;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.netty.ByteBufFlux;
 import reactor.netty.ByteBufMono;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.HttpClientResponse;
@@ -124,19 +122,20 @@ public final class HttpEngineClient implements EngineClient {
         return post(path, body, dpRank, requestId, true)
                 .response((response, content) -> failed(response)
                         ? content.aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("")
-                                .flatMapMany(text -> Flux.error(new EngineAnswerException(instanceId,
+                                .flatMapMany(text -> Flux.<ByteBuf>error(new EngineAnswerException(instanceId,
                                         response.status().code(), text)))
-                        : wholeEvents(content))
+                        : content)
+                // ahead of the retain (wholeEvents): a buffer the timeout drops, as it fires or once the client
+                // has left, is dropped while still Reactor Netty's, which releases it; behind it, it was lost
                 .timeout(timeout)
-                // buffers in a queue when the client leaves or the stream fails were never written: give them back
-                .doOnDiscard(DataBuffer.class, DataBufferUtils::release);
+                .transform(HttpEngineClient::wholeEvents);
     }
 
     /**
      * The engine's bytes, cut at event ends ({@link EventFrames}). Reactor Netty releases each buffer once it
      * has been handed on, so each is retained until the server has written it to the client.
      */
-    private static Flux<DataBuffer> wholeEvents(ByteBufFlux content) {
+    private static Flux<DataBuffer> wholeEvents(Flux<ByteBuf> content) {
         return Flux.defer(() -> {
             EventFrames frames = new EventFrames();
             return content.<DataBuffer>handle((buffer, sink) -> {
@@ -153,12 +152,16 @@ public final class HttpEngineClient implements EngineClient {
         return post(path, body, dpRank, requestId, false)
                 .responseSingle((response, content) -> failed(response)
                         ? content.asString(StandardCharsets.UTF_8).defaultIfEmpty("")
-                                .flatMap(text -> Mono.error(new EngineAnswerException(instanceId, response.status().code(), text)))
-                        // retained past Reactor Netty's release of the aggregate, until the server has written it
-                        : content.retain().map(buffer -> (DataBuffer) BUFFERS.wrap(buffer))
-                                .switchIfEmpty(Mono.fromSupplier(() -> BUFFERS.allocateBuffer(0))))
+                                .flatMap(text -> Mono.<ByteBuf>error(new EngineAnswerException(instanceId,
+                                        response.status().code(), text)))
+                        : content)
+                // as in stream: the timeout may drop the answer, so it comes before the retain. The answer
+                // reaches the retain before Reactor Netty releases the aggregate: demand is always there
+                // (every subscriber of a Mono asks for everything at once), so it is passed on as it comes
                 .timeout(timeout)
-                .doOnDiscard(DataBuffer.class, DataBufferUtils::release);
+                // retained past Reactor Netty's release of the aggregate, until the server has written it
+                .map(buffer -> (DataBuffer) BUFFERS.wrap(buffer.retain()))
+                .switchIfEmpty(Mono.fromSupplier(() -> BUFFERS.allocateBuffer(0)));
     }
 
     @Override

@@ -41,15 +41,20 @@ public record PdPair(EngineClient prefill, int prefillRank, String bootstrapHost
     public Mono<DataBuffer> call(String path, ObjectNode body, String requestId, Runnable onSent, Runnable prefilled) {
         Mono<Void> prefillCall = prefillCall(path, body, requestId, onSent, prefilled);
         Mono<DataBuffer> decodeCall = decode.call(path, body, decodeRank, requestId);
-        return Mono.zip(decodeCall, prefillCall.thenReturn(Boolean.TRUE)).map(both -> both.getT1())
-                // a decode answer held while the prefill half fails is never written
-                .doOnDiscard(DataBuffer.class, DataBufferUtils::release);
+        // a decode answer that zip holds while the prefill half fails is discarded to the caller's hook
+        // (EngineClient); Reactor chains discard hooks, so one here as well would release it twice
+        return Mono.zip(decodeCall, prefillCall.thenReturn(Boolean.TRUE)).map(both -> both.getT1());
     }
 
     private Mono<Void> prefillCall(String path, ObjectNode body, String requestId, Runnable onSent,
             Runnable prefilled) {
+        // released here and mapped to nothing: then() would hand the released answer to the caller's discard
+        // hook, which would release it a second time
         return prefill.call(path, handshake(body), prefillRank, requestId)
-                .doOnNext(DataBufferUtils::release).then()
+                .flatMap(answer -> {
+                    DataBufferUtils.release(answer);
+                    return Mono.<Void>empty();
+                })
                 .doOnSuccess(done -> prefilled.run()).contextWrite(Context.of(EngineClient.ON_SENT, onSent));
     }
 

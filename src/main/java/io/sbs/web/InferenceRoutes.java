@@ -14,6 +14,7 @@ import io.sbs.errors.OpenAiErrors;
 import java.net.InetSocketAddress;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -21,7 +22,9 @@ import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.reactor.netty.NettyRouteProvider;
+import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.core.io.buffer.NettyDataBufferFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -195,13 +198,31 @@ final class InferenceRoutes implements NettyRouteProvider {
         return handler.answer(call)
                 .flatMap(answer -> {
                     ByteBuf bytes = NettyDataBufferFactory.toByteBuf(answer);
-                    return json(response, HttpResponseStatus.OK, bytes.readableBytes()).header(REQUEST_ID, call.rid)
-                            .send(Mono.just(bytes)).then();
+                    return sendWhole(json(response, HttpResponseStatus.OK, bytes.readableBytes())
+                            .header(REQUEST_ID, call.rid), bytes);
                 })
                 .onErrorResume(e -> {
                     CallFailures.Failure failure = handler.failed(call, e, false);
                     exchange.status = failure.status().value();
                     return write(response, failure);
+                })
+                // an answer that comes as the client leaves is dropped on the way, and is ours (EngineClient)
+                .doOnDiscard(DataBuffer.class, DataBufferUtils::release);
+    }
+
+    /**
+     * Sends {@code bytes}, the whole body. Reactor Netty never subscribes to a body sent on a connection already
+     * closed (the client left as the engine answered), and so never releases it: whichever takes the buffer
+     * first owns it, the send or the end of the exchange without it.
+     */
+    private static Mono<Void> sendWhole(HttpServerResponse response, ByteBuf bytes) {
+        AtomicBoolean taken = new AtomicBoolean();
+        return response.send(Mono.defer(() -> taken.compareAndSet(false, true) ? Mono.just(bytes) : Mono.empty()))
+                .then()
+                .doFinally(signal -> {
+                    if (taken.compareAndSet(false, true)) {
+                        bytes.release();
+                    }
                 });
     }
 
@@ -232,7 +253,11 @@ final class InferenceRoutes implements NettyRouteProvider {
                         return Mono.just(Unpooled.wrappedBuffer(event, DONE_EVENT));
                     });
             return response.send(relayed).then();
-        }, false).then();
+        }, false)
+                // the first event, held until the send takes it (never, on a closed connection), and events queued
+                // when the client leaves are dropped on the way, and are ours (EngineClient)
+                .doOnDiscard(DataBuffer.class, DataBufferUtils::release)
+                .then();
     }
 
     /** Adds the security headers; {@code headers(...)} would replace the ones Reactor Netty set (chunked transfer). */

@@ -106,9 +106,9 @@ class OperatorStateFailoverIT {
                 .bodyValue(spec).exchange().expectStatus().isEqualTo(409).expectBody()
                 .jsonPath("$.leaderId").isEqualTo("node-a").jsonPath("$.nodeId").isEqualTo("node-b");
         Caller.OPERATOR.as(client(a).post().uri("/api/v1/instances")).contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(spec).exchange().expectStatus().isCreated();
-        Caller.OPERATOR.as(client(a).post().uri("/api/v1/instances/prefill-1/drain")).exchange().expectStatus().isOk();
-        Caller.OPERATOR.as(client(a).delete().uri("/api/v1/instances/prefill-0")).exchange().expectStatus().isNoContent();
+                .bodyValue(spec).exchange().expectStatus().isCreated().expectBody();
+        Caller.OPERATOR.as(client(a).post().uri("/api/v1/instances/prefill-1/drain")).exchange().expectStatus().isOk().expectBody();
+        Caller.OPERATOR.as(client(a).delete().uri("/api/v1/instances/prefill-0")).exchange().expectStatus().isNoContent().expectBody();
         Map<String, Boolean> expected = Map.of("prefill-1", true, "prefill-r", false);
         assertThat(instances(a)).isEqualTo(expected);
         // the standby follows the store within a sync period

@@ -2,6 +2,7 @@ package io.sbs.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sbs.NettyLeaks;
 import io.sbs.core.Phase;
 import io.sbs.loop.DispatchLoop;
 import io.sbs.loop.LoopSnapshot;
@@ -13,12 +14,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import reactor.netty.resources.ConnectionProvider;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -31,12 +36,38 @@ import tools.jackson.databind.json.JsonMapper;
 class IngressIT {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** The client's own connections, closed before the leak check so what they held can be collected. */
+    private static ConnectionProvider connections;
+    private static NettyLeaks leaks;
+
+    @BeforeAll
+    static void trackEveryBuffer() {
+        leaks = NettyLeaks.paranoid();
+        connections = ConnectionProvider.create("ingress-it");
+    }
+
+    /**
+     * Nothing here leaks a buffer, the test's client included: WebTestClient leaves a body it was not asked
+     * about unread, and Reactor Netty then holds its buffers until the collector finds them, which Netty
+     * reports at ERROR in a later test (QuietStopIT's clean log). Every exchange reads its body.
+     */
+    @AfterAll
+    static void noBufferLeaked() {
+        try {
+            connections.disposeLater().block(Duration.ofSeconds(10));
+            assertThat(leaks.reports()).isEmpty();
+        } finally {
+            leaks.close();
+        }
+    }
 
     @LocalServerPort
     int port;
 
     private WebTestClient client() {
-        return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).responseTimeout(Duration.ofSeconds(20)).build();
+        return WebTestClient.bindToServer(new ReactorClientHttpConnector(
+                reactor.netty.http.client.HttpClient.create(connections)))
+                .baseUrl("http://127.0.0.1:" + port).responseTimeout(Duration.ofSeconds(20)).build();
     }
 
     private static String chat(String extra) {
@@ -69,7 +100,7 @@ class IngressIT {
     @Test
     void completions_andModels_work() {
         client().post().uri("/v1/completions").contentType(MediaType.APPLICATION_JSON)
-                .bodyValue("{\"prompt\":\"hello\",\"max_tokens\":2}").exchange().expectStatus().isOk();
+                .bodyValue("{\"prompt\":\"hello\",\"max_tokens\":2}").exchange().expectStatus().isOk().expectBody();
         client().get().uri("/v1/models").exchange().expectStatus().isOk().expectBody()
                 .jsonPath("$.data[0].id").isEqualTo("sbs");
     }
@@ -127,7 +158,7 @@ class IngressIT {
     @Test
     void endForward_withoutAnEngineTokenOrAllowAnonymous_isRefused() {
         client().post().uri("/internal/v1/end-forward").contentType(MediaType.APPLICATION_JSON)
-                .bodyValue("{\"instance_id\":\"prefill-0\"}").exchange().expectStatus().isUnauthorized();
+                .bodyValue("{\"instance_id\":\"prefill-0\"}").exchange().expectStatus().isUnauthorized().expectBody();
     }
 
     @Autowired
@@ -136,7 +167,7 @@ class IngressIT {
     @Test
     void afterRequests_nothingIsLeftBuffered() {
         client().post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(chat(",\"max_tokens\":1")).exchange().expectStatus().isOk();
+                .bodyValue(chat(",\"max_tokens\":1")).exchange().expectStatus().isOk().expectBody();
         assertThat(loop.buffered()).isZero();
     }
 
@@ -144,7 +175,7 @@ class IngressIT {
     void pd_everyRequestGetsPrefillAndDecodeUnits_andTheirAccountsEmptyAfterwards() {
         for (int i = 0; i < 4; i++) {
             client().post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
-                    .bodyValue(chat(",\"max_tokens\":3,\"stream\":" + (i % 2 == 0))).exchange().expectStatus().isOk();
+                    .bodyValue(chat(",\"max_tokens\":3,\"stream\":" + (i % 2 == 0))).exchange().expectStatus().isOk().expectBody();
         }
         LoopSnapshot s = await(() -> loop.snapshotNow().block(), snap -> snap.units().stream()
                 .allMatch(u -> u.outstandingTokens() == 0 && u.kvTokens() == 0));
@@ -166,7 +197,7 @@ class IngressIT {
         assertThat(after - before).isEqualTo(5);
         // a non-streaming answer has no gaps to time
         client().post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(chat(",\"max_tokens\":6")).exchange().expectStatus().isOk();
+                .bodyValue(chat(",\"max_tokens\":6")).exchange().expectStatus().isOk().expectBody();
         assertThat(loop.decodeStepsTimed().block()).isEqualTo(after);
     }
 
@@ -175,7 +206,7 @@ class IngressIT {
         // the completions are served by Reactor Netty routes outside WebFlux (InferenceRoutes): operators and
         // bench live count them with the same meter and tags as every other answer
         client().post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(chat(",\"max_tokens\":2")).exchange().expectStatus().isOk();
+                .bodyValue(chat(",\"max_tokens\":2")).exchange().expectStatus().isOk().expectBody();
         expectProblem("{not json", "malformed JSON");
         Pattern answered = Pattern.compile("http_server_requests_seconds_count\\{error=\"none\",exception=\"none\","
                 + "method=\"POST\",outcome=\"SUCCESS\",status=\"200\",uri=\"/v1/chat/completions\"} [1-9]");
@@ -192,7 +223,7 @@ class IngressIT {
     @Test
     void prometheus_showsTheDispatcherMeters() {
         client().post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(chat(",\"max_tokens\":2,\"stream\":true")).exchange().expectStatus().isOk();
+                .bodyValue(chat(",\"max_tokens\":2,\"stream\":true")).exchange().expectStatus().isOk().expectBody();
         expectProblem("{not json", "malformed JSON");
         String text = await(() -> client().get().uri("/actuator/prometheus").exchange().expectStatus().isOk()
                 .expectBody(String.class).returnResult().getResponseBody(), t -> t.contains("sbs_unit_kv_tokens"));

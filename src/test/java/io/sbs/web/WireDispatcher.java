@@ -70,6 +70,10 @@ final class WireDispatcher implements AutoCloseable {
         return "engine-" + i;
     }
 
+    int port() {
+        return port;
+    }
+
     String baseUrl() {
         return "http://127.0.0.1:" + port;
     }
