@@ -25,7 +25,8 @@ import tools.jackson.databind.node.ArrayNode;
  * A simulated SGLang decode server of a P/D pair. A request must carry {@code bootstrap_host},
  * {@code bootstrap_port} and {@code bootstrap_room}: the server fetches the room from the prefill server
  * ({@code GET /bootstrap/{room}}, which answers once the prompt is prefilled, standing in for the KV
- * transfer), then streams one token per decode step ({@code decode.t0Ms} of the profile). Requests are
+ * transfer; a room the prefill server refuses, or a prefill server that goes away meanwhile, fails the
+ * request with 502), then streams one token per decode step ({@code decode.t0Ms} of the profile). Requests are
  * pinned to a DP rank like the prefill server's; {@code GET /get_load} reports per rank the running
  * requests and their KV tokens (prompt plus output). Also {@code GET /health} and {@code POST /faults}
  * ({@code refuse}).
@@ -106,7 +107,11 @@ public final class DecodeSimServer implements AutoCloseable {
             Mono<Void> kvTransfer = bootstrapClient.get()
                     .uri("http://" + host + ":" + bootstrapPort + "/bootstrap/" + room.asLong())
                     .responseSingle((r, bytes) -> r.status().code() == 200 ? Mono.<Void>empty()
-                            : Mono.error(new IllegalStateException("bootstrap answered " + r.status().code())));
+                            : Mono.error(new IllegalStateException("bootstrap answered " + r.status().code())))
+                    // a prefill server that goes away mid-transfer (it stops, or crashes) fails the transfer as
+                    // SGLang's does: the request gets a 502, rather than no answer and Reactor Netty's ERROR line
+                    .onErrorMap(e -> !(e instanceof IllegalStateException),
+                            e -> new IllegalStateException("bootstrap unreachable: " + e, e));
             return kvTransfer
                     .then(Mono.defer(() -> {
                         running.incrementAndGet(pinned);

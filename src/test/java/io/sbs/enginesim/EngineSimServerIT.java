@@ -222,6 +222,26 @@ class EngineSimServerIT {
     }
 
     @Test
+    void pd_prefillServerClosingTheBootstrapConnection_failsTheTransfer_with502() throws Exception {
+        // a prefill server that stops while the decode server waits on its room: the connection closes unanswered
+        DisposableServer closing = HttpServer.create().port(0)
+                .handle((req, res) -> Mono.delay(Duration.ofMillis(100)).then(Mono.fromRunnable(() -> res.withConnection(
+                        connection -> connection.channel().close())))).bindNow();
+        try (DecodeSimServer decode = new DecodeSimServer("decode-0", PROFILE, 0)) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + decode.port() + "/v1/completions")).timeout(Duration.ofSeconds(10))
+                    .header("content-type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"hello\",\"bootstrap_host\":\"127.0.0.1\","
+                            + "\"bootstrap_port\":" + closing.port() + ",\"bootstrap_room\":7}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(502);
+            assertThat(r.body()).contains("KV transfer failed").contains("bootstrap unreachable");
+        } finally {
+            closing.disposeNow();
+        }
+    }
+
+    @Test
     void pd_decodeServerWithoutBootstrapFields_answers400() throws Exception {
         try (DecodeSimServer decode = new DecodeSimServer("decode-0", PROFILE, 0)) {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(
