@@ -16,12 +16,11 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 public class SbsApplication {
 
     /**
-     * The count of event loops the HTTP server and the engine calls share ({@code HttpEngineClient.loops()})
-     * and of those Spring's own Reactor Netty resources make: Reactor Netty's default is {@code max(4,
-     * cores)}, which on a small machine or pod (two cores) only time-slice against each other and against
-     * the dispatch loop. The service runs one per core unless the property is given (docs/operations.md);
-     * measured on two cores, this took about 15 % off its CPU per request (docs/benchmarks.md, dispatcher
-     * overhead).
+     * Reactor Netty's event loops for the HTTP server: it runs {@code max(4, cores)} of them, which on a
+     * small machine or pod (two cores) only time-slice against each other and against the dispatch loop
+     * and the engine calls' loops. The service runs one per core unless the property is given
+     * (docs/operations.md); measured on two cores, this took about 15 % off its CPU per request
+     * (docs/benchmarks.md, dispatcher overhead).
      */
     static final String IO_WORKERS = "reactor.netty.ioWorkerCount";
 

@@ -46,18 +46,11 @@ public final class HttpEngineClient implements EngineClient {
             .maxConnections(4_096).pendingAcquireMaxCount(-1).maxIdleTime(Duration.ofSeconds(60)).build();
 
     /**
-     * Event loops for engine calls and for the HTTP server that takes the requests (it runs on them too,
-     * {@link #loops()}), owned here rather than Reactor Netty's global ones, which an in-process application
-     * disposes when it shuts down (Spring's resource factory does). Sharing them means a request's engine
-     * call starts on the event loop that read it, and a connection opened there stays on it (Reactor
-     * Netty colocates a client's new connections on the calling event loop), so more of each request's
-     * answer is relayed without a hop between threads; and on a two-core node two event loops instead of
-     * four time-slice against each other and the dispatch loop. One per core, or
-     * {@code -Dreactor.netty.ioWorkerCount} (docs/operations.md).
+     * Event loops for engine calls, owned here rather than Reactor Netty's global ones, which an
+     * in-process application disposes when it shuts down (Spring's resource factory does).
      */
-    private static final LoopResources LOOPS = LoopResources.create("sbs-http",
-            Math.max(1, Integer.getInteger("reactor.netty.ioWorkerCount", Runtime.getRuntime().availableProcessors())),
-            true);
+    private static final LoopResources LOOPS = LoopResources.create("sbs-engines", Math.max(2,
+            Runtime.getRuntime().availableProcessors()), true);
 
     private static final NettyDataBufferFactory BUFFERS = new NettyDataBufferFactory(ByteBufAllocator.DEFAULT);
 
@@ -79,11 +72,6 @@ public final class HttpEngineClient implements EngineClient {
         this.loadPath = loadPath;
         this.loadParser = loadParser;
         this.timeout = timeout;
-    }
-
-    /** The event loops engine calls run on, for the HTTP server to run on too. */
-    public static LoopResources loops() {
-        return LOOPS;
     }
 
     /** An SGLang DP-attention server at {@code baseUrl}. */

@@ -17,9 +17,8 @@ import reactor.core.scheduler.Schedulers;
  * Runs the dispatch loop's tasks one at a time, in the order they come, each seeing all the effects of the
  * ones before. A <em>light</em> task (a request's arrival, a withdrawal) that finds the loop idle runs on
  * the thread that brings it, usually the event loop that read the request: for an immediate policy the
- * decision and the start of the engine request then take no thread hop, and on two cores every hop is a
- * chance to wait a scheduler slice for a busy core (it was most of the dispatcher's added p99 over a bare
- * proxy). Every other task (ticks, engine signals, admin changes), and a light one that finds the loop busy,
+ * decision and the start of the engine request then take no thread hop, where on two cores every hop is a
+ * chance to wait a scheduler slice for a busy core. Every other task (ticks, engine signals, admin changes), and a light one that finds the loop busy,
  * runs on the loop's own thread ({@code sbs-dispatch}), or on whichever thread is draining at the time: a
  * thread that is not the loop's own hands the queue over before a task that is not light, and after
  * {@link #INLINE_BUDGET} tasks, so an event loop never runs a tick's batch of decisions or drains for long.

@@ -8,7 +8,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.sbs.cluster.EngineCluster;
 import io.sbs.config.SbsProperties;
 import io.sbs.control.Admission;
-import io.sbs.engine.HttpEngineClient;
 import io.sbs.engine.PromptTokens;
 import io.sbs.errors.ClientErrors;
 import io.sbs.errors.DroppedErrors;
@@ -78,17 +77,7 @@ class WebConfiguration {
     }
 
     /**
-     * The server on the engine calls' event loops ({@link HttpEngineClient#loops()}): an engine call then
-     * starts on the event loop that read its request, and its answer more often comes back on it.
-     */
-    @Bean
-    NettyServerCustomizer sharedEventLoops() {
-        return server -> server.runOn(HttpEngineClient.loops());
-    }
-
-    /**
-     * The event loops and connection pool of this dispatcher alone (the demo load's, and those of any
-     * Reactor Netty client Spring makes; the web server runs on the engine calls' loops, above),
+     * The event loops and connection pool of this dispatcher alone (the web server's and the demo load's),
      * in place of Spring Boot's default, Reactor Netty's JVM-wide {@code HttpResources}: at a stop that
      * factory disposes the global pool and loops, closing the connections of every other user in the JVM
      * mid-answer (another dispatcher started in the same JVM, as the integration tests do, and its clients),
