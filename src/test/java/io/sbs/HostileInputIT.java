@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sbs.enginesim.EngineSimServer;
 import io.sbs.formats.ProfileLoader;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.sbs.security.Caller;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -109,6 +111,8 @@ class HostileInputIT {
     int port;
     @Autowired
     LoggingSystem loggingSystem;
+    @Autowired
+    MeterRegistry meters;
 
     @BeforeAll
     static void startEngine() {
@@ -241,6 +245,7 @@ class HostileInputIT {
                     .exchange().expectStatus().isCreated().expectBody();
             int logMark = output.length();
             int answersBefore = healthAnswers.get();
+            long readsBefore = instanceReads();
             byte[] misframed = ("GET /api/v1/instances/slow-health HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
                     + VIEWER_TOKEN + "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n")
                     .getBytes(StandardCharsets.ISO_8859_1);
@@ -249,8 +254,9 @@ class HostileInputIT {
             assertThat(answer.status()).as("Reactor Netty's own answer, while the read waits on the engine")
                     .isEqualTo(400);
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> healthAnswers.get() > answersBefore);
-            // the read goes on from the engine's answer to its own, on a connection closed meanwhile
-            Thread.sleep(500);
+            // the read goes on from the engine's answer to its own, on a connection closed meanwhile: the
+            // exchange's request timer counts it when it has ended, whichever way
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> instanceReads() > readsBefore);
             String log = output.toString().substring(logMark);
             assertThat(log.lines().filter(l -> l.contains(" ERROR ") || l.contains("UnsupportedOperationException")
                     || l.contains("Failure in @ExceptionHandler")).toList()).isEmpty();
@@ -260,6 +266,12 @@ class HostileInputIT {
                     .header(HttpHeaders.AUTHORIZATION, "Bearer " + OPERATOR_TOKEN).exchange().expectBody().returnResult();
             slowEngine.disposeNow();
         }
+    }
+
+    /** Exchanges of {@code GET /api/v1/instances/{id}} that have ended, by Spring's request timer. */
+    private long instanceReads() {
+        return meters.find("http.server.requests").tag("uri", "/api/v1/instances/{id}").timers().stream()
+                .mapToLong(Timer::count).sum();
     }
 
     /** Sends one raw request on its own connection and reads the status line of the answer. */

@@ -65,6 +65,7 @@ public final class NettyLeaks implements AutoCloseable {
     private static void collect() {
         for (int i = 0; i < 5; i++) {
             System.gc();
+            // no condition to await: a collected buffer shows only when Netty tracks the next one, below
             try {
                 Thread.sleep(50);
             } catch (InterruptedException e) {

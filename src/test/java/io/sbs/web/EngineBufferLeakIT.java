@@ -1,6 +1,7 @@
 package io.sbs.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.sbs.NettyLeaks;
 import java.io.InputStream;
@@ -89,17 +90,14 @@ class EngineBufferLeakIT {
     }
 
     /** Until the decode server has sent nothing more for half a second. */
-    private static void awaitStalled(AtomicInteger sent) throws InterruptedException {
-        int last = -1;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (System.nanoTime() < deadline) {
-            int now = sent.get();
-            if (now > 0 && now == last) {
-                return;
-            }
-            last = now;
-            Thread.sleep(500);
-        }
-        throw new AssertionError("the decode stream never stalled: " + sent.get() + " events sent");
+    private static void awaitStalled(AtomicInteger sent) {
+        int[] last = {-1};
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500))
+                .alias("the decode stream stalls").until(() -> {
+                    int now = sent.get();
+                    boolean stalled = now > 0 && now == last[0];
+                    last[0] = now;
+                    return stalled;
+                });
     }
 }
