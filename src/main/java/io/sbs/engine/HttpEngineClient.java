@@ -16,8 +16,6 @@ import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufMono;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.HttpClientResponse;
-import reactor.netty.resources.ConnectionProvider;
-import reactor.netty.resources.LoopResources;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -37,25 +35,11 @@ public final class HttpEngineClient implements EngineClient {
     /** Header carrying the dispatcher's request id to the engine, for correlated logs. */
     public static final String REQUEST_ID_HEADER = "X-Request-Id";
 
-    /**
-     * Connections to engines. Every request in flight holds one until its answer ends, so an instance
-     * needs as many as it has requests running and queued; Reactor Netty's default of 16 per host would
-     * queue requests in the client, out of the scheduler's sight.
-     */
-    private static final ConnectionProvider CONNECTIONS = ConnectionProvider.builder("sbs-engines")
-            .maxConnections(4_096).pendingAcquireMaxCount(-1).maxIdleTime(Duration.ofSeconds(60)).build();
-
-    /**
-     * Event loops for engine calls, owned here rather than Reactor Netty's global ones, which an
-     * in-process application disposes when it shuts down (Spring's resource factory does).
-     */
-    private static final LoopResources LOOPS = LoopResources.create("sbs-engines", Math.max(2,
-            Runtime.getRuntime().availableProcessors()), true);
-
     private static final NettyDataBufferFactory BUFFERS = new NettyDataBufferFactory(ByteBufAllocator.DEFAULT);
 
     private final String instanceId;
-    private final HttpClient http;
+    /** One client per event loop ({@link EngineLoops}), each with that loop's pool. */
+    private final HttpClient[] http;
     private final RankPinning pinning;
     private final String loadPath;
     private final Function<String, EngineLoad> loadParser;
@@ -64,10 +48,13 @@ public final class HttpEngineClient implements EngineClient {
     private HttpEngineClient(String instanceId, String baseUrl, RankPinning pinning, String loadPath,
             Function<String, EngineLoad> loadParser, Duration timeout) {
         this.instanceId = instanceId;
-        // the request-written event runs EngineClient#ON_SENT, which times τ_net
-        this.http = HttpClient.create(CONNECTIONS).runOn(LOOPS).baseUrl(baseUrl)
-                .doAfterRequest((request, connection) -> request.currentContextView()
-                        .<Runnable>getOrEmpty(ON_SENT).ifPresent(Runnable::run));
+        this.http = new HttpClient[EngineLoops.count()];
+        for (int i = 0; i < http.length; i++) {
+            // the request-written event runs EngineClient#ON_SENT, which times τ_net
+            http[i] = HttpClient.create(EngineLoops.pool(i)).runOn(EngineLoops.loop(i)).baseUrl(baseUrl)
+                    .doAfterRequest((request, connection) -> request.currentContextView()
+                            .<Runnable>getOrEmpty(ON_SENT).ifPresent(Runnable::run));
+        }
         this.pinning = pinning;
         this.loadPath = loadPath;
         this.loadParser = loadParser;
@@ -91,8 +78,8 @@ public final class HttpEngineClient implements EngineClient {
         return instanceId;
     }
 
-    private HttpClient.ResponseReceiver<?> post(String path, ObjectNode body, int dpRank, String requestId,
-            boolean stream) {
+    private HttpClient.ResponseReceiver<?> post(HttpClient http, String path, ObjectNode body, int dpRank,
+            String requestId, boolean stream) {
         pinning.pinBody(body, dpRank);
         body.put("stream", stream);
         Map<String, String> pins = pinning.headers(dpRank);
@@ -107,16 +94,19 @@ public final class HttpEngineClient implements EngineClient {
 
     @Override
     public Flux<DataBuffer> stream(String path, ObjectNode body, int dpRank, String requestId) {
-        return post(path, body, dpRank, requestId, true)
-                .response((response, content) -> failed(response)
-                        ? content.aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("")
-                                .flatMapMany(text -> Flux.<ByteBuf>error(new EngineAnswerException(instanceId,
-                                        response.status().code(), text)))
-                        : content)
-                // ahead of the retain (wholeEvents): a buffer the timeout drops, as it fires or once the client
-                // has left, is dropped while still Reactor Netty's, which releases it; behind it, it was lost
-                .timeout(timeout)
-                .transform(HttpEngineClient::wholeEvents);
+        return Flux.deferContextual(context -> {
+            int loop = EngineLoops.indexFor(context);
+            return post(http[loop], path, body, dpRank, requestId, true)
+                    .response((response, content) -> failed(response)
+                            ? content.aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("")
+                                    .flatMapMany(text -> Flux.<ByteBuf>error(new EngineAnswerException(instanceId,
+                                            response.status().code(), text)))
+                            : content)
+                    // ahead of the retain (wholeEvents): a buffer the timeout drops, as it fires or once the client
+                    // has left, is dropped while still Reactor Netty's, which releases it; behind it, it was lost
+                    .timeout(timeout, EngineLoops.timer(loop))
+                    .transform(HttpEngineClient::wholeEvents);
+        });
     }
 
     /**
@@ -137,39 +127,46 @@ public final class HttpEngineClient implements EngineClient {
 
     @Override
     public Mono<DataBuffer> call(String path, ObjectNode body, int dpRank, String requestId) {
-        return post(path, body, dpRank, requestId, false)
-                .responseSingle((response, content) -> failed(response)
-                        ? content.asString(StandardCharsets.UTF_8).defaultIfEmpty("")
-                                .flatMap(text -> Mono.<ByteBuf>error(new EngineAnswerException(instanceId,
-                                        response.status().code(), text)))
-                        : content)
-                // as in stream: the timeout may drop the answer, so it comes before the retain. The answer
-                // reaches the retain before Reactor Netty releases the aggregate: demand is always there
-                // (every subscriber of a Mono asks for everything at once), so it is passed on as it comes
-                .timeout(timeout)
-                // retained past Reactor Netty's release of the aggregate, until the server has written it
-                .map(buffer -> (DataBuffer) BUFFERS.wrap(buffer.retain()))
-                .switchIfEmpty(Mono.fromSupplier(() -> BUFFERS.allocateBuffer(0)));
+        return Mono.deferContextual(context -> {
+            int loop = EngineLoops.indexFor(context);
+            return post(http[loop], path, body, dpRank, requestId, false)
+                    .responseSingle((response, content) -> failed(response)
+                            ? content.asString(StandardCharsets.UTF_8).defaultIfEmpty("")
+                                    .flatMap(text -> Mono.<ByteBuf>error(new EngineAnswerException(instanceId,
+                                            response.status().code(), text)))
+                            : content)
+                    // as in stream: the timeout may drop the answer, so it comes before the retain. The answer
+                    // reaches the retain before Reactor Netty releases the aggregate: demand is always there
+                    // (every subscriber of a Mono asks for everything at once), so it is passed on as it comes
+                    .timeout(timeout, EngineLoops.timer(loop))
+                    // retained past Reactor Netty's release of the aggregate, until the server has written it
+                    .map(buffer -> (DataBuffer) BUFFERS.wrap(buffer.retain()))
+                    .switchIfEmpty(Mono.fromSupplier(() -> BUFFERS.allocateBuffer(0)));
+        });
     }
 
     @Override
     public Mono<Void> health() {
-        return text(http.get().uri("/health")).then();
+        return text("/health").then();
     }
 
     @Override
     public Mono<EngineLoad> load() {
-        return text(http.get().uri(loadPath)).map(loadParser);
+        return text(loadPath).map(loadParser);
     }
 
-    /** The whole answer as text, or an {@link EngineAnswerException} for an error status. */
-    private Mono<String> text(HttpClient.ResponseReceiver<?> request) {
-        return request.responseSingle((response, content) -> content.asString(StandardCharsets.UTF_8)
-                        .defaultIfEmpty("")
-                        .flatMap(text -> failed(response)
-                                ? Mono.error(new EngineAnswerException(instanceId, response.status().code(), text))
-                                : Mono.just(text)))
-                .timeout(timeout);
+    /** The whole answer to {@code GET path} as text, or an {@link EngineAnswerException} for an error status. */
+    private Mono<String> text(String path) {
+        return Mono.deferContextual(context -> {
+            int loop = EngineLoops.indexFor(context);
+            return http[loop].get().uri(path)
+                    .responseSingle((response, content) -> content.asString(StandardCharsets.UTF_8)
+                            .defaultIfEmpty("")
+                            .flatMap(text -> failed(response)
+                                    ? Mono.error(new EngineAnswerException(instanceId, response.status().code(), text))
+                                    : Mono.just(text)))
+                    .timeout(timeout, EngineLoops.timer(loop));
+        });
     }
 
     private static boolean failed(HttpClientResponse response) {

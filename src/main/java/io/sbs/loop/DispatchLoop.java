@@ -509,15 +509,23 @@ public final class DispatchLoop implements AutoCloseable {
     /**
      * A prefill request's first token came back at {@code observedAt} on this loop's clock (with P/D: the
      * prefill server's answer): the pass that ran its last chunk has ended, a readiness signal that every
-     * engine gives. The first tokens of one pass come back together, so they share one cycle.
+     * engine gives. The first tokens of one pass come back together, so they share one cycle. With no request
+     * waiting for a decision the cycle only keeps the books (a readiness mark, the watchdog), so it runs as a
+     * light task, on the event loop that read the answer when the loop is idle: an immediate policy then takes
+     * no thread hop per answer either. With requests waiting it may decide a batch, which is the loop thread's.
      */
     public void onPrefillCompleted(DpUnitId unit, long requestId, int promptTokens, long observedAt) {
         deferred.add(() -> cluster.onPrefillCompleted(unit, requestId, promptTokens, observedAt, clock.getAsLong()));
         if (cycleQueued.compareAndSet(false, true)) {
-            executor.execute(() -> {
+            Runnable completed = () -> {
                 cycleQueued.set(false);
                 cycle();
-            });
+            };
+            if (pending.get() == 0) {
+                executor.executeLight(completed);
+            } else {
+                executor.execute(completed);
+            }
         }
     }
 

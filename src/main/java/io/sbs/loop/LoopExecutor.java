@@ -15,7 +15,8 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * Runs the dispatch loop's tasks one at a time, in the order they come, each seeing all the effects of the
- * ones before. A <em>light</em> task (a request's arrival, a withdrawal) that finds the loop idle runs on
+ * ones before. A <em>light</em> task (a request's arrival, a withdrawal, the bookkeeping after a first token
+ * while no request waits for a decision) that finds the loop idle runs on
  * the thread that brings it, usually the event loop that read the request: for an immediate policy the
  * decision and the start of the engine request then take no thread hop, where on two cores every hop is a
  * chance to wait a scheduler slice for a busy core. Every other task (ticks, engine signals, admin changes), and a light one that finds the loop busy,

@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.sbs.engine.EngineLoops;
 import io.sbs.engine.TruncatedStreamException;
 import io.sbs.errors.CallFailures;
 import io.sbs.errors.ClientErrors;
@@ -146,7 +147,9 @@ final class InferenceRoutes implements NettyRouteProvider {
                     }
                     return refused(request, response, e);
                 })
-                .doFinally(exchange);
+                .doFinally(exchange)
+                // the engine call runs on this loop, over a connection of its pool (EngineLoops)
+                .contextWrite(EngineLoops::onCallerLoop);
     }
 
     /**

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.sbs.cluster.EngineCluster;
 import io.sbs.config.SbsProperties;
 import io.sbs.control.Admission;
+import io.sbs.engine.EngineLoops;
 import io.sbs.engine.PromptTokens;
 import io.sbs.errors.ClientErrors;
 import io.sbs.errors.DroppedErrors;
@@ -82,12 +83,15 @@ class WebConfiguration {
      * factory disposes the global pool and loops, closing the connections of every other user in the JVM
      * mid-answer (another dispatcher started in the same JVM, as the integration tests do, and its clients),
      * each logged by Reactor Netty as a WARN "Connection prematurely closed DURING response". Ours end with
-     * this node, after its web server has drained (phase 0).
+     * this node, after its web server has drained (phase 0). Its event loops are the engine calls'
+     * ({@link EngineLoops}), which it uses without owning, so a request is served on one thread from its
+     * read to its answer.
      */
     @Bean
     ReactorResourceFactory reactorResourceFactory() {
         ReactorResourceFactory own = new ReactorResourceFactory();
         own.setUseGlobalResources(false);
+        own.setLoopResources(EngineLoops.RESOURCES);
         return own;
     }
 

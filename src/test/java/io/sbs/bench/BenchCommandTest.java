@@ -73,7 +73,7 @@ class BenchCommandTest {
         assertThat(h.rate).isEqualTo(2000);
         assertThat(h.connections).isEqualTo(64);
         assertThat(h.policies).containsExactly("round-robin");
-        assertThat(h.dispatcherJvm).isEqualTo("-Xms1g -Xmx1g -XX:+UseG1GC");
+        assertThat(h.dispatcherJvm).isEqualTo("-Xms1g -Xmx1g -XX:+UseG1GC -XX:MaxTenuringThreshold=2");
         assertThat(h.paths).containsExactly("direct", "nginx", "netty", "dispatcher");
         assertThat(((ProcessSuites.Http) parsed("http", "--paths", "netty,direct", "--out", "x")).paths)
                 .containsExactly("netty", "direct");

@@ -3,6 +3,7 @@ package io.sbs.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.netty.channel.EventLoop;
 import io.sbs.enginesim.EngineSimServer;
 import io.sbs.sim.EngineProfile;
 import java.nio.charset.StandardCharsets;
@@ -15,8 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
+import reactor.util.context.Context;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -110,5 +113,35 @@ class HttpEngineClientIT {
         assertThat(JSON.readTree(seen.get("body")).has("data_parallel_rank")).isFalse();
         EngineLoad load = client.load().block(WAIT);
         assertThat(load.ranks()).containsExactly(new RankLoad(0, 2, 1, -1, -1), new RankLoad(1, 0, 0, -1, -1));
+    }
+    /**
+     * An engine call runs on the event loop that read its request (EngineLoops): its answer comes on that loop,
+     * whether the route names the loop in the context and subscribes from elsewhere (a batch decided on the
+     * dispatch loop's thread) or subscribes from the loop itself. With one pool for all loops, an idle
+     * connection of any loop served the call, and the answer crossed threads to reach the client.
+     */
+    @Test
+    void call_answersOnTheCallersEventLoop_overThatLoopsOwnConnections() {
+        engine = new EngineSimServer("prefill-0", PROFILE, 0, 1, null, null);
+        HttpEngineClient client = HttpEngineClient.sglang("prefill-0", "http://127.0.0.1:" + engine.port(), Duration.ofSeconds(5));
+        assertThat(EngineLoops.count()).isPositive();
+        for (int round = 0; round < 3; round++) { // later rounds reuse pooled connections
+            for (int i = 0; i < EngineLoops.count(); i++) {
+                EventLoop loop = EngineLoops.loop(i);
+                EventLoop named = client.call("/v1/chat/completions", chat(1), 0, "hint-" + round + "-" + i)
+                        .map(HttpEngineClientIT::answeredOn)
+                        .contextWrite(Context.of(EngineLoops.CALLER_LOOP, loop)).block(WAIT);
+                assertThat(named).as("named loop %d", i).isSameAs(loop);
+                String rid = "here-" + round + "-" + i;
+                EventLoop caller = Mono.defer(() -> client.call("/v1/chat/completions", chat(1), 0, rid))
+                        .subscribeOn(Schedulers.fromExecutor(loop)).map(HttpEngineClientIT::answeredOn).block(WAIT);
+                assertThat(caller).as("calling loop %d", i).isSameAs(loop);
+            }
+        }
+    }
+
+    private static EventLoop answeredOn(DataBuffer answer) {
+        DataBufferUtils.release(answer);
+        return EngineLoops.current();
     }
 }

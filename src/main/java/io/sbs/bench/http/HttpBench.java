@@ -31,7 +31,7 @@ public final class HttpBench {
      * measured run does not pay for growing it, and G1, named as {@code app/sbs} names it. One string, so
      * the {@code --dispatcher-jvm} options can name it as their default.
      */
-    public static final String DEFAULT_DISPATCHER_JVM_OPTIONS = "-Xms1g -Xmx1g -XX:+UseG1GC";
+    public static final String DEFAULT_DISPATCHER_JVM_OPTIONS = "-Xms1g -Xmx1g -XX:+UseG1GC -XX:MaxTenuringThreshold=2";
 
     public static final List<String> DEFAULT_DISPATCHER_JVM = List.of(DEFAULT_DISPATCHER_JVM_OPTIONS.split(" "));
 
