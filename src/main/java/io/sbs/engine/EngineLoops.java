@@ -77,11 +77,13 @@ public final class EngineLoops {
         return loops.toArray(EventLoop[]::new);
     }
 
-    static int count() {
+    /** How many loops there are. */
+    public static int count() {
         return LOOPS.length;
     }
 
-    static EventLoop loop(int index) {
+    /** The loop at {@code index}, from 0 to {@link #count()} less one. */
+    public static EventLoop loop(int index) {
         return LOOPS[index];
     }
 

@@ -1,5 +1,6 @@
 package io.sbs.loop;
 
+import io.netty.channel.EventLoop;
 import io.sbs.core.Assignment;
 import io.sbs.core.ClusterState;
 import io.sbs.core.DecodeLedger;
@@ -14,6 +15,7 @@ import io.sbs.core.PhaseDispatch;
 import io.sbs.core.PolicyRegistry;
 import io.sbs.core.ReadinessSource;
 import io.sbs.core.SchedulingPolicy;
+import io.sbs.engine.EngineLoops;
 import io.sbs.engine.PrefixBlocks;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -140,11 +142,12 @@ public final class DispatchLoop implements AutoCloseable {
 
     /**
      * Offers a request to the strategies; completes with its DP units when they assign it. The answer is
-     * delivered inside the loop's task that decided, which goes on to start the engine request (Reactor
-     * Netty hands the write to its event loop). For an immediate policy on an idle loop that task is the
-     * arrival itself, on the caller's thread (the ingress's event loop): no thread hop to a decision. A
-     * staggered one answers at the tick, on the loop's thread, at the price of a few tens of microseconds per
-     * request of a batch, which the measured {@code τ_net} includes.
+     * delivered on the event loop that read the request (the subscriber context's
+     * {@link EngineLoops#CALLER_LOOP}; without one, inside the loop's task that decided), which goes on to
+     * start the engine request there. For an immediate policy on an idle loop the deciding task is the arrival
+     * itself, on that very event loop: no thread hop at all. A staggered one decides at the tick, on the loop's
+     * thread, and hands each decision to its request's event loop, so the engine calls of a batch start in
+     * parallel; the hop is part of the measured {@code τ_net}.
      */
     public Mono<Dispatched> submit(InferenceRequest request) {
         return Mono.<Dispatched>create(sink -> {
@@ -285,6 +288,8 @@ public final class DispatchLoop implements AutoCloseable {
     private static final class Waiting {
         final InferenceRequest request;
         final MonoSink<Dispatched> sink;
+        /** The event loop that read the request ({@link EngineLoops#CALLER_LOOP}), where its engine call runs. */
+        final @Nullable EventLoop home;
         /** Set by the client's thread; read on the loop. */
         volatile boolean cancelled;
         // the decision handed to the sink, set on the loop before it is handed
@@ -297,6 +302,7 @@ public final class DispatchLoop implements AutoCloseable {
         Waiting(InferenceRequest request, MonoSink<Dispatched> sink) {
             this.request = request;
             this.sink = sink;
+            this.home = sink.contextView().getOrDefault(EngineLoops.CALLER_LOOP, null);
         }
     }
 
@@ -638,7 +644,17 @@ public final class DispatchLoop implements AutoCloseable {
         w.decodeUnit = decodeUnit;
         pending.decrementAndGet();
         markOldest();
-        w.sink.success(new Dispatched(request, unit, decodeUnit, now));
+        Dispatched decision = new Dispatched(request, unit, decodeUnit, now);
+        EventLoop home = w.home;
+        if (home == null || home.inEventLoop()) {
+            w.sink.success(decision);
+        } else {
+            // the engine call starts where its request was read, over that loop's connections: decided
+            // elsewhere (a batch at the tick, another loop's arrivals), its setup would run here, one request
+            // after another on the loop's one thread, and its write would cross to the connection's loop anyway.
+            // A cancel before it lands finds the decision recorded above and gives the units back (withdraw)
+            home.execute(() -> w.sink.success(decision));
+        }
     }
 
     private void reschedule() {

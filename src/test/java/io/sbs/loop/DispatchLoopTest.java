@@ -3,6 +3,7 @@ package io.sbs.loop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.netty.channel.EventLoop;
 import io.sbs.core.ClusterState;
 import io.sbs.core.DpUnitId;
 import io.sbs.core.DpUnitState;
@@ -11,10 +12,12 @@ import io.sbs.core.InferenceRequest;
 import io.sbs.core.Phase;
 import io.sbs.core.PolicyRegistry;
 import io.sbs.core.SchedulingPolicy;
+import io.sbs.engine.EngineLoops;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,6 +26,7 @@ import org.reactivestreams.Subscription;
 import reactor.core.Disposable;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.test.StepVerifier;
+import reactor.util.context.Context;
 
 /** The loop's bookkeeping with a controlled clock: assignments, cancellation, engine signals. */
 class DispatchLoopTest {
@@ -53,6 +57,29 @@ class DispatchLoopTest {
                 .assertNext(d -> assertThat(d.unit().instanceId()).isEqualTo("p0"))
                 .expectComplete()
                 .verify(Duration.ofSeconds(5));
+    }
+
+    /**
+     * A decision reaches its request on the event loop that read it (the route names it in the context), so the
+     * engine call starts there, over that loop's connections, whichever thread decided: here the test's own,
+     * which runs the arrival inline. Before, the decision was handed on in the deciding task, on its thread.
+     */
+    @Test
+    void submit_decisionReachesTheRequestOnTheEventLoopThatReadIt() {
+        start();
+        for (int i = 0; i < EngineLoops.count(); i++) {
+            EventLoop reader = EngineLoops.loop(i);
+            AtomicReference<EventLoop> reached = new AtomicReference<>();
+            DispatchLoop.Dispatched d = loop.submit(new InferenceRequest(10 + i, 300, 10, clock.get()))
+                    .doOnNext(x -> reached.set(EngineLoops.current()))
+                    .contextWrite(Context.of(EngineLoops.CALLER_LOOP, reader))
+                    .block(Duration.ofSeconds(5));
+            assertThat(reached.get()).as("loop %d", i).isSameAs(reader);
+            loop.onPrefillCompleted(d.unit(), 10 + i, 300, clock.get()); // the unit is free for the next
+        }
+        // without a reading loop (the simulator, tests), it is handed on where it was decided, as before
+        assertThat(loop.submit(new InferenceRequest(99, 300, 10, clock.get())).map(d -> EngineLoops.current() == null)
+                .block(Duration.ofSeconds(5))).isTrue();
     }
 
     @Test
