@@ -82,10 +82,10 @@ class WebConfiguration {
      * in place of Spring Boot's default, Reactor Netty's JVM-wide {@code HttpResources}: at a stop that
      * factory disposes the global pool and loops, closing the connections of every other user in the JVM
      * mid-answer (another dispatcher started in the same JVM, as the integration tests do, and its clients),
-     * each logged by Reactor Netty as a WARN "Connection prematurely closed DURING response". Ours end with
-     * this node, after its web server has drained (phase 0). Its event loops are the engine calls'
-     * ({@link EngineLoops}), which it uses without owning, so a request is served on one thread from its
-     * read to its answer.
+     * each logged by Reactor Netty as a WARN "Connection prematurely closed DURING response". Its pool ends
+     * with this node, after its web server has drained (phase 0). Its event loops are the engine calls'
+     * ({@link EngineLoops}, the JVM's, never disposed), which it uses without owning, so a request is served
+     * on one thread from its read to its answer.
      */
     @Bean
     ReactorResourceFactory reactorResourceFactory() {
