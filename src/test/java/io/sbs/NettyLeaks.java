@@ -4,6 +4,9 @@ import io.netty.buffer.AbstractByteBuf;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +22,9 @@ import java.util.List;
  * Netty's package-private {@code AbstractByteBuf.leakDetector}, hence the reflection.
  */
 public final class NettyLeaks implements AutoCloseable {
+
+    /** The bound on the wait for one collection's references; a JVM that ignores {@code System.gc()} ends it. */
+    private static final long MARKER_WAIT_MILLIS = 2_000;
 
     private final ResourceLeakDetector.Level before = ResourceLeakDetector.getLevel();
     private final ResourceLeakDetector<ByteBuf> detector = detector();
@@ -64,14 +70,18 @@ public final class NettyLeaks implements AutoCloseable {
 
     private static void collect() {
         for (int i = 0; i < 5; i++) {
+            // Netty's trackers are weak references: once a marker collected in the same cycle is enqueued, the
+            // reference handler has enqueued that cycle's references, the trackers of collected buffers with them
+            ReferenceQueue<Object> queue = new ReferenceQueue<>();
+            WeakReference<Object> marker = new WeakReference<>(new Object(), queue);
             System.gc();
-            // no condition to await: a collected buffer shows only when Netty tracks the next one, below
             try {
-                Thread.sleep(50);
+                queue.remove(MARKER_WAIT_MILLIS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             }
+            Reference.reachabilityFence(marker);
             // Netty looks for collected buffers as it tracks a new one
             for (int k = 0; k < 50; k++) {
                 ByteBufAllocator.DEFAULT.directBuffer(16).release();

@@ -114,13 +114,11 @@ public final class EngineLoops {
     /** The index of the loop an engine call under {@code context} should run on. */
     static int indexFor(ContextView context) {
         Object caller = context.getOrDefault(CALLER_LOOP, null);
-        for (int i = 0; i < LOOPS.length; i++) {
-            if (LOOPS[i] == caller) {
-                return i;
-            }
+        if (caller == null) {
+            caller = current();
         }
         for (int i = 0; i < LOOPS.length; i++) {
-            if (LOOPS[i].inEventLoop()) {
+            if (LOOPS[i] == caller) {
                 return i;
             }
         }
